@@ -1,0 +1,352 @@
+//! The engine: detection, provider selection, and the front door for keyed objects.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
+use crate::cpu::CpuFeatures;
+use crate::provider::{
+    AeadKey, Candidate, Digest, HashContext, MacKey, Provider, ProviderId, StreamCipher, candidates,
+};
+use crate::{EngineRng, Error};
+
+/// The environment variable that forces a provider.
+pub const PROVIDER_ENV: &str = "WIRECRYPT_PROVIDER";
+
+/// Which provider serves an algorithm, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Selection {
+    /// The algorithm's id.
+    pub algorithm: &'static str,
+    /// The provider chosen, or `None` when none can serve it.
+    pub provider: Option<ProviderId>,
+    /// Why: "best available", "forced", "fallback: ...", or why nothing serves it.
+    pub reason: String,
+}
+
+/// Configures an [`Engine`].
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    provider: Option<String>,
+    allow_fallback: bool,
+    ignore_env: bool,
+    cpu: Option<CpuFeatures>,
+}
+
+impl EngineBuilder {
+    /// Forces one provider by id (`rustcrypto`, ...). Overrides `WIRECRYPT_PROVIDER`.
+    pub fn provider(mut self, id: impl Into<String>) -> Self {
+        self.provider = Some(id.into());
+        self
+    }
+
+    /// With a forced provider, lets algorithms it lacks fall back to the best other
+    /// provider. Off by default; every fallback is named in [`Engine::selections`].
+    pub fn allow_fallback(mut self, allow: bool) -> Self {
+        self.allow_fallback = allow;
+        self
+    }
+
+    /// Ignores `WIRECRYPT_PROVIDER` (for programs that configure the engine themselves).
+    pub fn ignore_env(mut self) -> Self {
+        self.ignore_env = true;
+        self
+    }
+
+    /// Uses `cpu` instead of detecting: to exercise slower paths on a faster machine.
+    pub fn cpu(mut self, cpu: CpuFeatures) -> Self {
+        self.cpu = Some(cpu);
+        self
+    }
+
+    /// Detects, selects, and builds the engine.
+    ///
+    /// Fails when the forced provider is unknown or cannot run here.
+    pub fn build(self) -> Result<Engine, Error> {
+        let cpu = self.cpu.unwrap_or_else(|| CpuFeatures::get().clone());
+        let requested = match self.provider {
+            Some(id) => Some(id),
+            None if self.ignore_env => None,
+            None => std::env::var(PROVIDER_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+        };
+        let forced = requested
+            .map(|name| name.parse::<ProviderId>())
+            .transpose()?;
+        let candidates = candidates(&cpu);
+        if let Some(id) = forced {
+            let candidate = candidates
+                .iter()
+                .find(|c| c.id == id)
+                .expect("candidates() lists every ProviderId");
+            if let Err(reason) = &candidate.status {
+                return Err(Error::ProviderUnavailable {
+                    id,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        let selections = Algorithm::all()
+            .map(|alg| (alg, select(alg, &candidates, forced, self.allow_fallback)))
+            .collect();
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                cpu,
+                candidates,
+                forced,
+                selections,
+            }),
+        })
+    }
+}
+
+/// Picks the provider for one algorithm.
+fn select(
+    alg: Algorithm,
+    candidates: &[Candidate],
+    forced: Option<ProviderId>,
+    allow_fallback: bool,
+) -> (Option<Arc<dyn Provider>>, Selection) {
+    let serving = |c: &Candidate| match &c.status {
+        Ok(p) if p.supports(alg) => Some(p.clone()),
+        _ => None,
+    };
+    let best = candidates
+        .iter()
+        .find_map(|c| serving(c).map(|p| (c.id, p)));
+    let chosen = |id: ProviderId, p: Arc<dyn Provider>, reason: String| {
+        let sel = Selection {
+            algorithm: alg.id(),
+            provider: Some(id),
+            reason,
+        };
+        (Some(p), sel)
+    };
+    let none = |reason: String| {
+        let sel = Selection {
+            algorithm: alg.id(),
+            provider: None,
+            reason,
+        };
+        (None, sel)
+    };
+    match forced {
+        Some(id) => {
+            let forced_candidate = candidates.iter().find(|c| c.id == id);
+            if let Some(p) = forced_candidate.and_then(serving) {
+                chosen(id, p, "forced".to_owned())
+            } else if allow_fallback && let Some((best_id, p)) = best {
+                chosen(
+                    best_id,
+                    p,
+                    format!("fallback: forced provider {id} does not implement it"),
+                )
+            } else {
+                none(format!(
+                    "forced provider {id} does not implement it (fallback is off)"
+                ))
+            }
+        }
+        None => match best {
+            Some((id, p)) => {
+                let passed_over: Vec<String> = candidates
+                    .iter()
+                    .take_while(|c| c.id != id)
+                    .map(|c| match &c.status {
+                        Ok(_) => format!("{} does not implement it", c.id),
+                        Err(why) => format!("{} unavailable: {why}", c.id),
+                    })
+                    .collect();
+                let reason = if passed_over.is_empty() {
+                    "best available".to_owned()
+                } else {
+                    format!("best available ({})", passed_over.join("; "))
+                };
+                chosen(id, p, reason)
+            }
+            None => none("no available provider implements it".to_owned()),
+        },
+    }
+}
+
+struct Inner {
+    cpu: CpuFeatures,
+    candidates: Vec<Candidate>,
+    forced: Option<ProviderId>,
+    selections: Vec<(Algorithm, (Option<Arc<dyn Provider>>, Selection))>,
+}
+
+/// The engine: cheap to clone and to share between threads.
+///
+/// Build one with [`Engine::builder`], then ask it for keyed objects. Each comes from
+/// the provider selected for its algorithm ([`Engine::selections`]).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// A builder with the defaults: best provider per algorithm, `WIRECRYPT_PROVIDER`
+    /// honoured, no fallback from a forced provider.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The provider that serves `alg`, or why none does.
+    pub fn provider_for(&self, alg: impl Into<Algorithm>) -> Result<&Arc<dyn Provider>, Error> {
+        let alg = alg.into();
+        let (provider, _) = self
+            .inner
+            .selections
+            .iter()
+            .find_map(|(a, s)| (*a == alg).then_some(s))
+            .expect("the engine holds a selection for every algorithm");
+        provider.as_ref().ok_or_else(|| match self.inner.forced {
+            Some(id) => Error::Unsupported {
+                provider: id,
+                algorithm: alg.id(),
+            },
+            None => Error::NoProvider {
+                algorithm: alg.id(),
+            },
+        })
+    }
+
+    /// A keyed AEAD from the selected provider.
+    pub fn aead(&self, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+        self.provider_for(alg)?.aead(alg, key)
+    }
+
+    /// A counter-mode cipher from the selected provider.
+    pub fn cipher(
+        &self,
+        alg: CipherAlg,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<Box<dyn StreamCipher>, Error> {
+        self.provider_for(alg)?.cipher(alg, key, iv)
+    }
+
+    /// A keyed MAC from the selected provider.
+    pub fn mac(&self, alg: MacAlg, key: &[u8]) -> Result<Box<dyn MacKey>, Error> {
+        self.provider_for(alg)?.mac(alg, key)
+    }
+
+    /// A hash context from the selected provider.
+    pub fn hash(&self, alg: HashAlg) -> Result<Box<dyn HashContext>, Error> {
+        self.provider_for(alg)?.hash(alg)
+    }
+
+    /// The hash of `data`.
+    pub fn digest(&self, alg: HashAlg, data: &[u8]) -> Result<Digest, Error> {
+        let mut ctx = self.hash(alg)?;
+        ctx.update(data);
+        Ok(ctx.finish())
+    }
+
+    /// A health-tested RNG fed by the best (or forced) provider's random source.
+    pub fn rng(&self) -> EngineRng {
+        let provider = match self.inner.forced {
+            Some(id) => self.provider(id),
+            None => None,
+        }
+        .or_else(|| self.available().next())
+        .expect("at least the rustcrypto provider is always available");
+        EngineRng::new(provider)
+    }
+
+    /// The provider with `id`, when it is available here.
+    pub fn provider(&self, id: ProviderId) -> Option<Arc<dyn Provider>> {
+        self.inner
+            .candidates
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.status.as_ref().ok().cloned())
+    }
+
+    /// Every available provider, best first.
+    pub fn available(&self) -> impl Iterator<Item = Arc<dyn Provider>> + '_ {
+        self.inner
+            .candidates
+            .iter()
+            .filter_map(|c| c.status.as_ref().ok().cloned())
+    }
+
+    /// Every provider this build knows, with whether it can run here.
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.inner.candidates
+    }
+
+    /// For each algorithm, which provider serves it and why.
+    pub fn selections(&self) -> impl Iterator<Item = &Selection> + '_ {
+        self.inner.selections.iter().map(|(_, (_, s))| s)
+    }
+
+    /// The forced provider, if any.
+    pub fn forced(&self) -> Option<ProviderId> {
+        self.inner.forced
+    }
+
+    /// What CPU detection found.
+    pub fn cpu(&self) -> &CpuFeatures {
+        &self.inner.cpu
+    }
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("forced", &self.inner.forced)
+            .field(
+                "available",
+                &self.available().map(|p| p.id()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_engine_serves_every_algorithm() {
+        let engine = Engine::builder().ignore_env().build().unwrap();
+        for sel in engine.selections() {
+            assert!(sel.provider.is_some(), "{sel:?}");
+        }
+        assert!(engine.forced().is_none());
+    }
+
+    #[test]
+    fn forcing_an_unknown_provider_names_the_valid_ones() {
+        let err = Engine::builder()
+            .provider("nonexistent")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::UnknownProvider { .. }));
+        assert!(err.to_string().contains("rustcrypto"), "{err}");
+    }
+
+    #[test]
+    fn forcing_rustcrypto_reports_forced() {
+        let engine = Engine::builder().provider("rustcrypto").build().unwrap();
+        assert_eq!(engine.forced(), Some(ProviderId::RustCrypto));
+        assert!(engine.selections().all(|s| s.reason == "forced"));
+    }
+
+    #[test]
+    fn keys_and_rng_work_through_the_engine() {
+        let engine = Engine::builder().ignore_env().build().unwrap();
+        let key = engine.aead(AeadAlg::Aes128Gcm, &[1; 16]).unwrap();
+        let mut buf = *b"0123456789";
+        let tag = key.seal_in_place(&[0; 12], b"", &mut buf).unwrap();
+        assert_ne!(&buf, b"0123456789");
+        key.open_in_place(&[0; 12], b"", &mut buf, &tag).unwrap();
+        assert_eq!(&buf, b"0123456789");
+        let mut r = [0u8; 32];
+        engine.rng().fill(&mut r).unwrap();
+        assert_ne!(r, [0u8; 32]);
+    }
+}

@@ -1,0 +1,123 @@
+//! The engine's one error type.
+
+use crate::ProviderId;
+
+/// Everything that can go wrong in the engine. Messages say what happened and what to do.
+///
+/// Authentication failures are deliberately opaque: [`Error::AuthenticationFailed`] does
+/// not say which check failed, so it cannot serve as an oracle.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `WIRECRYPT_PROVIDER` or the builder named a provider this build does not know.
+    #[error("unknown provider '{requested}'; valid provider ids are: {}", valid.join(", "))]
+    UnknownProvider {
+        /// What was asked for.
+        requested: String,
+        /// Every provider id this build knows.
+        valid: Vec<&'static str>,
+    },
+    /// A provider was forced but cannot run on this machine.
+    #[error(
+        "provider '{id}' was requested but is unavailable here: {reason}; run `wirecrypt probe` to see what this machine offers"
+    )]
+    ProviderUnavailable {
+        /// The provider asked for.
+        id: ProviderId,
+        /// What is missing.
+        reason: String,
+    },
+    /// The forced provider does not implement this algorithm and fallback is off.
+    #[error(
+        "provider '{provider}' does not implement {algorithm}; choose another provider or allow fallback"
+    )]
+    Unsupported {
+        /// The provider asked.
+        provider: ProviderId,
+        /// The algorithm's id.
+        algorithm: &'static str,
+    },
+    /// No provider available here implements the algorithm.
+    #[error("no available provider implements {algorithm}")]
+    NoProvider {
+        /// The algorithm's id.
+        algorithm: &'static str,
+    },
+    /// An algorithm name that is not in the catalogue.
+    #[error("unknown algorithm '{name}'; valid names are: {}", valid.join(", "))]
+    UnknownAlgorithm {
+        /// What was asked for.
+        name: String,
+        /// The valid names.
+        valid: Vec<&'static str>,
+    },
+    /// A key of the wrong length.
+    #[error("{algorithm} needs a {expected}-byte key, got {actual} bytes")]
+    InvalidKeyLength {
+        /// The algorithm's id.
+        algorithm: &'static str,
+        /// The length it needs (for HMAC: the minimum).
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// A nonce or IV of the wrong length.
+    #[error("{algorithm} needs a {expected}-byte nonce, got {actual} bytes")]
+    InvalidNonceLength {
+        /// The algorithm's id.
+        algorithm: &'static str,
+        /// The length it needs.
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// A tag of the wrong length was presented for verification.
+    #[error("{algorithm} tags are {expected} bytes, got {actual}")]
+    InvalidTagLength {
+        /// The algorithm's id.
+        algorithm: &'static str,
+        /// The length expected.
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// An output buffer too small for the result.
+    #[error("output buffer too small: need {needed} bytes, have {actual}")]
+    BufferTooSmall {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes available.
+        actual: usize,
+    },
+    /// Input too short to hold what it must (e.g. a sealed message shorter than its tag).
+    #[error("input too short: need at least {needed} bytes, have {actual}")]
+    InputTooShort {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// Input longer than the algorithm allows under one nonce.
+    #[error("{algorithm} input too long: at most {max} bytes under one nonce")]
+    InputTooLong {
+        /// The algorithm's id.
+        algorithm: &'static str,
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// A counter-mode keystream would repeat.
+    #[error("{algorithm} counter exhausted: the keystream would repeat; rekey before continuing")]
+    CounterOverflow {
+        /// The algorithm's id.
+        algorithm: &'static str,
+    },
+    /// The tag did not verify; no plaintext was released.
+    #[error("authentication failed: the data or its tag was altered, or the key is wrong")]
+    AuthenticationFailed,
+    /// The random number generator failed or its health test tripped.
+    #[error("random number generator failure: {0}")]
+    Rng(String),
+    /// A configuration value could not be used.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}

@@ -1,0 +1,104 @@
+//! The providers this build knows, in order of preference, and what each needs to run.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use super::Provider;
+use crate::Error;
+use crate::cpu::CpuFeatures;
+
+/// The id of a provider known to this build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ProviderId {
+    /// The RustCrypto crates: portable, audited, present on every target.
+    RustCrypto,
+}
+
+impl ProviderId {
+    /// Every provider id, best first: selection takes the first available one that
+    /// implements an algorithm.
+    pub const ALL: &'static [ProviderId] = &[ProviderId::RustCrypto];
+
+    /// The id as written in `WIRECRYPT_PROVIDER` and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderId::RustCrypto => "rustcrypto",
+        }
+    }
+
+    /// The ids of every provider, for error messages.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|id| id.as_str()).collect()
+    }
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderId {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let wanted = s.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|id| id.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| Error::UnknownProvider {
+                requested: s.to_owned(),
+                valid: Self::names(),
+            })
+    }
+}
+
+/// A provider this build knows, and whether it can run on this machine.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// Its id.
+    pub id: ProviderId,
+    /// The ready provider, or why it cannot run here.
+    pub status: Result<Arc<dyn Provider>, String>,
+}
+
+/// Asks every known provider, best first, whether it can run on a machine with `cpu`.
+pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
+    ProviderId::ALL
+        .iter()
+        .map(|&id| Candidate {
+            id,
+            status: detect(id, cpu),
+        })
+        .collect()
+}
+
+fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    match id {
+        ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ids_and_names_the_valid_ones() {
+        assert_eq!(
+            "rustcrypto".parse::<ProviderId>().unwrap(),
+            ProviderId::RustCrypto
+        );
+        assert_eq!(
+            " RustCrypto ".parse::<ProviderId>().unwrap(),
+            ProviderId::RustCrypto
+        );
+        let err = "nonexistent".parse::<ProviderId>().unwrap_err();
+        assert!(err.to_string().contains("nonexistent"));
+        assert!(err.to_string().contains("rustcrypto"));
+    }
+}
