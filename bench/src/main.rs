@@ -1,1 +1,43 @@
-fn main() {}
+//! `wirecrypt`: probe the machine, measure the engine, check configurations.
+
+mod probe;
+mod speed;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The wirecrypt engine's command line.
+#[derive(Parser)]
+#[command(
+    name = "wirecrypt",
+    version,
+    about = "Hardware-accelerated crypto for secure file transfer"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the CPU features, the providers and which provider serves each algorithm.
+    Probe(probe::Args),
+    /// Measure one-core throughput per algorithm, provider and buffer size.
+    Speed(speed::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Probe(args) => probe::run(&args),
+        Command::Speed(args) => speed::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wirecrypt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `wirecrypt probe`: what this machine has, what each provider can do here, and which
+//! provider serves each algorithm.
+
+use serde_json::{Map, Value, json};
+use wirecrypt::Engine;
+use wirecrypt::algorithm::Algorithm;
+
+/// Arguments of `wirecrypt probe`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Force a provider (as `WIRECRYPT_PROVIDER` does).
+    #[arg(long, value_name = "ID")]
+    provider: Option<String>,
+}
+
+/// Runs `wirecrypt probe`.
+pub fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let mut builder = Engine::builder();
+    if let Some(id) = &args.provider {
+        builder = builder.provider(id);
+    }
+    let engine = builder.build()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report(&engine))?);
+    } else {
+        print!("{}", text(&engine));
+    }
+    Ok(())
+}
+
+/// The probe as a JSON value.
+pub fn report(engine: &Engine) -> Value {
+    let cpu = engine.cpu();
+    let features: Map<String, Value> = cpu
+        .checked()
+        .iter()
+        .map(|(f, present)| (f.name().to_owned(), Value::Bool(*present)))
+        .collect();
+    let providers: Vec<Value> = engine
+        .candidates()
+        .iter()
+        .map(|c| match &c.status {
+            Ok(p) => {
+                let info = p.info();
+                let details: Map<String, Value> = info
+                    .details
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
+                json!({
+                    "id": c.id,
+                    "available": true,
+                    "description": info.description,
+                    "details": details,
+                    "algorithms": info.algorithms,
+                })
+            }
+            Err(why) => json!({ "id": c.id, "available": false, "reason": why }),
+        })
+        .collect();
+    let algorithms: Vec<Value> = engine
+        .selections()
+        .map(|s| {
+            let alg: Algorithm = s.algorithm.parse().expect("selections use catalogue ids");
+            json!({
+                "algorithm": s.algorithm,
+                "provider": s.provider,
+                "reason": s.reason,
+                "fips_approved": alg.info().fips.is_approved(),
+            })
+        })
+        .collect();
+    json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "cpu": { "arch": cpu.arch(), "model": cpu.model(), "features": features },
+        "forced_provider": engine.forced(),
+        "providers": providers,
+        "algorithms": algorithms,
+    })
+}
+
+fn text(engine: &Engine) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let cpu = engine.cpu();
+    let _ = writeln!(out, "cpu: {} ({})", cpu.model(), cpu.arch());
+    let found: Vec<_> = cpu
+        .checked()
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(f, _)| f.name())
+        .collect();
+    let absent: Vec<_> = cpu
+        .checked()
+        .iter()
+        .filter(|(_, p)| !*p)
+        .map(|(f, _)| f.name())
+        .collect();
+    let list = |v: &[&str]| {
+        if v.is_empty() {
+            "-".to_owned()
+        } else {
+            v.join(" ")
+        }
+    };
+    let _ = writeln!(out, "  detected: {}", list(&found));
+    let _ = writeln!(out, "  absent:   {}", list(&absent));
+    let _ = writeln!(out, "\nproviders (best first):");
+    for c in engine.candidates() {
+        match &c.status {
+            Ok(p) => {
+                let info = p.info();
+                let _ = writeln!(
+                    out,
+                    "  {:<12} available    {}",
+                    c.id.as_str(),
+                    info.description
+                );
+                for (aspect, used) in &info.details {
+                    let _ = writeln!(out, "  {:<12}   {aspect:<9} {used}", "");
+                }
+            }
+            Err(why) => {
+                let _ = writeln!(out, "  {:<12} unavailable  {why}", c.id.as_str());
+            }
+        }
+    }
+    let _ = writeln!(out, "\nalgorithms:");
+    for s in engine.selections() {
+        let provider = s.provider.map_or("-", |p| p.as_str());
+        let _ = writeln!(out, "  {:<18} {:<12} {}", s.algorithm, provider, s.reason);
+    }
+    out
+}

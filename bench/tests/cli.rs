@@ -1,0 +1,113 @@
+//! The `wirecrypt` binary, run as a user runs it.
+
+use std::process::{Command, Output};
+
+fn wirecrypt(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirecrypt"));
+    cmd.args(args).env_remove("WIRECRYPT_PROVIDER");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the wirecrypt binary runs")
+}
+
+#[test]
+fn probe_json_reports_every_checked_feature_as_detected_by_std() {
+    let out = wirecrypt(&["probe", "--json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("probe --json is JSON");
+    let features = v["cpu"]["features"]
+        .as_object()
+        .expect("cpu.features is an object");
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! same {
+            ($($name:tt),*) => {$(
+                assert_eq!(
+                    features[$name].as_bool(),
+                    Some(std::arch::is_x86_feature_detected!($name)),
+                    "feature {}", $name
+                );
+            )*};
+        }
+        same!(
+            "aes",
+            "pclmulqdq",
+            "avx",
+            "avx2",
+            "avx512f",
+            "avx512bw",
+            "avx512vl",
+            "vaes",
+            "vpclmulqdq",
+            "sha",
+            "rdrand",
+            "rdseed",
+            "adx",
+            "bmi2"
+        );
+        assert_eq!(features.len(), 14);
+    }
+    let providers = v["providers"].as_array().unwrap();
+    assert!(
+        providers
+            .iter()
+            .any(|p| p["id"] == "rustcrypto" && p["available"] == true)
+    );
+    let algorithms = v["algorithms"].as_array().unwrap();
+    assert_eq!(algorithms.len(), wirecrypt::Algorithm::all().count());
+    for a in algorithms {
+        assert!(a["provider"].is_string(), "every algorithm is served: {a}");
+    }
+    let chacha = algorithms
+        .iter()
+        .find(|a| a["algorithm"] == "chacha20-poly1305")
+        .unwrap();
+    assert_eq!(chacha["fips_approved"], false);
+}
+
+#[test]
+fn forcing_an_unknown_provider_fails_and_names_the_valid_ids() {
+    let out = wirecrypt(&["probe"], &[("WIRECRYPT_PROVIDER", "nonexistent")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nonexistent") && err.contains("rustcrypto"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is reported for a failed selection"
+    );
+}
+
+#[test]
+fn forcing_a_provider_is_reported() {
+    let out = wirecrypt(
+        &["probe", "--json"],
+        &[("WIRECRYPT_PROVIDER", "rustcrypto")],
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["forced_provider"], "rustcrypto");
+    for a in v["algorithms"].as_array().unwrap() {
+        assert_eq!(a["reason"], "forced");
+    }
+}
+
+#[test]
+fn probe_text_lists_providers_and_algorithms() {
+    let out = wirecrypt(&["probe"], &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("providers (best first):"), "{text}");
+    assert!(text.contains("aes-256-gcm"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("rustcrypto") && l.contains("available"))
+    );
+}
