@@ -128,10 +128,20 @@ fn text(engine: &Engine) -> String {
             }
         }
     }
-    let _ = writeln!(out, "\nalgorithms:");
+    let _ = writeln!(out, "\nalgorithms:          provider     FIPS policy   why");
     for s in engine.selections() {
         let provider = s.provider.map_or("-", |p| p.as_str());
-        let _ = writeln!(out, "  {:<18} {:<12} {}", s.algorithm, provider, s.reason);
+        let alg: Algorithm = s.algorithm.parse().expect("selections use catalogue ids");
+        let fips = if alg.info().fips.is_approved() {
+            "approved"
+        } else {
+            "not approved"
+        };
+        let _ = writeln!(
+            out,
+            "  {:<18} {:<12} {:<13} {}",
+            s.algorithm, provider, fips, s.reason
+        );
     }
     out
 }

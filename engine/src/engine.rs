@@ -107,7 +107,7 @@ fn select(
     candidates: &[Candidate],
     forced: Option<ProviderId>,
     allow_fallback: bool,
-) -> (Option<Arc<dyn Provider>>, Selection) {
+) -> Picked {
     let serving = |c: &Candidate| match &c.status {
         Ok(p) if p.supports(alg) => Some(p.clone()),
         _ => None,
@@ -170,11 +170,14 @@ fn select(
     }
 }
 
+/// The provider picked for one algorithm (if any), with the reason.
+type Picked = (Option<Arc<dyn Provider>>, Selection);
+
 struct Inner {
     cpu: CpuFeatures,
     candidates: Vec<Candidate>,
     forced: Option<ProviderId>,
-    selections: Vec<(Algorithm, (Option<Arc<dyn Provider>>, Selection))>,
+    selections: Vec<(Algorithm, Picked)>,
 }
 
 /// The engine: cheap to clone and to share between threads.

@@ -114,6 +114,38 @@ pub enum Error {
     /// The tag did not verify; no plaintext was released.
     #[error("authentication failed: the data or its tag was altered, or the key is wrong")]
     AuthenticationFailed,
+    /// A record or packet longer than the protocol allows (TLS `record_overflow`).
+    #[error("record overflow: {what} is {length} bytes, the limit is {max}")]
+    RecordOverflow {
+        /// What was too long.
+        what: &'static str,
+        /// Its length.
+        length: usize,
+        /// The protocol's limit.
+        max: usize,
+    },
+    /// A record or packet that breaks the protocol's framing rules.
+    #[error("malformed record: {0}")]
+    Malformed(&'static str),
+    /// A record that decrypted but carries what the protocol forbids (TLS
+    /// `unexpected_message`): an unknown content type, an all-zero inner plaintext.
+    #[error("unexpected message: {0}")]
+    UnexpectedMessage(&'static str),
+    /// The key has protected as many records as it safely can; rekey first.
+    #[error(
+        "key update required: this key has protected {records} records, its limit under {algorithm}; update the traffic key before sending more"
+    )]
+    KeyUpdateRequired {
+        /// The algorithm's id.
+        algorithm: &'static str,
+        /// Records protected so far.
+        records: u64,
+    },
+    /// The 64-bit record sequence number would wrap; the connection must rekey or close.
+    #[error(
+        "sequence number exhausted: a record sequence number may not wrap; rekey or close the connection"
+    )]
+    SequenceExhausted,
     /// The random number generator failed or its health test tripped.
     #[error("random number generator failure: {0}")]
     Rng(String),

@@ -52,6 +52,7 @@ mod error;
 pub mod provider;
 pub mod rng;
 mod secret;
+pub mod tls;
 
 pub use algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 pub use engine::{Engine, EngineBuilder, Selection};

@@ -11,6 +11,8 @@
 mod output;
 mod registry;
 pub mod rustcrypto;
+#[cfg(target_arch = "x86_64")]
+pub mod vaes256;
 
 use std::fmt;
 
@@ -108,9 +110,17 @@ pub trait AeadKey: Send + Sync + fmt::Debug {
         })?;
         let (body, tag_out) = out.split_at_mut(plaintext.len());
         body.copy_from_slice(plaintext);
-        let tag = self.seal_in_place(nonce, aad, body)?;
-        tag_out.copy_from_slice(&tag);
-        Ok(total)
+        match self.seal_in_place(nonce, aad, body) {
+            Ok(tag) => {
+                tag_out.copy_from_slice(&tag);
+                Ok(total)
+            }
+            Err(e) => {
+                // Never leave plaintext where the caller expects ciphertext.
+                zeroize::Zeroize::zeroize(body);
+                Err(e)
+            }
+        }
     }
 
     /// Verifies and decrypts `sealed` (ciphertext ‖ tag) into `out`; returns the plaintext

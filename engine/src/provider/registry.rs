@@ -13,6 +13,8 @@ use crate::cpu::CpuFeatures;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum ProviderId {
+    /// VAES + VPCLMULQDQ kernels on 256-bit AVX2 registers (x86-64): AES-GCM and AES-CTR.
+    Vaes256,
     /// The RustCrypto crates: portable, audited, present on every target.
     RustCrypto,
 }
@@ -20,11 +22,12 @@ pub enum ProviderId {
 impl ProviderId {
     /// Every provider id, best first: selection takes the first available one that
     /// implements an algorithm.
-    pub const ALL: &'static [ProviderId] = &[ProviderId::RustCrypto];
+    pub const ALL: &'static [ProviderId] = &[ProviderId::Vaes256, ProviderId::RustCrypto];
 
     /// The id as written in `WIRECRYPT_PROVIDER` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
+            ProviderId::Vaes256 => "vaes256",
             ProviderId::RustCrypto => "rustcrypto",
         }
     }
@@ -79,8 +82,19 @@ pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
 
 fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     match id {
+        ProviderId::Vaes256 => detect_vaes256(cpu),
         ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect_vaes256(cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    super::vaes256::Vaes256::detect(cpu).map(|p| Arc::new(p) as Arc<dyn Provider>)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect_vaes256(_cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    Err("x86-64 only".to_owned())
 }
 
 #[cfg(test)]

@@ -1,0 +1,490 @@
+//! Known answers (NIST GCM test cases, SP 800-38A CTR) and differential tests against the
+//! `rustcrypto` provider. Each test returns early, saying so, on a CPU without VAES.
+
+use super::{Vaes256, Vaes256Cpu};
+use crate::algorithm::{AeadAlg, CipherAlg, HashAlg, MacAlg};
+use crate::cpu::{CpuFeatures, Feature};
+use crate::provider::rustcrypto::RustCrypto;
+use crate::provider::{AeadKey, Provider, StreamCipher};
+use crate::{Error, TAG_LEN};
+
+fn provider(test: &str) -> Option<Vaes256> {
+    let p = Vaes256::detect(CpuFeatures::get());
+    if let Err(why) = &p {
+        eprintln!("{test}: skipped: {why}");
+    }
+    p.ok()
+}
+
+fn reference() -> RustCrypto {
+    RustCrypto::new(CpuFeatures::get())
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    hex::decode(s).expect("test vector hex")
+}
+
+/// Deterministic test bytes (xorshift64*), different for each `seed`.
+fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            (s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+        })
+        .collect()
+}
+
+/// (alg, key, nonce, aad, plaintext, ciphertext, tag): McGrew and Viega, "The
+/// Galois/Counter Mode of Operation (GCM)", Appendix B, Test Cases 1-4 and 13-16.
+const NIST_GCM: &[(AeadAlg, &str, &str, &str, &str, &str, &str)] = &[
+    (
+        AeadAlg::Aes128Gcm,
+        "00000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "",
+        "",
+        "58e2fccefa7e3061367f1d57a4e7455a",
+    ),
+    (
+        AeadAlg::Aes128Gcm,
+        "00000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "00000000000000000000000000000000",
+        "0388dace60b6a392f328c2b971b2fe78",
+        "ab6e47d42cec13bdf53a67b21257bddf",
+    ),
+    (
+        AeadAlg::Aes128Gcm,
+        "feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "",
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255",
+        "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
+        "4d5c2af327cd64a62cf35abd2ba6fab4",
+    ),
+    (
+        AeadAlg::Aes128Gcm,
+        "feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+        "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+        "5bc94fbc3221a5db94fae95ae7121a47",
+    ),
+    (
+        AeadAlg::Aes256Gcm,
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "",
+        "",
+        "530f8afbc74536b9a963b4f1c4cb738b",
+    ),
+    (
+        AeadAlg::Aes256Gcm,
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "00000000000000000000000000000000",
+        "cea7403d4d606b6e074ec5d3baf39d18",
+        "d0d1c8a799996bf0265b98b5d48ab919",
+    ),
+    (
+        AeadAlg::Aes256Gcm,
+        "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "",
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255",
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad",
+        "b094dac5d93471bdec1a502270e3cc6c",
+    ),
+    (
+        AeadAlg::Aes256Gcm,
+        "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+        "76fc6ece0f4e1768cddf8853bb2d551b",
+    ),
+];
+
+/// (alg, key, iv, plaintext, ciphertext): SP 800-38A F.5.1, F.5.3, F.5.5.
+const SP800_38A_CTR: &[(CipherAlg, &str, &str, &str, &str)] = &[
+    (
+        CipherAlg::Aes128Ctr,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee",
+    ),
+    (
+        CipherAlg::Aes192Ctr,
+        "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "1abc932417521ca24f2b0459fe7e6e0b090339ec0aa6faefd5ccc2c6f4ce8e941e36b26bd1ebc670d1bd1d665620abf74f78a7f6d29809585a97daec58c6b050",
+    ),
+    (
+        CipherAlg::Aes256Ctr,
+        "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c52b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6",
+    ),
+];
+
+#[test]
+fn nist_gcm_test_cases() {
+    let Some(p) = provider("nist_gcm_test_cases") else {
+        return;
+    };
+    for (i, &(alg, key, nonce, aad, pt, ct, tag)) in NIST_GCM.iter().enumerate() {
+        let key = p.aead(alg, &unhex(key)).unwrap();
+        let (nonce, aad, ct, tag) = (unhex(nonce), unhex(aad), unhex(ct), unhex(tag));
+        let mut buf = unhex(pt);
+        let got = key.seal_in_place(&nonce, &aad, &mut buf).unwrap();
+        assert_eq!(buf, ct, "case {i}: ciphertext");
+        assert_eq!(got.as_slice(), tag.as_slice(), "case {i}: tag");
+        key.open_in_place(&nonce, &aad, &mut buf, &tag).unwrap();
+        assert_eq!(buf, unhex(pt), "case {i}: open");
+    }
+}
+
+#[test]
+fn sp800_38a_ctr() {
+    let Some(p) = provider("sp800_38a_ctr") else {
+        return;
+    };
+    for &(alg, key, iv, pt, ct) in SP800_38A_CTR {
+        let mut c = p.cipher(alg, &unhex(key), &unhex(iv)).unwrap();
+        let mut buf = unhex(pt);
+        c.apply_keystream(&mut buf).unwrap();
+        assert_eq!(buf, unhex(ct), "{alg}");
+    }
+}
+
+/// Seals with both providers, in place and out of place, and checks that each opens the
+/// other's output.
+fn gcm_agrees(ours: &dyn AeadKey, theirs: &dyn AeadKey, seed: u64, len: usize, aad_len: usize) {
+    let nonce = bytes(seed ^ 0x6e6f6e6365, 12);
+    let aad = bytes(seed ^ 0x616164, aad_len);
+    let pt = bytes(seed, len);
+    let ctx = format!("{} len {len} aad {aad_len}", ours.algorithm());
+
+    let mut expected = vec![0u8; len + TAG_LEN];
+    theirs.seal(&nonce, &aad, &pt, &mut expected).unwrap();
+
+    let mut in_place = pt.clone();
+    let tag = ours.seal_in_place(&nonce, &aad, &mut in_place).unwrap();
+    assert_eq!(in_place, expected[..len], "{ctx}: in-place ciphertext");
+    assert_eq!(tag.as_slice(), &expected[len..], "{ctx}: in-place tag");
+
+    // Out of place, into a larger buffer at an odd offset.
+    let mut out = vec![0xa5u8; len + TAG_LEN + 3];
+    let n = ours.seal(&nonce, &aad, &pt, &mut out[1..]).unwrap();
+    assert_eq!(n, len + TAG_LEN);
+    assert_eq!(out[1..=n], expected[..], "{ctx}: out-of-place");
+    assert_eq!((out[0], out[n + 1]), (0xa5, 0xa5), "{ctx}: guard bytes");
+
+    let mut opened = vec![0u8; len];
+    assert_eq!(
+        ours.open(&nonce, &aad, &expected, &mut opened).unwrap(),
+        len
+    );
+    assert_eq!(opened, pt, "{ctx}: open out of place");
+    ours.open_in_place(&nonce, &aad, &mut in_place, &tag)
+        .unwrap();
+    assert_eq!(in_place, pt, "{ctx}: open in place");
+}
+
+#[test]
+fn gcm_matches_rustcrypto_for_every_length_to_600() {
+    let Some(p) = provider("gcm_matches_rustcrypto_for_every_length_to_600") else {
+        return;
+    };
+    let r = reference();
+    for alg in [AeadAlg::Aes128Gcm, AeadAlg::Aes256Gcm] {
+        let key = bytes(alg as u64, alg.info().key_len);
+        let (ours, theirs) = (p.aead(alg, &key).unwrap(), r.aead(alg, &key).unwrap());
+        for len in 0..=600 {
+            // Every AAD length 0..=100 occurs, against many message lengths each.
+            let aad_len = (len * 37) % 101;
+            gcm_agrees(&*ours, &*theirs, len as u64, len, aad_len);
+        }
+        for aad_len in 0..=300 {
+            gcm_agrees(&*ours, &*theirs, aad_len as u64, 129, aad_len);
+        }
+    }
+}
+
+#[test]
+fn gcm_matches_rustcrypto_for_large_messages() {
+    let Some(p) = provider("gcm_matches_rustcrypto_for_large_messages") else {
+        return;
+    };
+    let r = reference();
+    for alg in [AeadAlg::Aes128Gcm, AeadAlg::Aes256Gcm] {
+        for (i, &len) in [1023, 1024, 4096 + 17, 16384, 65536, 65536 + 13, 200_003]
+            .iter()
+            .enumerate()
+        {
+            let key = bytes(1000 + i as u64, alg.info().key_len);
+            let (ours, theirs) = (p.aead(alg, &key).unwrap(), r.aead(alg, &key).unwrap());
+            gcm_agrees(&*ours, &*theirs, i as u64, len, 13);
+            gcm_agrees(&*ours, &*theirs, i as u64 + 50, len, 1000);
+        }
+    }
+}
+
+#[test]
+fn gcm_refuses_tampering_and_wipes_the_buffer() {
+    let Some(p) = provider("gcm_refuses_tampering_and_wipes_the_buffer") else {
+        return;
+    };
+    let key = p.aead(AeadAlg::Aes256Gcm, &[7; 32]).unwrap();
+    let nonce = [9u8; 12];
+    for len in [0, 1, 16, 100, 128, 300, 4096] {
+        let pt = bytes(len as u64, len);
+        let mut sealed = pt.clone();
+        let tag = key.seal_in_place(&nonce, b"hdr", &mut sealed).unwrap();
+
+        for bit in [0, 7, 64, 127] {
+            let mut bad_tag = tag;
+            bad_tag[bit / 8] ^= 1 << (bit % 8);
+            let mut buf = sealed.clone();
+            let err = key.open_in_place(&nonce, b"hdr", &mut buf, &bad_tag);
+            assert_eq!(err, Err(Error::AuthenticationFailed), "len {len} bit {bit}");
+            assert!(buf.iter().all(|&b| b == 0), "len {len}: buffer not wiped");
+        }
+        if len > 0 {
+            let mut buf = sealed.clone();
+            buf[len / 2] ^= 0x10;
+            let err = key.open_in_place(&nonce, b"hdr", &mut buf, &tag);
+            assert_eq!(
+                err,
+                Err(Error::AuthenticationFailed),
+                "len {len}: ciphertext"
+            );
+            assert!(buf.iter().all(|&b| b == 0));
+        }
+        let mut buf = sealed.clone();
+        let err = key.open_in_place(&nonce, b"hdR", &mut buf, &tag);
+        assert_eq!(err, Err(Error::AuthenticationFailed), "len {len}: aad");
+        assert!(buf.iter().all(|&b| b == 0));
+
+        let mut buf = sealed.clone();
+        let err = key.open_in_place(&nonce, b"hdr", &mut buf, &tag[..15]);
+        assert!(
+            matches!(err, Err(Error::InvalidTagLength { .. })),
+            "{err:?}"
+        );
+        assert!(buf.iter().all(|&b| b == 0));
+
+        let mut buf = sealed.clone();
+        key.open_in_place(&nonce, b"hdr", &mut buf, &tag).unwrap();
+        assert_eq!(buf, pt);
+    }
+}
+
+#[test]
+fn gcm_checks_lengths_before_any_crypto() {
+    let Some(p) = provider("gcm_checks_lengths_before_any_crypto") else {
+        return;
+    };
+    assert!(matches!(
+        p.aead(AeadAlg::Aes128Gcm, &[0; 32]),
+        Err(Error::InvalidKeyLength { .. })
+    ));
+    assert!(matches!(
+        p.aead(AeadAlg::Aes256Gcm, &[0; 16]),
+        Err(Error::InvalidKeyLength { .. })
+    ));
+    let key = p.aead(AeadAlg::Aes128Gcm, &[0; 16]).unwrap();
+    let mut buf = [1u8; 20];
+    assert!(matches!(
+        key.seal_in_place(&[0; 8], b"", &mut buf),
+        Err(Error::InvalidNonceLength { .. })
+    ));
+    assert_eq!(buf, [1u8; 20], "a refused seal leaves the buffer alone");
+    assert!(matches!(
+        key.open_in_place(&[0; 13], b"", &mut buf, &[0; 16]),
+        Err(Error::InvalidNonceLength { .. })
+    ));
+    assert_eq!(buf, [0u8; 20], "a refused open wipes the buffer");
+}
+
+/// Applies `c` to `data` in the pieces `cuts` marks.
+fn apply_in_pieces(c: &mut dyn StreamCipher, data: &mut [u8], cuts: &[usize]) {
+    let mut start = 0;
+    for &end in cuts.iter().chain([&data.len()]) {
+        c.apply_keystream(&mut data[start..end]).unwrap();
+        start = end;
+    }
+}
+
+#[test]
+fn ctr_matches_rustcrypto_including_counter_wrap() {
+    let Some(p) = provider("ctr_matches_rustcrypto_including_counter_wrap") else {
+        return;
+    };
+    let r = reference();
+    let mut ivs = vec![
+        [0xff; 16],
+        // The low 64 bits wrap into the high 64 bits mid-batch.
+        u128::to_be_bytes(0x0123_4567_89ab_cdef_ffff_ffff_ffff_fffb),
+        u128::to_be_bytes(u128::MAX - 100),
+        // GCM-like: the low 32 bits wrap (which a 32-bit counter would get wrong).
+        u128::to_be_bytes(0x0000_0000_0000_0000_0000_0000_ffff_fffe),
+        [0; 16],
+    ];
+    // Every position of the low-half wrap within a batch of eight blocks, and just past it.
+    ivs.extend((0..=9).map(|k| u128::to_be_bytes(0x1234_ffff_ffff_ffff_ffff - k)));
+    for alg in [
+        CipherAlg::Aes128Ctr,
+        CipherAlg::Aes192Ctr,
+        CipherAlg::Aes256Ctr,
+    ] {
+        let key = bytes(alg as u64 + 77, alg.info().key_len);
+        for iv in &ivs {
+            for len in (0..=300).chain([1024, 4099, 65536 + 13]) {
+                let pt = bytes(len as u64, len);
+                let mut expected = pt.clone();
+                r.cipher(alg, &key, iv)
+                    .unwrap()
+                    .apply_keystream(&mut expected)
+                    .unwrap();
+                let mut got = pt.clone();
+                p.cipher(alg, &key, iv)
+                    .unwrap()
+                    .apply_keystream(&mut got)
+                    .unwrap();
+                assert_eq!(got, expected, "{alg} iv {iv:02x?} len {len}");
+                let mut out = vec![0u8; len];
+                p.cipher(alg, &key, iv)
+                    .unwrap()
+                    .apply_keystream_to(&pt, &mut out)
+                    .unwrap();
+                assert_eq!(out, expected, "{alg} iv {iv:02x?} len {len}: out of place");
+            }
+        }
+    }
+}
+
+#[test]
+fn ctr_split_at_every_position_gives_the_same_stream() {
+    let Some(p) = provider("ctr_split_at_every_position_gives_the_same_stream") else {
+        return;
+    };
+    let key = bytes(5, 32);
+    let iv = u128::to_be_bytes(u128::MAX - 9);
+    let len = 400;
+    let pt = bytes(6, len);
+    let mut whole = pt.clone();
+    p.cipher(CipherAlg::Aes256Ctr, &key, &iv)
+        .unwrap()
+        .apply_keystream(&mut whole)
+        .unwrap();
+    for cut in 0..=len {
+        let mut c = p.cipher(CipherAlg::Aes256Ctr, &key, &iv).unwrap();
+        let mut buf = pt.clone();
+        apply_in_pieces(&mut *c, &mut buf, &[cut]);
+        assert_eq!(buf, whole, "one cut at {cut}");
+    }
+    for a in 0..40 {
+        for b in a..a + 150 {
+            let mut c = p.cipher(CipherAlg::Aes256Ctr, &key, &iv).unwrap();
+            let mut buf = pt.clone();
+            apply_in_pieces(&mut *c, &mut buf, &[a, b, b + 3, b + 3 + a]);
+            assert_eq!(buf, whole, "cuts at {a}, {b}");
+        }
+    }
+    // Byte by byte.
+    let mut c = p.cipher(CipherAlg::Aes256Ctr, &key, &iv).unwrap();
+    let mut buf = pt.clone();
+    for byte in buf.chunks_mut(1) {
+        c.apply_keystream(byte).unwrap();
+    }
+    assert_eq!(buf, whole, "byte by byte");
+}
+
+#[test]
+fn ctr_checks_key_and_iv_lengths() {
+    let Some(p) = provider("ctr_checks_key_and_iv_lengths") else {
+        return;
+    };
+    assert!(matches!(
+        p.cipher(CipherAlg::Aes192Ctr, &[0; 16], &[0; 16]),
+        Err(Error::InvalidKeyLength { .. })
+    ));
+    assert!(matches!(
+        p.cipher(CipherAlg::Aes128Ctr, &[0; 16], &[0; 12]),
+        Err(Error::InvalidNonceLength { .. })
+    ));
+}
+
+#[test]
+fn serves_only_aes_and_says_so() {
+    let Some(p) = provider("serves_only_aes_and_says_so") else {
+        return;
+    };
+    assert!(p.supports(AeadAlg::Aes128Gcm.into()));
+    assert!(p.supports(CipherAlg::Aes192Ctr.into()));
+    assert!(!p.supports(AeadAlg::ChaCha20Poly1305.into()));
+    assert!(!p.supports(MacAlg::HmacSha256.into()));
+    assert!(!p.supports(HashAlg::Sha256.into()));
+    assert!(matches!(
+        p.aead(AeadAlg::ChaCha20Poly1305, &[0; 32]),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        p.mac(MacAlg::HmacSha256, &[0; 32]),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        p.hash(HashAlg::Sha512),
+        Err(Error::Unsupported { .. })
+    ));
+    let info = p.info();
+    assert_eq!(info.algorithms.len(), 5, "{:?}", info.algorithms);
+    let mut r = [0u8; 32];
+    p.fill_random(&mut r).unwrap();
+    assert_ne!(r, [0; 32]);
+}
+
+#[test]
+fn debug_redacts_keys() {
+    let Some(p) = provider("debug_redacts_keys") else {
+        return;
+    };
+    let aead = p.aead(AeadAlg::Aes128Gcm, &[0x41; 16]).unwrap();
+    let ctr = p
+        .cipher(CipherAlg::Aes128Ctr, &[0x41; 16], &[0; 16])
+        .unwrap();
+    for shown in [format!("{aead:?}"), format!("{ctr:?}")] {
+        assert!(shown.contains("REDACTED"), "{shown}");
+        assert!(!shown.contains("41") && !shown.contains("65"), "{shown}");
+    }
+}
+
+#[test]
+fn the_token_needs_every_feature() {
+    let cpu = CpuFeatures::get();
+    for &missing in Vaes256Cpu::FEATURES {
+        let masked = cpu.without(&[missing]);
+        assert!(Vaes256Cpu::new(&masked).is_none(), "{missing}");
+        let why = Vaes256::detect(&masked).unwrap_err();
+        assert!(
+            why.starts_with("needs vaes, vpclmulqdq, avx2") && why.contains(missing.name()),
+            "{why}"
+        );
+    }
+    let without_all = cpu.without(&[Feature::Vaes, Feature::Vpclmulqdq]);
+    let why = Vaes256::detect(&without_all).unwrap_err();
+    assert!(why.ends_with("missing vaes, vpclmulqdq"), "{why}");
+}

@@ -1,0 +1,37 @@
+//! The record layer's size and usage limits, with their sources.
+
+use crate::algorithm::AeadAlg;
+
+/// The record header: type (1), legacy version (2), length (2).
+pub const HEADER_LEN: usize = 5;
+
+/// The largest plaintext fragment, 2^14 bytes (RFC 8446 §5.1, RFC 5246 §6.2.1).
+pub const MAX_PLAINTEXT: usize = 1 << 14;
+
+/// The largest TLS 1.3 protected record body, 2^14 + 256 (RFC 8446 §5.2).
+pub const MAX_TLS13_CIPHERTEXT: usize = MAX_PLAINTEXT + 256;
+
+/// The largest TLS 1.2 protected record body, 2^14 + 2048 (RFC 5246 §6.2.3).
+pub const MAX_TLS12_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
+
+/// How many records one key may protect (RFC 8446 §5.5): 2^24.5 full-size records for
+/// AES-GCM — rounded down, as 23,726,566 — and no practical limit for ChaCha20-Poly1305.
+pub const fn confidentiality_limit(alg: AeadAlg) -> u64 {
+    match alg {
+        AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm => 23_726_566,
+        AeadAlg::ChaCha20Poly1305 => u64::MAX,
+    }
+}
+
+/// How far before the limit a sealer starts reporting that a key update is due, so the
+/// update can be negotiated while records still flow (1/64 of the AES-GCM limit).
+pub(crate) const fn key_update_margin(alg: AeadAlg) -> u64 {
+    match alg {
+        AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm => confidentiality_limit(alg) / 64,
+        AeadAlg::ChaCha20Poly1305 => 0,
+    }
+}
+
+// 2^24.5 = 23,726,566.93...; the constant must not round up past it.
+const _: () = assert!(23_726_566u128 * 23_726_566 <= 1 << 49);
+const _: () = assert!(23_726_567u128 * 23_726_567 > 1 << 49);

@@ -1,0 +1,339 @@
+//! A rustls 0.23 `CryptoProvider` whose record protection is the engine's.
+//!
+//! Key exchange, signatures, hashes, HKDF and the TLS 1.2 PRF come from rustls's *ring*
+//! provider — the handshake is stage one, not ours. Each suite's AEAD is replaced by the
+//! engine's: [`Tls13Keys`] and [`Tls12Keys`] seal and open every record, through whichever
+//! provider the engine selected for the algorithm.
+
+use rustls::crypto::cipher::{
+    AeadKey as RustlsKey, InboundOpaqueMessage, InboundPlainMessage, Iv, KeyBlockShape,
+    MessageDecrypter, MessageEncrypter, OutboundOpaqueMessage, OutboundPlainMessage,
+    PrefixedPayload, Tls12AeadAlgorithm, Tls13AeadAlgorithm, UnsupportedOperationError,
+};
+use rustls::crypto::{CipherSuiteCommon, CryptoProvider, ring};
+use rustls::{
+    ConnectionTrafficSecrets, ContentType as RustlsType, PeerMisbehaved, ProtocolVersion,
+    SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
+};
+
+use super::{HEADER_LEN, Tls12Keys, Tls13Keys, confidentiality_limit, header};
+use crate::algorithm::AeadAlg;
+use crate::{Engine, Error, TAG_LEN};
+
+/// A rustls provider: rustls's *ring* provider with every cipher suite's record
+/// protection served by `engine`. Suites whose AEAD the engine cannot serve are left out.
+///
+/// Each call builds a small set of suite descriptions that rustls needs for `'static`
+/// and that therefore live for the rest of the process: build the provider once and
+/// share it (it is `Send + Sync`, and rustls takes it as an `Arc`).
+pub fn provider(engine: &Engine) -> CryptoProvider {
+    CryptoProvider {
+        cipher_suites: cipher_suites(engine),
+        ..ring::default_provider()
+    }
+}
+
+/// The engine-backed versions of rustls's *ring* suites, in rustls's order of
+/// preference, leaving out any whose AEAD the engine cannot serve.
+pub fn cipher_suites(engine: &Engine) -> Vec<SupportedCipherSuite> {
+    ring::ALL_CIPHER_SUITES
+        .iter()
+        .filter_map(|suite| wrap(engine, *suite))
+        .collect()
+}
+
+fn aead_for(suite: &SupportedCipherSuite) -> Option<AeadAlg> {
+    use rustls::CipherSuite as S;
+    match suite.suite() {
+        S::TLS13_AES_128_GCM_SHA256
+        | S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+        | S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => Some(AeadAlg::Aes128Gcm),
+        S::TLS13_AES_256_GCM_SHA384
+        | S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        | S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => Some(AeadAlg::Aes256Gcm),
+        S::TLS13_CHACHA20_POLY1305_SHA256
+        | S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+        | S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => Some(AeadAlg::ChaCha20Poly1305),
+        _ => None,
+    }
+}
+
+fn wrap(engine: &Engine, suite: SupportedCipherSuite) -> Option<SupportedCipherSuite> {
+    let alg = aead_for(&suite)?;
+    engine.provider_for(alg).ok()?;
+    let aead = EngineAead {
+        engine: engine.clone(),
+        alg,
+    };
+    // rustls's limit counts records of the suite; ours is the RFC 8446 §5.5 figure.
+    let limit = confidentiality_limit(alg);
+    Some(match suite {
+        SupportedCipherSuite::Tls13(s) => {
+            let common = CipherSuiteCommon {
+                suite: s.common.suite,
+                hash_provider: s.common.hash_provider,
+                confidentiality_limit: limit,
+            };
+            SupportedCipherSuite::Tls13(Box::leak(Box::new(Tls13CipherSuite {
+                common,
+                hkdf_provider: s.hkdf_provider,
+                aead_alg: Box::leak(Box::new(aead)),
+                quic: None,
+            })))
+        }
+        SupportedCipherSuite::Tls12(s) => {
+            let common = CipherSuiteCommon {
+                suite: s.common.suite,
+                hash_provider: s.common.hash_provider,
+                confidentiality_limit: limit,
+            };
+            SupportedCipherSuite::Tls12(Box::leak(Box::new(Tls12CipherSuite {
+                common,
+                prf_provider: s.prf_provider,
+                kx: s.kx,
+                sign: s.sign,
+                aead_alg: Box::leak(Box::new(aead)),
+            })))
+        }
+    })
+}
+
+/// One AEAD of the engine, as rustls sees it.
+struct EngineAead {
+    engine: Engine,
+    alg: AeadAlg,
+}
+
+impl EngineAead {
+    fn tls13(&self, key: &RustlsKey, iv: &Iv) -> Result<Tls13Keys, Error> {
+        Tls13Keys::new(&self.engine, self.alg, key.as_ref(), iv.as_ref())
+    }
+
+    fn tls12(&self, key: &RustlsKey, iv: &[u8], explicit: &[u8]) -> Result<Tls12Keys, Error> {
+        Tls12Keys::from_key(self.engine.aead(self.alg, key.as_ref())?, iv, explicit)
+    }
+
+    fn secrets(&self, key: RustlsKey, iv: Iv) -> ConnectionTrafficSecrets {
+        match self.alg {
+            AeadAlg::Aes128Gcm => ConnectionTrafficSecrets::Aes128Gcm { key, iv },
+            AeadAlg::Aes256Gcm => ConnectionTrafficSecrets::Aes256Gcm { key, iv },
+            AeadAlg::ChaCha20Poly1305 => ConnectionTrafficSecrets::Chacha20Poly1305 { key, iv },
+        }
+    }
+}
+
+/// Stands in when keys could not be made (only if the engine's provider refused a key
+/// rustls derived): every record then fails cleanly instead of panicking.
+struct Refuse;
+
+impl MessageEncrypter for Refuse {
+    fn encrypt(
+        &mut self,
+        _: OutboundPlainMessage<'_>,
+        _: u64,
+    ) -> Result<OutboundOpaqueMessage, rustls::Error> {
+        Err(rustls::Error::EncryptError)
+    }
+
+    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
+        payload_len
+    }
+}
+
+impl MessageDecrypter for Refuse {
+    fn decrypt<'a>(
+        &mut self,
+        _: InboundOpaqueMessage<'a>,
+        _: u64,
+    ) -> Result<InboundPlainMessage<'a>, rustls::Error> {
+        Err(rustls::Error::DecryptError)
+    }
+}
+
+/// How an engine error reads to rustls (which picks the alert from it).
+fn to_rustls(e: Error) -> rustls::Error {
+    match e {
+        Error::RecordOverflow { .. } => rustls::Error::PeerSentOversizedRecord,
+        Error::UnexpectedMessage(_) => PeerMisbehaved::IllegalTlsInnerPlaintext.into(),
+        Error::KeyUpdateRequired { .. } | Error::SequenceExhausted => rustls::Error::EncryptError,
+        _ => rustls::Error::DecryptError,
+    }
+}
+
+impl Tls13AeadAlgorithm for EngineAead {
+    fn encrypter(&self, key: RustlsKey, iv: Iv) -> Box<dyn MessageEncrypter> {
+        match self.tls13(&key, &iv) {
+            Ok(keys) => Box::new(Tls13Encrypter(keys)),
+            Err(_) => Box::new(Refuse),
+        }
+    }
+
+    fn decrypter(&self, key: RustlsKey, iv: Iv) -> Box<dyn MessageDecrypter> {
+        match self.tls13(&key, &iv) {
+            Ok(keys) => Box::new(Tls13Decrypter(keys)),
+            Err(_) => Box::new(Refuse),
+        }
+    }
+
+    fn key_len(&self) -> usize {
+        self.alg.info().key_len
+    }
+
+    fn extract_keys(
+        &self,
+        key: RustlsKey,
+        iv: Iv,
+    ) -> Result<ConnectionTrafficSecrets, UnsupportedOperationError> {
+        Ok(self.secrets(key, iv))
+    }
+
+    fn fips(&self) -> bool {
+        // The engine has no FIPS mode yet; nothing built on it may claim one.
+        false
+    }
+}
+
+struct Tls13Encrypter(Tls13Keys);
+
+impl MessageEncrypter for Tls13Encrypter {
+    fn encrypt(
+        &mut self,
+        msg: OutboundPlainMessage<'_>,
+        seq: u64,
+    ) -> Result<OutboundOpaqueMessage, rustls::Error> {
+        let total = self.encrypted_payload_len(msg.payload.len());
+        // rustls reserves the header in front; the body is sealed where it lies.
+        let mut payload = PrefixedPayload::with_capacity(total);
+        payload.extend_from_chunks(&msg.payload);
+        payload.extend_from_slice(&[u8::from(msg.typ)]);
+        let hdr: [u8; HEADER_LEN] = header(23, 0x0303, total);
+        let tag = self
+            .0
+            .seal_inner_in_place(seq, &hdr, payload.as_mut())
+            .map_err(|_| rustls::Error::EncryptError)?;
+        payload.extend_from_slice(&tag);
+        Ok(OutboundOpaqueMessage::new(
+            RustlsType::ApplicationData,
+            ProtocolVersion::TLSv1_2,
+            payload,
+        ))
+    }
+
+    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
+        payload_len + 1 + TAG_LEN
+    }
+}
+
+struct Tls13Decrypter(Tls13Keys);
+
+impl MessageDecrypter for Tls13Decrypter {
+    fn decrypt<'a>(
+        &mut self,
+        mut msg: InboundOpaqueMessage<'a>,
+        seq: u64,
+    ) -> Result<InboundPlainMessage<'a>, rustls::Error> {
+        let hdr = header(u8::from(msg.typ), u16::from(msg.version), msg.payload.len());
+        let (typ, len) = self
+            .0
+            .open_in_place(seq, &hdr, &mut msg.payload)
+            .map_err(to_rustls)?;
+        msg.payload.truncate(len);
+        msg.typ = RustlsType::from(typ.to_u8());
+        msg.version = ProtocolVersion::TLSv1_3;
+        Ok(msg.into_plain_message())
+    }
+}
+
+impl Tls12AeadAlgorithm for EngineAead {
+    fn encrypter(&self, key: RustlsKey, iv: &[u8], extra: &[u8]) -> Box<dyn MessageEncrypter> {
+        match self.tls12(&key, iv, extra) {
+            Ok(keys) => Box::new(Tls12Encrypter(keys)),
+            Err(_) => Box::new(Refuse),
+        }
+    }
+
+    fn decrypter(&self, key: RustlsKey, iv: &[u8]) -> Box<dyn MessageDecrypter> {
+        match self.tls12(&key, iv, &[]) {
+            Ok(keys) => Box::new(Tls12Decrypter(keys)),
+            Err(_) => Box::new(Refuse),
+        }
+    }
+
+    fn key_block_shape(&self) -> KeyBlockShape {
+        let gcm = self.alg != AeadAlg::ChaCha20Poly1305;
+        KeyBlockShape {
+            enc_key_len: self.alg.info().key_len,
+            fixed_iv_len: if gcm { 4 } else { 12 },
+            explicit_nonce_len: if gcm { 8 } else { 0 },
+        }
+    }
+
+    fn extract_keys(
+        &self,
+        key: RustlsKey,
+        iv: &[u8],
+        explicit: &[u8],
+    ) -> Result<ConnectionTrafficSecrets, UnsupportedOperationError> {
+        let mut full = [0u8; 12];
+        let fixed = iv.len().min(12);
+        full[..fixed].copy_from_slice(&iv[..fixed]);
+        let rest = explicit.len().min(12 - fixed);
+        full[fixed..fixed + rest].copy_from_slice(&explicit[..rest]);
+        Ok(self.secrets(key, Iv::new(full)))
+    }
+
+    fn fips(&self) -> bool {
+        false
+    }
+}
+
+struct Tls12Encrypter(Tls12Keys);
+
+impl MessageEncrypter for Tls12Encrypter {
+    fn encrypt(
+        &mut self,
+        msg: OutboundPlainMessage<'_>,
+        seq: u64,
+    ) -> Result<OutboundOpaqueMessage, rustls::Error> {
+        let total = self.encrypted_payload_len(msg.payload.len());
+        let explicit = self.0.explicit_nonce_len();
+        let mut payload = PrefixedPayload::with_capacity(total);
+        payload.extend_from_slice(&[0u8; 8][..explicit]);
+        payload.extend_from_chunks(&msg.payload);
+        payload.extend_from_slice(&[0u8; TAG_LEN]);
+        self.0
+            .seal_body_in_place(
+                seq,
+                u8::from(msg.typ),
+                u16::from(msg.version),
+                payload.as_mut(),
+            )
+            .map_err(|_| rustls::Error::EncryptError)?;
+        Ok(OutboundOpaqueMessage::new(msg.typ, msg.version, payload))
+    }
+
+    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
+        self.0.body_len(payload_len)
+    }
+}
+
+struct Tls12Decrypter(Tls12Keys);
+
+impl MessageDecrypter for Tls12Decrypter {
+    fn decrypt<'a>(
+        &mut self,
+        mut msg: InboundOpaqueMessage<'a>,
+        seq: u64,
+    ) -> Result<InboundPlainMessage<'a>, rustls::Error> {
+        let (start, len) = self
+            .0
+            .open_body_in_place(
+                seq,
+                u8::from(msg.typ),
+                u16::from(msg.version),
+                &mut msg.payload,
+            )
+            .map_err(to_rustls)?;
+        Ok(msg.into_plain_message_range(start..start + len))
+    }
+}

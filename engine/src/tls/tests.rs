@@ -1,0 +1,388 @@
+//! Record-layer tests: the RFC 8448 traces, round trips, and every kind of bad record.
+
+use super::rfc8448;
+
+use super::*;
+use crate::algorithm::AeadAlg;
+use crate::{Engine, TAG_LEN};
+
+fn engine() -> Engine {
+    Engine::builder().ignore_env().build().unwrap()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    hex::decode(s).unwrap()
+}
+
+fn tls13_pair(alg: AeadAlg) -> (Tls13Sealer, Tls13Opener) {
+    let e = engine();
+    let key = vec![0x42; alg.info().key_len];
+    let iv = [7u8; 12];
+    (
+        Tls13Sealer::new(Tls13Keys::new(&e, alg, &key, &iv).unwrap()),
+        Tls13Opener::new(Tls13Keys::new(&e, alg, &key, &iv).unwrap()),
+    )
+}
+
+fn tls12_pair(alg: AeadAlg) -> (Tls12Sealer, Tls12Opener) {
+    let e = engine();
+    let key = vec![0x24; alg.info().key_len];
+    let iv = vec![
+        9u8;
+        if alg == AeadAlg::ChaCha20Poly1305 {
+            12
+        } else {
+            4
+        }
+    ];
+    (
+        Tls12Sealer::new(Tls12Keys::new(&e, alg, &key, &iv).unwrap()),
+        Tls12Opener::new(Tls12Keys::new(&e, alg, &key, &iv).unwrap()),
+    )
+}
+
+#[test]
+fn rfc8448_records_open_and_reseal_byte_for_byte() {
+    let e = engine();
+    for r in rfc8448::RECORDS {
+        let keys = Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &unhex(r.key), &unhex(r.iv)).unwrap();
+        let mut record = unhex(r.record);
+        let mut opener = Tls13Opener::new(keys).with_sequence(r.seq);
+        let (typ, content) = opener
+            .open(&mut record)
+            .unwrap_or_else(|e| panic!("{}: {e}", r.source));
+        assert_eq!(typ.to_u8(), r.content_type, "{}", r.source);
+        assert_eq!(hex::encode(content), r.content, "{}", r.source);
+
+        let keys = Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &unhex(r.key), &unhex(r.iv)).unwrap();
+        let mut sealer = Tls13Sealer::new(keys).with_sequence(r.seq);
+        let mut out = Vec::new();
+        sealer
+            .seal(
+                ContentType::from_u8(r.content_type).unwrap(),
+                &unhex(r.content),
+                &mut out,
+            )
+            .unwrap();
+        assert_eq!(hex::encode(&out), r.record, "{}", r.source);
+    }
+    println!(
+        "rfc8448: {} records opened and resealed",
+        rfc8448::RECORDS.len()
+    );
+}
+
+#[test]
+fn tls13_round_trips_every_suite_and_length_class() {
+    for alg in AeadAlg::all() {
+        let (mut sealer, mut opener) = tls13_pair(alg);
+        for len in [
+            0,
+            1,
+            15,
+            16,
+            17,
+            255,
+            1400,
+            MAX_PLAINTEXT - 1,
+            MAX_PLAINTEXT,
+        ] {
+            let content: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut rec = Vec::new();
+            sealer
+                .seal(ContentType::ApplicationData, &content, &mut rec)
+                .unwrap();
+            assert_eq!(rec.len(), HEADER_LEN + len + 1 + TAG_LEN);
+            assert_eq!(&rec[..3], &[23, 3, 3]);
+            let (typ, got) = opener.open(&mut rec).unwrap();
+            assert_eq!(typ, ContentType::ApplicationData);
+            assert_eq!(got, &content[..], "{alg} len {len}");
+        }
+        assert_eq!(sealer.sequence(), 9);
+        assert_eq!(opener.sequence(), 9);
+    }
+}
+
+#[test]
+fn tls13_padding_hides_length_and_is_removed() {
+    let (sealer, mut opener) = tls13_pair(AeadAlg::Aes256Gcm);
+    let mut sealer = sealer.with_padding(Padding::Multiple(256));
+    let mut rec = Vec::new();
+    sealer
+        .seal(ContentType::Handshake, b"hi", &mut rec)
+        .unwrap();
+    assert_eq!(rec.len(), HEADER_LEN + 256 + TAG_LEN);
+    let (typ, got) = opener.open(&mut rec).unwrap();
+    assert_eq!((typ, &*got), (ContentType::Handshake, &b"hi"[..]));
+    // Padding never pushes a full record past 2^14 + 1 inner bytes.
+    let mut rec = Vec::new();
+    sealer
+        .seal(
+            ContentType::ApplicationData,
+            &vec![1; MAX_PLAINTEXT],
+            &mut rec,
+        )
+        .unwrap();
+    assert_eq!(rec.len(), HEADER_LEN + MAX_PLAINTEXT + 1 + TAG_LEN);
+    opener.open(&mut rec).unwrap();
+}
+
+#[test]
+fn tls13_bad_records_are_typed_errors_and_release_nothing() {
+    let (mut sealer, mut opener) = tls13_pair(AeadAlg::Aes128Gcm);
+    let mut good = Vec::new();
+    sealer
+        .seal(ContentType::ApplicationData, b"secret payload", &mut good)
+        .unwrap();
+
+    // Truncated: shorter than the header, and a length field longer than the bytes.
+    assert!(matches!(
+        opener.open(&mut good.clone()[..4]),
+        Err(Error::Malformed(_))
+    ));
+    let cut = good.len() - 1;
+    assert!(matches!(
+        opener.open(&mut good.clone()[..cut]),
+        Err(Error::Malformed(_))
+    ));
+    // Body shorter than a tag.
+    let mut tiny = vec![23, 3, 3, 0, 5, 1, 2, 3, 4, 5];
+    assert!(matches!(
+        opener.open(&mut tiny),
+        Err(Error::InputTooShort { .. })
+    ));
+    assert_eq!(&tiny[HEADER_LEN..], &[0; 5]);
+    // Wrong outer type.
+    let mut wrong_type = good.clone();
+    wrong_type[0] = 22;
+    assert!(matches!(
+        opener.open(&mut wrong_type),
+        Err(Error::UnexpectedMessage(_))
+    ));
+    // Oversize length field.
+    let mut big = vec![23, 3, 3, 0x41, 0x01];
+    big.resize(HEADER_LEN + 0x4101, 0);
+    assert!(matches!(
+        opener.open(&mut big),
+        Err(Error::RecordOverflow { .. })
+    ));
+    // Every flipped bit, in header and body, fails authentication and wipes the body.
+    for i in 0..good.len() * 8 {
+        let mut bad = good.clone();
+        bad[i / 8] ^= 1 << (i % 8);
+        let err = opener.open(&mut bad).unwrap_err();
+        if i / 8 >= HEADER_LEN {
+            assert_eq!(err, Error::AuthenticationFailed, "bit {i}");
+            assert!(
+                bad[HEADER_LEN..].iter().all(|&b| b == 0),
+                "bit {i}: body not wiped"
+            );
+        }
+    }
+    assert_eq!(opener.sequence(), 0, "failures do not advance the sequence");
+    // Wrong sequence number: the record was sealed as 0.
+    let mut skipped = Tls13Opener::new(
+        Tls13Keys::new(&engine(), AeadAlg::Aes128Gcm, &[0x42; 16], &[7; 12]).unwrap(),
+    )
+    .with_sequence(1);
+    assert_eq!(
+        skipped.open(&mut good.clone()).unwrap_err(),
+        Error::AuthenticationFailed
+    );
+    // The good record still opens.
+    let (_, content) = opener.open(&mut good).unwrap();
+    assert_eq!(content, b"secret payload");
+}
+
+#[test]
+fn tls13_rejects_all_zero_and_unknown_type_inner_plaintext() {
+    let e = engine();
+    let keys = Tls13Keys::new(&e, AeadAlg::ChaCha20Poly1305, &[1; 32], &[2; 12]).unwrap();
+    // Build records by hand with the stateless keys, as a misbehaving peer would.
+    let forge = |inner: &[u8]| {
+        let hdr = header(23, 0x0303, inner.len() + TAG_LEN);
+        let mut body = inner.to_vec();
+        let tag = keys.seal_inner_in_place(0, &hdr, &mut body).unwrap();
+        let mut rec = hdr.to_vec();
+        rec.extend_from_slice(&body);
+        rec.extend_from_slice(&tag);
+        rec
+    };
+    let mut zeros = forge(&[0; 32]);
+    let mut unknown = forge(&[b'x', b'y', 99, 0, 0]);
+    let mut oversize = forge(&vec![0x17; MAX_PLAINTEXT + 2]);
+    let mut protected_ccs = forge(&[1, 20]);
+    let opener = |k: &[u8]| {
+        Tls13Opener::new(Tls13Keys::new(&e, AeadAlg::ChaCha20Poly1305, k, &[2; 12]).unwrap())
+    };
+    assert!(matches!(
+        opener(&[1; 32]).open(&mut zeros),
+        Err(Error::UnexpectedMessage(_))
+    ));
+    assert!(matches!(
+        opener(&[1; 32]).open(&mut unknown),
+        Err(Error::UnexpectedMessage(_))
+    ));
+    assert!(
+        unknown[HEADER_LEN..].iter().all(|&b| b == 0),
+        "no plaintext released"
+    );
+    assert!(matches!(
+        opener(&[1; 32]).open(&mut oversize),
+        Err(Error::RecordOverflow { .. })
+    ));
+}
+
+#[test]
+fn sealers_refuse_oversize_content_and_small_buffers() {
+    let (mut s13, _) = tls13_pair(AeadAlg::Aes128Gcm);
+    let mut out = Vec::new();
+    let err = s13.seal(
+        ContentType::ApplicationData,
+        &vec![0; MAX_PLAINTEXT + 1],
+        &mut out,
+    );
+    assert!(matches!(err, Err(Error::RecordOverflow { .. })));
+    assert!(out.is_empty(), "nothing written on failure");
+    let mut small = [0u8; 20];
+    assert!(matches!(
+        s13.seal_into(ContentType::ApplicationData, b"0123456789", &mut small),
+        Err(Error::BufferTooSmall { .. })
+    ));
+    assert_eq!(s13.sequence(), 0, "failed seals consume no sequence number");
+
+    let (mut s12, _) = tls12_pair(AeadAlg::Aes256Gcm);
+    let err = s12.seal(
+        ContentType::ApplicationData,
+        &vec![0; MAX_PLAINTEXT + 1],
+        &mut out,
+    );
+    assert!(matches!(err, Err(Error::RecordOverflow { .. })));
+}
+
+#[test]
+fn aes_gcm_keys_report_key_update_before_the_limit_and_then_refuse() {
+    let (sealer, _) = tls13_pair(AeadAlg::Aes128Gcm);
+    let limit = confidentiality_limit(AeadAlg::Aes128Gcm);
+    let mut sealer = sealer.with_sequence(limit - limit / 64 - 1);
+    assert!(!sealer.needs_key_update());
+    let mut out = Vec::new();
+    sealer
+        .seal(ContentType::ApplicationData, b"x", &mut out)
+        .unwrap();
+    assert!(sealer.needs_key_update(), "warned at the margin");
+    let mut sealer = sealer.with_sequence(limit);
+    let err = sealer
+        .seal(ContentType::ApplicationData, b"x", &mut out)
+        .unwrap_err();
+    assert!(matches!(err, Error::KeyUpdateRequired { .. }), "{err}");
+
+    // ChaCha20-Poly1305 has no practical limit, but the sequence number may not wrap.
+    let (sealer, _) = tls13_pair(AeadAlg::ChaCha20Poly1305);
+    let mut sealer = sealer.with_sequence(u64::MAX - 1);
+    assert!(!sealer.needs_key_update());
+    sealer
+        .seal(ContentType::ApplicationData, b"x", &mut out)
+        .unwrap();
+    let err = sealer
+        .seal(ContentType::ApplicationData, b"x", &mut out)
+        .unwrap_err();
+    assert_eq!(err, Error::SequenceExhausted);
+}
+
+#[test]
+fn tls12_round_trips_with_explicit_and_implicit_nonces() {
+    for alg in AeadAlg::all() {
+        let (mut sealer, mut opener) = tls12_pair(alg);
+        let explicit = if alg == AeadAlg::ChaCha20Poly1305 {
+            0
+        } else {
+            8
+        };
+        for (i, len) in [0usize, 1, 100, 1400, MAX_PLAINTEXT]
+            .into_iter()
+            .enumerate()
+        {
+            let pt: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut rec = Vec::new();
+            sealer
+                .seal(ContentType::ApplicationData, &pt, &mut rec)
+                .unwrap();
+            assert_eq!(rec.len(), HEADER_LEN + explicit + len + TAG_LEN);
+            if explicit == 8 {
+                // The explicit nonce is the sequence number (RFC 5288 §3 allows any
+                // unique value; a counter is what FIPS expects).
+                assert_eq!(&rec[HEADER_LEN..HEADER_LEN + 8], &(i as u64).to_be_bytes());
+            }
+            let (typ, got) = opener.open(&mut rec).unwrap();
+            assert_eq!(typ, ContentType::ApplicationData);
+            assert_eq!(got, &pt[..], "{alg} {len}");
+        }
+    }
+}
+
+#[test]
+fn tls12_bad_records_are_typed_errors() {
+    for alg in AeadAlg::all() {
+        let (mut sealer, mut opener) = tls12_pair(alg);
+        let mut good = Vec::new();
+        sealer
+            .seal(ContentType::Handshake, b"finished", &mut good)
+            .unwrap();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x80;
+            let err = opener.open(&mut bad).unwrap_err();
+            match i {
+                0 => assert!(matches!(err, Error::UnexpectedMessage(_)), "{err}"),
+                3 | 4 => assert!(
+                    matches!(err, Error::Malformed(_) | Error::RecordOverflow { .. }),
+                    "{err}"
+                ),
+                _ => assert_eq!(err, Error::AuthenticationFailed, "{alg} byte {i}"),
+            }
+        }
+        let mut short = good[..HEADER_LEN + 4].to_vec();
+        short[3..5].copy_from_slice(&4u16.to_be_bytes());
+        assert!(matches!(
+            opener.open(&mut short),
+            Err(Error::InputTooShort { .. })
+        ));
+        let mut big = vec![23, 3, 3, 0x48, 0x01];
+        big.resize(HEADER_LEN + 0x4801, 0);
+        assert!(matches!(
+            opener.open(&mut big),
+            Err(Error::RecordOverflow { .. })
+        ));
+        let (typ, got) = opener.open(&mut good).unwrap();
+        assert_eq!((typ, &*got), (ContentType::Handshake, &b"finished"[..]));
+    }
+}
+
+#[test]
+fn wrong_iv_lengths_are_refused() {
+    let e = engine();
+    assert!(matches!(
+        Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &[0; 16], &[0; 8]),
+        Err(Error::InvalidNonceLength { expected: 12, .. })
+    ));
+    assert!(matches!(
+        Tls12Keys::new(&e, AeadAlg::Aes128Gcm, &[0; 16], &[0; 12]),
+        Err(Error::InvalidNonceLength { expected: 4, .. })
+    ));
+    assert!(matches!(
+        Tls12Keys::new(&e, AeadAlg::ChaCha20Poly1305, &[0; 32], &[0; 4]),
+        Err(Error::InvalidNonceLength { expected: 12, .. })
+    ));
+}
+
+#[test]
+fn debug_output_redacts_keys_and_ivs() {
+    let e = engine();
+    let keys = Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &[0xab; 16], &[0xcd; 12]).unwrap();
+    let shown = format!("{keys:?}");
+    assert!(
+        shown.contains("REDACTED") && !shown.contains("ab") && !shown.contains("cd"),
+        "{shown}"
+    );
+}

@@ -1,0 +1,168 @@
+//! rustls client ↔ rustls server on 127.0.0.1 with the engine's CryptoProvider: every
+//! suite the engine serves, through every provider the machine has, 64 MiB each way.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, StreamOwned};
+use wirecrypt::Engine;
+use wirecrypt::tls::rustls_provider;
+use wirecrypt_tests::providers;
+
+/// Bytes sent each way per suite and provider.
+const TRANSFER: usize = 64 << 20;
+
+/// A deterministic stream of bytes, written in 64 KiB pieces.
+fn pattern(piece: usize, buf: &mut [u8]) {
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = ((piece * 31 + i * 7) ^ (i >> 8)) as u8;
+    }
+}
+
+fn send(stream: &mut impl Write) -> Vec<u8> {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; 64 << 10];
+    for piece in 0..TRANSFER / buf.len() {
+        pattern(piece, &mut buf);
+        ctx.update(&buf);
+        stream.write_all(&buf).unwrap();
+    }
+    stream.flush().unwrap();
+    ctx.finish().as_ref().to_vec()
+}
+
+fn receive(stream: &mut impl Read) -> Vec<u8> {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut left = TRANSFER;
+    while left > 0 {
+        let n = stream.read(&mut buf[..left.min(64 << 10)]).unwrap();
+        assert!(n > 0, "peer closed early with {left} bytes to go");
+        ctx.update(&buf[..n]);
+        left -= n;
+    }
+    ctx.finish().as_ref().to_vec()
+}
+
+struct Identity {
+    cert: CertificateDer<'static>,
+    key: Vec<u8>,
+}
+
+fn identity() -> Identity {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    Identity {
+        cert: cert.der().clone(),
+        key: key.serialize_der(),
+    }
+}
+
+/// One transfer each way over one connection; returns the suite rustls negotiated.
+fn transfer(provider: Arc<rustls::crypto::CryptoProvider>, id: &Identity, tls12: bool) -> String {
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls12 {
+        &[&rustls::version::TLS12]
+    } else {
+        &[&rustls::version::TLS13]
+    };
+    let server_config = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![id.cert.clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key.clone())),
+        )
+        .unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(id.cert.clone()).unwrap();
+    let client_config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let conn = ServerConnection::new(Arc::new(server_config)).unwrap();
+        let mut tls = StreamOwned::new(conn, tcp);
+        let got = receive(&mut tls);
+        let sent = send(&mut tls);
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        (got, sent)
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = ClientConnection::new(Arc::new(client_config), name).unwrap();
+    let mut tls = StreamOwned::new(conn, tcp);
+    let sent = send(&mut tls);
+    let got = receive(&mut tls);
+    let suite = format!("{:?}", tls.conn.negotiated_cipher_suite().unwrap().suite());
+    let (server_got, server_sent) = server.join().unwrap();
+    assert_eq!(sent, server_got, "client → server data differs");
+    assert_eq!(server_sent, got, "server → client data differs");
+    suite
+}
+
+#[test]
+fn rustls_loopback_every_suite_every_provider() {
+    let id = identity();
+    let mut runs = 0;
+    for p in providers() {
+        let engine = Engine::builder().provider(p.id().as_str()).build().unwrap();
+        let suites = rustls_provider::cipher_suites(&engine);
+        assert!(!suites.is_empty(), "{} serves no TLS suite", p.id());
+        for suite in suites {
+            // RSA-signed TLS 1.2 suites carry the same records as the ECDSA ones; this
+            // test's certificate is ECDSA.
+            let name = format!("{:?}", suite.suite());
+            if name.contains("_RSA_") {
+                continue;
+            }
+            let tls12 = suite.version() == &rustls::version::TLS12;
+            let provider = rustls::crypto::CryptoProvider {
+                cipher_suites: vec![suite],
+                ..rustls_provider::provider(&engine)
+            };
+            let negotiated = transfer(Arc::new(provider), &id, tls12);
+            assert_eq!(negotiated, name);
+            println!(
+                "rustls loopback [{}] {name}: 64 MiB each way, SHA-256 equal",
+                p.id()
+            );
+            runs += 1;
+        }
+    }
+    assert!(runs >= 5, "only {runs} suite/provider runs");
+}
+
+#[test]
+fn provider_reports_no_fips_and_engine_suites() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    let provider = rustls_provider::provider(&engine);
+    assert!(!provider.fips(), "no FIPS claim without a FIPS mode");
+    let names: Vec<String> = provider
+        .cipher_suites
+        .iter()
+        .map(|s| format!("{:?}", s.suite()))
+        .collect();
+    for want in [
+        "TLS13_AES_128_GCM_SHA256",
+        "TLS13_AES_256_GCM_SHA384",
+        "TLS13_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
+    }
+}
