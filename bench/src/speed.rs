@@ -332,6 +332,12 @@ fn measure_openssl(
         notes.add(format!("openssl: {why}"));
         return;
     }
+    if size == 0 {
+        notes.add(
+            "openssl: `openssl speed` cannot measure 0-byte buffers (-bytes must be at least 1)",
+        );
+        return;
+    }
     match openssl::measure(alg, op, size, seconds) {
         Ok(run) => {
             if op == Op::Open {

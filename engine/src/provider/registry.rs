@@ -111,8 +111,70 @@ mod tests {
             " RustCrypto ".parse::<ProviderId>().unwrap(),
             ProviderId::RustCrypto
         );
+        assert_eq!(
+            "vaes256".parse::<ProviderId>().unwrap(),
+            ProviderId::Vaes256
+        );
         let err = "nonexistent".parse::<ProviderId>().unwrap_err();
         assert!(err.to_string().contains("nonexistent"));
         assert!(err.to_string().contains("rustcrypto"));
+        assert!(err.to_string().contains("vaes256"));
+    }
+
+    #[test]
+    fn vaes256_is_preferred_to_rustcrypto() {
+        let order = |id| ProviderId::ALL.iter().position(|&p| p == id).unwrap();
+        assert!(order(ProviderId::Vaes256) < order(ProviderId::RustCrypto));
+        assert_eq!(ProviderId::ALL.last(), Some(&ProviderId::RustCrypto));
+    }
+
+    #[test]
+    fn vaes256_names_what_is_missing() {
+        use crate::cpu::Feature;
+        let cpu = CpuFeatures::get().without(&[Feature::Vaes, Feature::Vpclmulqdq]);
+        let found = candidates(&cpu);
+        let vaes = found.iter().find(|c| c.id == ProviderId::Vaes256).unwrap();
+        let why = vaes
+            .status
+            .as_ref()
+            .err()
+            .expect("vaes256 must be unavailable");
+        if cfg!(target_arch = "x86_64") {
+            assert!(why.starts_with("needs vaes, vpclmulqdq, avx2"), "{why}");
+            assert!(why.ends_with("missing vaes, vpclmulqdq"), "{why}");
+        } else {
+            assert_eq!(why, "x86-64 only");
+        }
+        // Everything is still served, by rustcrypto.
+        let engine = crate::Engine::builder()
+            .ignore_env()
+            .cpu(cpu)
+            .build()
+            .unwrap();
+        assert!(
+            engine
+                .selections()
+                .all(|s| s.provider == Some(ProviderId::RustCrypto)),
+        );
+    }
+
+    #[test]
+    fn vaes256_serves_aes_and_rustcrypto_the_rest_when_present() {
+        let cpu = CpuFeatures::get();
+        let found = candidates(cpu);
+        let vaes = found.iter().find(|c| c.id == ProviderId::Vaes256).unwrap();
+        if vaes.status.is_err() {
+            return; // This machine lacks the features; see `vaes256_names_what_is_missing`.
+        }
+        let engine = crate::Engine::builder().ignore_env().build().unwrap();
+        for s in engine.selections() {
+            let aes = s.algorithm.starts_with("aes-");
+            let expected = if aes {
+                ProviderId::Vaes256
+            } else {
+                ProviderId::RustCrypto
+            };
+            assert_eq!(s.provider, Some(expected), "{s:?}");
+        }
     }
 }

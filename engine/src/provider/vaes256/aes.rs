@@ -5,11 +5,14 @@
 //!
 //! `vaesenc ymm` runs one AES round on each 128-bit lane of a 256-bit register
 //! independently, so a register holds two blocks, and every round key is stored
-//! *broadcast* (the same 16 bytes in both lanes). The bulk kernels keep eight blocks in
-//! flight — four registers — which covers `vaesenc`'s latency (4 cycles on Zen 3, with
-//! two issued per cycle) and leaves registers for GHASH. The round keys stay in memory
-//! ([`RoundKeys`]) and reach `vaesenc` as memory operands: with fifteen of them for
-//! AES-256, keeping them in the sixteen AVX2 registers would starve everything else.
+//! *broadcast* (the same 16 bytes in both lanes). The bulk kernels keep a batch of
+//! sixteen blocks in flight — eight registers ([`Batch`]). `vaesenc` has a latency of 4
+//! cycles and issues twice per cycle on Zen 3, so eight independent registers keep the
+//! AES units busy within one iteration; with four, every round would wait on the
+//! previous one unless the out-of-order core overlapped consecutive iterations, which
+//! it does less well once GHASH shares the loop. The round keys stay in memory
+//! ([`RoundKeys`]) and reach `vaesenc` as loads: with fifteen of them for AES-256,
+//! keeping them in the sixteen AVX2 registers would starve everything else.
 //!
 //! # Key expansion
 //!

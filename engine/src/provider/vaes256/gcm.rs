@@ -2,19 +2,20 @@
 //!
 //! # Seal: one pass, AES and GHASH interleaved
 //!
-//! GHASH runs over the *ciphertext*, so the GHASH of eight blocks can only start once
-//! they are encrypted. The seal loop therefore works one batch behind: iteration `i`
-//! encrypts counter blocks `8i..8i+7` while it hashes the ciphertext of batch `i - 1`,
-//! which is still in registers. The two chains are independent, and `vaesenc` and
-//! `vpclmulqdq` issue to different execution units, so the source interleaves them —
-//! one GHASH step after each of the first six AES rounds ([`encrypt8_ghash8`]) — and
-//! the out-of-order core overlaps the rest.
+//! GHASH runs over the *ciphertext*, so the GHASH of a batch (sixteen blocks, eight
+//! registers) can only start once it is encrypted. The seal loop therefore works one
+//! batch behind: iteration `i` encrypts counter blocks `16i..16i+15` while it hashes the
+//! ciphertext of batch `i - 1`, reading it back from the output (it is in L1, just
+//! stored). The two chains are independent, so the source interleaves them — one GHASH
+//! register after each of the first eight AES rounds, the reduction after the ninth
+//! ([`encrypt_ghash_batch`]) — and the out-of-order core evens out the rest. The
+//! compiler may reschedule, but it cannot create a dependency between the chains.
 //!
 //! ```text
-//!     E(ctr 0..7)                       ; prologue: nothing to hash yet
-//!     loop: E(ctr 8i..8i+7) ‖ GHASH(C of batch i-1)
-//!     GHASH(C of the last full batch)   ; epilogue
-//!     tail (< 128 bytes): CTR two blocks per register, then GHASH with K_n..K_1
+//!     E(ctr 0..15)                          ; prologue: nothing to hash yet
+//!     loop: E(ctr 16i..16i+15) ‖ GHASH(C of batch i-1)
+//!     GHASH(C of the last full batch)       ; epilogue
+//!     tail (< 256 bytes): CTR two blocks per register, then GHASH with K_n..K_1
 //!     GHASH(len(A) ‖ len(C)); tag = E(K, J0) ^ X
 //! ```
 //!

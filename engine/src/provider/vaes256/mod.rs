@@ -18,8 +18,8 @@
 //! * [`simd`]: the only loads and stores through raw pointers, and GCM's byte order;
 //! * [`aes`]: key expansion, the AES rounds two blocks to a register, counter blocks,
 //!   the counter-mode kernel;
-//! * [`ghash`]: GF(2^128) arithmetic, the key powers H^1..H^8, GHASH over 8 blocks with
-//!   one reduction (the math is explained there);
+//! * [`ghash`]: GF(2^128) arithmetic, the key powers H^1..H^16, GHASH over 16 blocks
+//!   with one reduction (the math is explained there);
 //! * [`gcm`]: the AES-GCM kernels (seal fuses AES and GHASH in one pass) and the keyed
 //!   object;
 //! * [`ctr`]: the AES-CTR stream cipher.
@@ -139,15 +139,15 @@ impl Provider for Vaes256 {
         let details = [
             (
                 "aes",
-                "VAES on 256-bit registers: 2 blocks per register, 8 per loop",
+                "VAES on 256-bit registers: 2 blocks per register, 16 per loop",
             ),
             (
                 "ghash",
-                "VPCLMULQDQ on 256-bit registers: 8 blocks per reduction against H^8..H^1",
+                "VPCLMULQDQ on 256-bit registers, Karatsuba: 16 blocks per reduction against H^16..H^1",
             ),
             (
                 "aes-gcm",
-                "seal: AES of the next 8 blocks interleaved with GHASH of the previous 8; \
+                "seal: AES of the next 16 blocks interleaved with GHASH of the previous 16; \
                  open: GHASH and tag check first, then decrypt",
             ),
             ("rng", "operating system (getrandom)"),

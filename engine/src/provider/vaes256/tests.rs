@@ -343,8 +343,8 @@ fn ctr_matches_rustcrypto_including_counter_wrap() {
         u128::to_be_bytes(0x0000_0000_0000_0000_0000_0000_ffff_fffe),
         [0; 16],
     ];
-    // Every position of the low-half wrap within a batch of eight blocks, and just past it.
-    ivs.extend((0..=9).map(|k| u128::to_be_bytes(0x1234_ffff_ffff_ffff_ffff - k)));
+    // The low-half wrap at every position of the first three batches of sixteen blocks.
+    ivs.extend((0..=40).map(|k| u128::to_be_bytes(0x1234_ffff_ffff_ffff_ffff - k)));
     for alg in [
         CipherAlg::Aes128Ctr,
         CipherAlg::Aes192Ctr,
