@@ -116,11 +116,6 @@ fn engine_open(group: &mut Group<'_>, name: &str, key: &dyn AeadKey, size: usize
             )
         })
     });
-    assert_eq!(
-        out[..],
-        plaintext[..],
-        "{name} open returned the wrong plaintext"
-    );
 }
 
 /// ring and aws-lc-rs share this API, so their benchmarks are written once.

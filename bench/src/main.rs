@@ -1,6 +1,7 @@
 //! `wirecrypt`: probe the machine, measure the engine, check configurations.
 
 mod probe;
+mod selftest;
 mod speed;
 
 use std::process::ExitCode;
@@ -15,6 +16,10 @@ use clap::{Parser, Subcommand};
     about = "Hardware-accelerated crypto for secure file transfer"
 )]
 struct Cli {
+    /// FIPS mode: approved algorithms only, self-tests before first use
+    /// (as `WIRECRYPT_FIPS=1`).
+    #[arg(long, global = true)]
+    fips: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,12 +30,15 @@ enum Command {
     Probe(probe::Args),
     /// Measure one-core throughput per algorithm, provider and buffer size.
     Speed(speed::Args),
+    /// Run the known-answer self-tests on every provider.
+    Selftest(selftest::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Probe(args) => probe::run(&args),
+        Command::Probe(args) => probe::run(&args, cli.fips),
+        Command::Selftest(args) => selftest::run(&args, cli.fips),
         Command::Speed(args) => speed::run(&args),
     };
     match result {

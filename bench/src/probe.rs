@@ -17,8 +17,11 @@ pub struct Args {
 }
 
 /// Runs `wirecrypt probe`.
-pub fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = Engine::builder();
+    if fips {
+        builder = builder.fips(true);
+    }
     if let Some(id) = &args.provider {
         builder = builder.provider(id);
     }
@@ -28,6 +31,8 @@ pub fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         print!("{}", text(&engine));
     }
+    // An engine in its error state serves nothing: say so in the exit status too.
+    engine.status()?;
     Ok(())
 }
 
@@ -77,6 +82,8 @@ pub fn report(engine: &Engine) -> Value {
         "version": env!("CARGO_PKG_VERSION"),
         "cpu": { "arch": cpu.arch(), "model": cpu.model(), "features": features },
         "forced_provider": engine.forced(),
+        "fips_mode": engine.fips_mode(),
+        "error_state": engine.status().err().map(|e| e.to_string()),
         "providers": providers,
         "algorithms": algorithms,
     })
@@ -87,6 +94,13 @@ fn text(engine: &Engine) -> String {
     let mut out = String::new();
     let cpu = engine.cpu();
     let _ = writeln!(out, "cpu: {} ({})", cpu.model(), cpu.arch());
+    if engine.fips_mode() {
+        let state = match engine.status() {
+            Ok(()) => format!("{} self-tests passed", engine.self_tests().len()),
+            Err(e) => format!("ERROR STATE: {e}"),
+        };
+        let _ = writeln!(out, "mode: FIPS policy, approved algorithms only; {state}");
+    }
     let found: Vec<_> = cpu
         .checked()
         .iter()

@@ -207,13 +207,25 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             }
         };
 
+    for p in &providers {
+        let missing: Vec<&str> = algs
+            .iter()
+            .filter(|&&alg| !p.supports(alg))
+            .map(|alg| alg.id())
+            .collect();
+        if !missing.is_empty() {
+            notes.add(format!(
+                "{} does not implement {} (no rows)",
+                p.id(),
+                missing.join(", ")
+            ));
+        }
+    }
+
     let mut records: Vec<Record> = Vec::new();
     for &alg in &algs {
         let serving: Vec<&Arc<dyn Provider>> =
             providers.iter().filter(|p| p.supports(alg)).collect();
-        for p in providers.iter().filter(|p| !p.supports(alg)) {
-            notes.add(format!("{} does not implement {alg}", p.id()));
-        }
         if serving.is_empty() {
             continue;
         }

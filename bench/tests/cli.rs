@@ -4,7 +4,10 @@ use std::process::{Command, Output};
 
 fn wirecrypt(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirecrypt"));
-    cmd.args(args).env_remove("WIRECRYPT_PROVIDER");
+    cmd.args(args)
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .env_remove("WIRECRYPT_SELFTEST_BREAK");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -109,5 +112,61 @@ fn probe_text_lists_providers_and_algorithms() {
     assert!(
         text.lines()
             .any(|l| l.trim_start().starts_with("rustcrypto") && l.contains("available"))
+    );
+}
+
+#[test]
+fn selftest_passes_and_a_broken_test_fails_the_command() {
+    let out = wirecrypt(&["selftest", "--fips", "--json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fips_mode"], true);
+    assert!(v["error_state"].is_null());
+    let results = v["results"].as_array().unwrap();
+    assert!(results.len() >= 10);
+    assert!(results.iter().all(|r| r["failure"].is_null()));
+
+    let out = wirecrypt(
+        &["selftest", "--fips"],
+        &[("WIRECRYPT_SELFTEST_BREAK", "HMAC-SHA-256")],
+    );
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("HMAC-SHA-256") && text.contains("FAIL"),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error state"), "{err}");
+}
+
+#[test]
+fn fips_probe_refuses_non_approved_algorithms() {
+    let out = wirecrypt(&["--fips", "probe", "--json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fips_mode"], true);
+    for a in v["algorithms"].as_array().unwrap() {
+        let approved = a["fips_approved"].as_bool().unwrap();
+        assert_eq!(a["provider"].is_null(), !approved, "{a}");
+    }
+    let out = wirecrypt(
+        &["probe"],
+        &[
+            ("WIRECRYPT_FIPS", "1"),
+            ("WIRECRYPT_SELFTEST_BREAK", "AES-128-CTR"),
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "an engine in its error state fails probe"
     );
 }

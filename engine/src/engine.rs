@@ -3,8 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
+use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, FipsStatus, HashAlg, MacAlg};
 use crate::cpu::CpuFeatures;
+use crate::fips::selftest::{self, SelfTestResult};
+use crate::fips::{ErrorState, Guarded, IvConstruction, RandomIvAead};
 use crate::provider::{
     AeadKey, Candidate, Digest, HashContext, MacKey, Provider, ProviderId, StreamCipher, candidates,
 };
@@ -12,6 +14,17 @@ use crate::{EngineRng, Error};
 
 /// The environment variable that forces a provider.
 pub const PROVIDER_ENV: &str = "WIRECRYPT_PROVIDER";
+/// The environment variable that turns FIPS mode on (`1`, `true`, `yes`, `on`).
+pub const FIPS_ENV: &str = "WIRECRYPT_FIPS";
+
+fn env_flag(name: &str) -> Option<bool> {
+    let v = std::env::var(name).ok()?;
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" => None,
+        "1" | "true" | "yes" | "on" => Some(true),
+        _ => Some(false),
+    }
+}
 
 /// Which provider serves an algorithm, and why.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -31,6 +44,8 @@ pub struct EngineBuilder {
     allow_fallback: bool,
     ignore_env: bool,
     cpu: Option<CpuFeatures>,
+    fips: Option<bool>,
+    break_self_test: Option<String>,
 }
 
 impl EngineBuilder {
@@ -50,6 +65,20 @@ impl EngineBuilder {
     /// Ignores `WIRECRYPT_PROVIDER` (for programs that configure the engine themselves).
     pub fn ignore_env(mut self) -> Self {
         self.ignore_env = true;
+        self
+    }
+
+    /// Turns FIPS mode on or off. Overrides `WIRECRYPT_FIPS`. See [`crate::fips`].
+    pub fn fips(mut self, on: bool) -> Self {
+        self.fips = Some(on);
+        self
+    }
+
+    /// Corrupts the expected value of the named self-test (see
+    /// [`selftest::names`](crate::fips::selftest::names)), to prove that a failure puts
+    /// the engine into its error state. `WIRECRYPT_SELFTEST_BREAK` does the same.
+    pub fn break_self_test(mut self, name: impl Into<String>) -> Self {
+        self.break_self_test = Some(name.into());
         self
     }
 
@@ -87,15 +116,59 @@ impl EngineBuilder {
                 });
             }
         }
+        let env = |name| {
+            if self.ignore_env {
+                None
+            } else {
+                env_flag(name)
+            }
+        };
+        let fips = self.fips.or_else(|| env(FIPS_ENV)).unwrap_or(false);
         let selections = Algorithm::all()
-            .map(|alg| (alg, select(alg, &candidates, forced, self.allow_fallback)))
+            .map(|alg| {
+                let picked = match alg.info().fips {
+                    FipsStatus::NotApproved { rule } if fips => {
+                        let sel = Selection {
+                            algorithm: alg.id(),
+                            provider: None,
+                            reason: format!("refused in FIPS mode: {rule}"),
+                        };
+                        (None, sel)
+                    }
+                    _ => select(alg, &candidates, forced, self.allow_fallback),
+                };
+                (alg, picked)
+            })
             .collect();
+        let state = Arc::new(ErrorState::default());
+        let self_tests = if fips {
+            let broken = self.break_self_test.clone().or_else(|| {
+                (!self.ignore_env)
+                    .then(|| std::env::var(selftest::BREAK_ENV).ok())
+                    .flatten()
+            });
+            let providers: Vec<Arc<dyn Provider>> = candidates
+                .iter()
+                .filter_map(|c| c.status.as_ref().ok().cloned())
+                .collect();
+            let refs: Vec<&dyn Provider> = providers.iter().map(|p| p.as_ref()).collect();
+            let results = selftest::run(&refs, broken.as_deref());
+            if let Some(failure) = selftest::first_failure(&results) {
+                state.fail(failure);
+            }
+            results
+        } else {
+            Vec::new()
+        };
         Ok(Engine {
             inner: Arc::new(Inner {
                 cpu,
                 candidates,
                 forced,
                 selections,
+                fips,
+                state,
+                self_tests,
             }),
         })
     }
@@ -134,18 +207,16 @@ fn select(
     match forced {
         Some(id) => {
             let forced_candidate = candidates.iter().find(|c| c.id == id);
-            if let Some(p) = forced_candidate.and_then(serving) {
-                chosen(id, p, "forced".to_owned())
-            } else if allow_fallback && let Some((best_id, p)) = best {
-                chosen(
+            match (forced_candidate.and_then(serving), best) {
+                (Some(p), _) => chosen(id, p, "forced".to_owned()),
+                (None, Some((best_id, p))) if allow_fallback => chosen(
                     best_id,
                     p,
                     format!("fallback: forced provider {id} does not implement it"),
-                )
-            } else {
-                none(format!(
+                ),
+                _ => none(format!(
                     "forced provider {id} does not implement it (fallback is off)"
-                ))
+                )),
             }
         }
         None => match best {
@@ -178,6 +249,9 @@ struct Inner {
     candidates: Vec<Candidate>,
     forced: Option<ProviderId>,
     selections: Vec<(Algorithm, Picked)>,
+    fips: bool,
+    state: Arc<ErrorState>,
+    self_tests: Vec<SelfTestResult>,
 }
 
 /// The engine: cheap to clone and to share between threads.
@@ -199,6 +273,13 @@ impl Engine {
     /// The provider that serves `alg`, or why none does.
     pub fn provider_for(&self, alg: impl Into<Algorithm>) -> Result<&Arc<dyn Provider>, Error> {
         let alg = alg.into();
+        self.inner.state.check()?;
+        if let (true, FipsStatus::NotApproved { rule }) = (self.inner.fips, alg.info().fips) {
+            return Err(Error::FipsNotApproved {
+                what: alg.id(),
+                rule,
+            });
+        }
         let (provider, _) = self
             .inner
             .selections
@@ -217,8 +298,48 @@ impl Engine {
     }
 
     /// A keyed AEAD from the selected provider.
+    ///
+    /// In FIPS mode the key opens but refuses to seal under caller-chosen nonces: use the
+    /// TLS or SSH record layers, or [`Engine::aead_random_iv`].
     pub fn aead(&self, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
-        self.provider_for(alg)?.aead(alg, key)
+        let key = self.provider_for(alg)?.aead(alg, key)?;
+        Ok(self.guard_aead(key, IvConstruction::CallerChosen))
+    }
+
+    /// A keyed AEAD for the engine's own protocol layers, whose nonces follow an approved
+    /// construction (TLS 1.2, TLS 1.3, SSH per RFC 5647).
+    pub(crate) fn protocol_aead(
+        &self,
+        alg: AeadAlg,
+        key: &[u8],
+    ) -> Result<Box<dyn AeadKey>, Error> {
+        let key = self.provider_for(alg)?.aead(alg, key)?;
+        Ok(self.guard_aead(key, IvConstruction::Protocol))
+    }
+
+    fn guard_aead(&self, key: Box<dyn AeadKey>, iv: IvConstruction) -> Box<dyn AeadKey> {
+        if !self.inner.fips {
+            return key;
+        }
+        Box::new(Guarded {
+            inner: key,
+            state: self.inner.state.clone(),
+            iv,
+        })
+    }
+
+    fn guarded<T>(&self, inner: T) -> Guarded<T> {
+        Guarded {
+            inner,
+            state: self.inner.state.clone(),
+            iv: IvConstruction::Protocol,
+        }
+    }
+
+    /// A keyed AEAD that draws a random 96-bit nonce for every message from the engine's
+    /// health-tested generator: the approved way to use AES-GCM directly in FIPS mode.
+    pub fn aead_random_iv(&self, alg: AeadAlg, key: &[u8]) -> Result<RandomIvAead, Error> {
+        Ok(RandomIvAead::new(self.protocol_aead(alg, key)?, self.rng()))
     }
 
     /// A counter-mode cipher from the selected provider.
@@ -228,27 +349,43 @@ impl Engine {
         key: &[u8],
         iv: &[u8],
     ) -> Result<Box<dyn StreamCipher>, Error> {
-        self.provider_for(alg)?.cipher(alg, key, iv)
+        let c = self.provider_for(alg)?.cipher(alg, key, iv)?;
+        Ok(if self.inner.fips {
+            Box::new(self.guarded(c))
+        } else {
+            c
+        })
     }
 
     /// A keyed MAC from the selected provider.
     pub fn mac(&self, alg: MacAlg, key: &[u8]) -> Result<Box<dyn MacKey>, Error> {
-        self.provider_for(alg)?.mac(alg, key)
+        let m = self.provider_for(alg)?.mac(alg, key)?;
+        Ok(if self.inner.fips {
+            Box::new(self.guarded(m))
+        } else {
+            m
+        })
     }
 
     /// A hash context from the selected provider.
     pub fn hash(&self, alg: HashAlg) -> Result<Box<dyn HashContext>, Error> {
-        self.provider_for(alg)?.hash(alg)
+        let h = self.provider_for(alg)?.hash(alg)?;
+        Ok(if self.inner.fips {
+            Box::new(self.guarded(h))
+        } else {
+            h
+        })
     }
 
     /// The hash of `data`.
     pub fn digest(&self, alg: HashAlg, data: &[u8]) -> Result<Digest, Error> {
         let mut ctx = self.hash(alg)?;
-        ctx.update(data);
-        Ok(ctx.finish())
+        ctx.update(data)?;
+        ctx.finish()
     }
 
-    /// A health-tested RNG fed by the best (or forced) provider's random source.
+    /// A health-tested RNG fed by the best (or forced) provider's random source. In FIPS
+    /// mode a health-test failure also puts the engine into its error state.
     pub fn rng(&self) -> EngineRng {
         let provider = match self.inner.forced {
             Some(id) => self.provider(id),
@@ -256,7 +393,41 @@ impl Engine {
         }
         .or_else(|| self.available().next())
         .expect("at least the rustcrypto provider is always available");
-        EngineRng::new(provider)
+        let rng = EngineRng::new(provider);
+        if self.inner.fips {
+            rng.with_error_state(self.inner.state.clone())
+        } else {
+            rng
+        }
+    }
+
+    /// The engine's error state, for tests that trip it from outside.
+    #[cfg(test)]
+    pub(crate) fn inner_state(&self) -> Arc<ErrorState> {
+        self.inner.state.clone()
+    }
+
+    /// True in FIPS mode.
+    pub fn fips_mode(&self) -> bool {
+        self.inner.fips
+    }
+
+    /// `Ok` unless a self-test or health test has put the engine into its error state.
+    pub fn status(&self) -> Result<(), Error> {
+        self.inner.state.check()
+    }
+
+    /// The self-tests run when this engine was built (FIPS mode only; empty otherwise).
+    pub fn self_tests(&self) -> &[SelfTestResult] {
+        &self.inner.self_tests
+    }
+
+    /// Runs every self-test now on every available provider, in any mode, and returns the
+    /// results; does not change the engine's state.
+    pub fn run_self_tests(&self) -> Vec<SelfTestResult> {
+        let providers: Vec<Arc<dyn Provider>> = self.available().collect();
+        let refs: Vec<&dyn Provider> = providers.iter().map(|p| p.as_ref()).collect();
+        selftest::run(&refs, None)
     }
 
     /// The provider with `id`, when it is available here.
@@ -301,6 +472,7 @@ impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
             .field("forced", &self.inner.forced)
+            .field("fips", &self.inner.fips)
             .field(
                 "available",
                 &self.available().map(|p| p.id()).collect::<Vec<_>>(),

@@ -51,6 +51,17 @@ pub enum Error {
         /// The valid names.
         valid: Vec<&'static str>,
     },
+    /// FIPS mode refuses this algorithm or use.
+    #[error("FIPS mode refuses {what}: {rule}")]
+    FipsNotApproved {
+        /// What was refused (an algorithm id, or a use such as a caller-chosen GCM IV).
+        what: &'static str,
+        /// The rule that refuses it, and its source.
+        rule: &'static str,
+    },
+    /// A self-test failed: the engine is in its error state and refuses every operation.
+    #[error("self-test failure, the engine is in its error state and refuses every operation: {0}")]
+    SelfTestFailed(String),
     /// A key of the wrong length.
     #[error("{algorithm} needs a {expected}-byte key, got {actual} bytes")]
     InvalidKeyLength {
@@ -152,4 +163,15 @@ pub enum Error {
     /// A configuration value could not be used.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// An SSH key has sealed 2^32 packets: another would repeat a 32-bit sequence number
+    /// (the MAC input, and the `chacha20-poly1305@openssh.com` nonce) under the same key.
+    #[error(
+        "SSH rekey required: this {cipher} key has sealed {packets} packets, the most a 32-bit sequence number allows; run a key exchange before sending more"
+    )]
+    RekeyRequired {
+        /// The cipher's SSH name.
+        cipher: &'static str,
+        /// Packets sealed under the key.
+        packets: u64,
+    },
 }

@@ -49,9 +49,11 @@ pub mod cpu;
 mod ct;
 mod engine;
 mod error;
+pub mod fips;
 pub mod provider;
 pub mod rng;
 mod secret;
+pub mod ssh;
 pub mod tls;
 
 pub use algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
+use crate::fips::ErrorState;
 use crate::{Error, Provider};
 
 /// Size of the blocks compared by the health test.
@@ -36,6 +37,8 @@ pub struct EngineRng {
     source: Source,
     previous: Option<[u8; BLOCK]>,
     failure: Option<Error>,
+    /// FIPS mode: the engine's error state, which a failure here also sets.
+    state: Option<Arc<ErrorState>>,
 }
 
 impl EngineRng {
@@ -55,13 +58,23 @@ impl EngineRng {
             source,
             previous: None,
             failure: None,
+            state: None,
         }
+    }
+
+    /// Ties the generator to an engine's error state (FIPS mode).
+    pub(crate) fn with_error_state(mut self, state: Arc<ErrorState>) -> Self {
+        self.state = Some(state);
+        self
     }
 
     /// Fills `out` with health-tested random bytes.
     pub fn fill(&mut self, out: &mut [u8]) -> Result<(), Error> {
         if let Some(failure) = &self.failure {
             return Err(failure.clone());
+        }
+        if let Some(state) = &self.state {
+            state.check()?;
         }
         let mut chunk = [0u8; CHUNK];
         let mut result = Ok(());
@@ -78,6 +91,9 @@ impl EngineRng {
         if let Err(e) = &result {
             out.zeroize();
             self.failure = Some(e.clone());
+            if let Some(state) = &self.state {
+                state.fail(e.clone());
+            }
         }
         result
     }

@@ -220,7 +220,7 @@ fn run_mac(test: &str, set_name: MacName, alg: MacAlg) {
                 let mac = provider
                     .mac(alg, &t.key)
                     .unwrap_or_else(|e| panic!("{name}: key refused: {e}"));
-                let full = mac.sign(&t.msg);
+                let full = mac.sign(&t.msg).unwrap();
                 let full = full.as_ref();
                 assert_eq!(full.len(), full_len, "{name}: MAC length");
                 let prefix_matches = full[..t.tag.len()] == t.tag[..];

@@ -176,9 +176,7 @@ pub fn check_aead_args(
             actual: nonce.len(),
         });
     }
-    if let Some(tag) = tag
-        && tag.len() != TAG_LEN
-    {
+    if let Some(tag) = tag.filter(|t| t.len() != TAG_LEN) {
         return Err(Error::InvalidTagLength {
             algorithm: alg.id(),
             expected: TAG_LEN,
@@ -246,16 +244,19 @@ pub trait MacKey: Send + Sync + fmt::Debug {
     fn algorithm(&self) -> MacAlg;
 
     /// The MAC of the concatenation of `parts` (so SSH's seq ‖ packet needs no copy).
-    fn sign_parts(&self, parts: &[&[u8]]) -> MacTag;
+    ///
+    /// Fails only when the provider cannot compute (a token that went away, the engine's
+    /// FIPS error state).
+    fn sign_parts(&self, parts: &[&[u8]]) -> Result<MacTag, Error>;
 
     /// The MAC of `data`.
-    fn sign(&self, data: &[u8]) -> MacTag {
+    fn sign(&self, data: &[u8]) -> Result<MacTag, Error> {
         self.sign_parts(&[data])
     }
 
     /// Checks a full-length `tag` over the concatenation of `parts`, in constant time.
     fn verify_parts(&self, parts: &[&[u8]], tag: &[u8]) -> Result<(), Error> {
-        let expected = self.sign_parts(parts);
+        let expected = self.sign_parts(parts)?;
         if tag.len() != expected.len() {
             return Err(Error::InvalidTagLength {
                 algorithm: self.algorithm().id(),
@@ -282,8 +283,8 @@ pub trait HashContext: Send {
     fn algorithm(&self) -> HashAlg;
 
     /// Absorbs `data`.
-    fn update(&mut self, data: &[u8]);
+    fn update(&mut self, data: &[u8]) -> Result<(), Error>;
 
     /// The digest of everything absorbed.
-    fn finish(self: Box<Self>) -> Digest;
+    fn finish(self: Box<Self>) -> Result<Digest, Error>;
 }

@@ -32,6 +32,11 @@ pub(crate) const fn key_update_margin(alg: AeadAlg) -> u64 {
     }
 }
 
-// 2^24.5 = 23,726,566.93...; the constant must not round up past it.
-const _: () = assert!(23_726_566u128 * 23_726_566 <= 1 << 49);
-const _: () = assert!(23_726_567u128 * 23_726_567 > 1 << 49);
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aes_gcm_limit_is_two_to_the_24_point_5_rounded_down() {
+        let limit = super::confidentiality_limit(crate::AeadAlg::Aes128Gcm);
+        assert_eq!(limit, 2f64.powf(24.5).floor() as u64);
+    }
+}

@@ -26,10 +26,21 @@ use crate::{Engine, Error, TAG_LEN};
 /// Each call builds a small set of suite descriptions that rustls needs for `'static`
 /// and that therefore live for the rest of the process: build the provider once and
 /// share it (it is `Send + Sync`, and rustls takes it as an `Arc`).
+///
+/// In FIPS mode only approved suites (AES-GCM) and key-exchange groups (P-256, P-384)
+/// are offered. rustls's own `fips()` still reports `false`: the handshake's *ring* parts
+/// make no FIPS claim, and neither does wirecrypt.
 pub fn provider(engine: &Engine) -> CryptoProvider {
+    let base = ring::default_provider();
+    let kx_groups = if engine.fips_mode() {
+        vec![ring::kx_group::SECP256R1, ring::kx_group::SECP384R1]
+    } else {
+        base.kx_groups.clone()
+    };
     CryptoProvider {
         cipher_suites: cipher_suites(engine),
-        ..ring::default_provider()
+        kx_groups,
+        ..base
     }
 }
 
@@ -110,7 +121,16 @@ impl EngineAead {
     }
 
     fn tls12(&self, key: &RustlsKey, iv: &[u8], explicit: &[u8]) -> Result<Tls12Keys, Error> {
-        Tls12Keys::from_key(self.engine.aead(self.alg, key.as_ref())?, iv, explicit)
+        Tls12Keys::from_key(
+            self.engine.protocol_aead(self.alg, key.as_ref())?,
+            iv,
+            explicit,
+        )
+    }
+
+    /// True only in FIPS mode and for an approved AEAD.
+    fn fips(&self) -> bool {
+        self.engine.fips_mode() && self.alg.info().fips.is_approved()
     }
 
     fn secrets(&self, key: RustlsKey, iv: Iv) -> ConnectionTrafficSecrets {
@@ -188,8 +208,7 @@ impl Tls13AeadAlgorithm for EngineAead {
     }
 
     fn fips(&self) -> bool {
-        // The engine has no FIPS mode yet; nothing built on it may claim one.
-        false
+        self.fips()
     }
 }
 
@@ -283,7 +302,7 @@ impl Tls12AeadAlgorithm for EngineAead {
     }
 
     fn fips(&self) -> bool {
-        false
+        self.fips()
     }
 }
 

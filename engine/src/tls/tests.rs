@@ -231,6 +231,10 @@ fn tls13_rejects_all_zero_and_unknown_type_inner_plaintext() {
         opener(&[1; 32]).open(&mut oversize),
         Err(Error::RecordOverflow { .. })
     ));
+    assert!(matches!(
+        opener(&[1; 32]).open(&mut protected_ccs),
+        Err(Error::UnexpectedMessage(_))
+    ));
 }
 
 #[test]

@@ -33,7 +33,7 @@ impl Tls12Keys {
     /// Keys for `alg` from the engine's selected provider. `iv` is the key block's
     /// `[sender]_write_IV`: 4 bytes for AES-GCM, 12 for ChaCha20-Poly1305.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        Self::from_key(engine.aead(alg, key)?, iv, &[])
+        Self::from_key(engine.protocol_aead(alg, key)?, iv, &[])
     }
 
     /// Keys from an already keyed AEAD. For AES-GCM, `explicit_mask` (empty or 8 bytes) is

@@ -30,7 +30,7 @@ impl Tls13Keys {
     /// Keys for `alg` from the engine's selected provider. `iv` is the 12-byte
     /// `[sender]_write_iv`.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        Self::from_key(engine.aead(alg, key)?, iv)
+        Self::from_key(engine.protocol_aead(alg, key)?, iv)
     }
 
     /// Keys from an already keyed AEAD.

@@ -2,6 +2,7 @@
 
 use sha2::Digest as _;
 
+use crate::Error;
 use crate::algorithm::HashAlg;
 use crate::provider::{Digest, HashContext};
 
@@ -28,19 +29,20 @@ impl HashContext for Ctx {
         }
     }
 
-    fn update(&mut self, data: &[u8]) {
+    fn update(&mut self, data: &[u8]) -> Result<(), Error> {
         match self {
             Ctx::Sha256(h) => h.update(data),
             Ctx::Sha384(h) => h.update(data),
             Ctx::Sha512(h) => h.update(data),
         }
+        Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Digest {
-        match *self {
+    fn finish(self: Box<Self>) -> Result<Digest, Error> {
+        Ok(match *self {
             Ctx::Sha256(h) => Digest::new(&h.finalize()),
             Ctx::Sha384(h) => Digest::new(&h.finalize()),
             Ctx::Sha512(h) => Digest::new(&h.finalize()),
-        }
+        })
     }
 }

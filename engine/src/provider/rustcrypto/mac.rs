@@ -8,9 +8,9 @@ use std::fmt;
 
 use hmac::{Hmac, Mac};
 
-use crate::SecretBytes;
 use crate::algorithm::MacAlg;
 use crate::provider::{MacKey, MacTag};
+use crate::{Error, SecretBytes};
 
 struct Key {
     alg: MacAlg,
@@ -50,12 +50,12 @@ impl MacKey for Key {
         self.alg
     }
 
-    fn sign_parts(&self, parts: &[&[u8]]) -> MacTag {
+    fn sign_parts(&self, parts: &[&[u8]]) -> Result<MacTag, Error> {
         let key = self.key.expose();
-        match self.alg {
+        Ok(match self.alg {
             MacAlg::HmacSha1 => hmac!(sha1::Sha1, key, parts),
             MacAlg::HmacSha256 => hmac!(sha2::Sha256, key, parts),
             MacAlg::HmacSha512 => hmac!(sha2::Sha512, key, parts),
-        }
+        })
     }
 }

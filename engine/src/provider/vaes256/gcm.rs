@@ -22,7 +22,7 @@
 //! # Open: authenticate first, then decrypt
 //!
 //! [`AeadKey::open_in_place`] computes the tag over AAD and ciphertext (a GHASH-only pass
-//! with the same 8-block aggregated reduction), compares it with the received tag in
+//! with the same 16-block aggregated reduction), compares it with the received tag in
 //! constant time, and only then runs counter mode over the buffer. On a mismatch the
 //! buffer is zeroed; no byte of it is ever decrypted. The price is a second pass over the
 //! data; the message is still in L1/L2 for the record and packet sizes of TLS and SSH.
@@ -92,7 +92,8 @@ pub(super) fn new(cpu: Vaes256Cpu, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn A
     Ok(k)
 }
 
-/// Expands the AES key and derives the hash key `H = E(K, 0^128)` and its powers.
+/// Expands the AES key and derives the hash key `H = E(K, 0^128)` and its powers, in
+/// place. `_cpu` as for [`seal_any`].
 #[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
 fn setup(_cpu: Vaes256Cpu, size: KeySize, key: &[u8], s: &mut Secrets) {
     expand_key(size, key, &mut s.rk);
@@ -129,6 +130,8 @@ fn encrypt_ghash_batch<const NR: usize>(
     x: __m128i,
     prev: &BatchBytes,
 ) -> (Batch, __m128i) {
+    // Every AES variant has rounds to spare after the GHASH steps.
+    const { assert!(NR >= REGS + 2) };
     let mut s = xor_batch(counters, [rk.get(0); REGS]);
     round_batch(&mut s, rk.get(1));
     let mut acc = Acc::first(gh, x, load32(&prev[0]));
@@ -210,6 +213,8 @@ fn decrypt<const NR: usize>(s: &Secrets, nonce: &[u8; NONCE_LEN], data: &mut [u8
     ctr_xor::<NR>(&s.rk, Counting::Inc32, c, data);
 }
 
+/// [`seal`] for any key size. Entry point from safe code: `_cpu` is the proof that the
+/// features this function enables are present.
 #[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
 fn seal_any(
     _cpu: Vaes256Cpu,
@@ -222,6 +227,7 @@ fn seal_any(
     with_rounds!(size, seal(s, nonce, aad, data))
 }
 
+/// [`expected_tag`] for any key size; `_cpu` as for [`seal_any`].
 #[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
 fn expected_tag_any(
     _cpu: Vaes256Cpu,
@@ -234,6 +240,7 @@ fn expected_tag_any(
     with_rounds!(size, expected_tag(s, nonce, aad, ct))
 }
 
+/// [`decrypt`] for any key size; `_cpu` as for [`seal_any`].
 #[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
 fn decrypt_any(
     _cpu: Vaes256Cpu,

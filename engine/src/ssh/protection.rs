@@ -1,0 +1,263 @@
+//! One direction's keyed protection: the cryptography of a single packet, for each
+//! [`Construction`]. Framing, padding, limits and sequence numbers live in the sealer and
+//! opener; this module only encrypts, authenticates and checks.
+//!
+//! Every method takes the packet as `packet_length ‖ padding_length ‖ payload ‖ padding`
+//! (`4 + packet_length` bytes) and the tag that follows it on the wire. Each call makes
+//! one `match` on the construction.
+
+use std::fmt;
+
+use zeroize::Zeroize;
+
+use crate::provider::{AeadKey, MacKey, StreamCipher};
+use crate::{Engine, Error, NONCE_LEN};
+
+use super::chacha::{self, ChaChaKeys};
+use super::limits::LENGTH_FIELD_LEN;
+use super::mode::{Construction, KeyMaterial, Mode};
+
+/// The largest first read ([`Mode::header_len`]): one AES block.
+pub(super) const MAX_HEADER_LEN: usize = 16;
+
+/// RFC 5647 §7.1: the IV is a 4-byte fixed field and an 8-byte invocation counter.
+const GCM_FIXED_LEN: usize = 4;
+const _: () = assert!(GCM_FIXED_LEN + 8 == NONCE_LEN);
+
+/// The keyed objects of one direction.
+pub(super) enum Protection {
+    /// No protection.
+    None,
+    /// AES-CTR and an HMAC, both from the engine's provider. The keystream runs on
+    /// across packets (RFC 4344 §4).
+    Ctr {
+        cipher: Box<dyn StreamCipher>,
+        mac: Box<dyn MacKey>,
+        etm: bool,
+    },
+    /// AES-GCM from the engine's provider, with its RFC 5647 nonce.
+    Gcm {
+        key: Box<dyn AeadKey>,
+        fixed: [u8; GCM_FIXED_LEN],
+        invocation: u64,
+    },
+    /// `chacha20-poly1305@openssh.com`.
+    ChaChaPoly(ChaChaKeys),
+}
+
+impl Protection {
+    /// Keys `mode` from `keys`, checking every length against the mode's tables.
+    pub(super) fn new(engine: &Engine, mode: Mode, keys: &KeyMaterial<'_>) -> Result<Self, Error> {
+        let want = mode.key_lens();
+        let name = mode.cipher().name;
+        check_len(name, "key", want.key, keys.key.len())?;
+        check_len(name, "IV", want.iv, keys.iv.len())?;
+        if let Some(mac) = mode.mac() {
+            check_len(mac.name, "integrity key", want.mac_key, keys.mac_key.len())?;
+        }
+        Ok(match mode.cipher().construction {
+            Construction::None => Protection::None,
+            Construction::Ctr(alg) => {
+                let mac = mode.mac().expect("Mode::new gives every CTR cipher a MAC");
+                Protection::Ctr {
+                    cipher: engine.cipher(alg, keys.key, keys.iv)?,
+                    mac: engine.mac(mac.alg, keys.mac_key)?,
+                    etm: mac.etm,
+                }
+            }
+            Construction::Gcm(alg) => {
+                let (fixed, invocation) = keys.iv.split_at(GCM_FIXED_LEN);
+                Protection::Gcm {
+                    key: engine.aead(alg, keys.key)?,
+                    fixed: fixed.try_into().expect("split at 4"),
+                    invocation: u64::from_be_bytes(invocation.try_into().expect("8 bytes")),
+                }
+            }
+            Construction::ChaChaPoly => Protection::ChaChaPoly(ChaChaKeys::new(
+                keys.key.try_into().expect("length checked above"),
+            )),
+        })
+    }
+
+    /// Protects `packet` in place and writes the tag or MAC into `tag`.
+    pub(super) fn seal(
+        &mut self,
+        seq: u32,
+        packet: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), Error> {
+        match self {
+            Protection::None => Ok(()),
+            Protection::Ctr { cipher, mac, etm } => {
+                let seq = seq.to_be_bytes();
+                if *etm {
+                    cipher.apply_keystream(&mut packet[LENGTH_FIELD_LEN..])?;
+                    tag.copy_from_slice(mac.sign_parts(&[&seq, packet])?.as_ref());
+                } else {
+                    tag.copy_from_slice(mac.sign_parts(&[&seq, packet])?.as_ref());
+                    cipher.apply_keystream(packet)?;
+                }
+                Ok(())
+            }
+            Protection::Gcm {
+                key,
+                fixed,
+                invocation,
+            } => {
+                let (length, body) = packet.split_at_mut(LENGTH_FIELD_LEN);
+                let sealed = key.seal_in_place(&gcm_nonce(fixed, *invocation), length, body)?;
+                tag.copy_from_slice(&sealed);
+                // RFC 5647 §7.1: incremented after each packet, modulo 2^64.
+                *invocation = invocation.wrapping_add(1);
+                Ok(())
+            }
+            Protection::ChaChaPoly(keys) => {
+                tag.copy_from_slice(&keys.seal(seq, packet)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// Learns the `packet_length` from the first [`Mode::header_len`] bytes.
+    ///
+    /// For encrypt-and-MAC CTR this decrypts the first block into `first_plain` (the
+    /// keystream moves on by one block); the other constructions leave it alone.
+    pub(super) fn packet_length(
+        &mut self,
+        seq: u32,
+        first: &[u8],
+        first_plain: &mut [u8; MAX_HEADER_LEN],
+    ) -> Result<u32, Error> {
+        let mut length = [0u8; LENGTH_FIELD_LEN];
+        length.copy_from_slice(&first[..LENGTH_FIELD_LEN]);
+        match self {
+            Protection::Ctr {
+                cipher, etm: false, ..
+            } => {
+                let block = &mut first_plain[..first.len()];
+                block.copy_from_slice(first);
+                cipher.apply_keystream(block)?;
+                length.copy_from_slice(&block[..LENGTH_FIELD_LEN]);
+            }
+            Protection::ChaChaPoly(keys) => keys.crypt_length(seq, &mut length)?,
+            Protection::None | Protection::Ctr { .. } | Protection::Gcm { .. } => {}
+        }
+        Ok(u32::from_be_bytes(length))
+    }
+
+    /// Authenticates and decrypts `packet` in place: afterwards it holds the packet in
+    /// clear, length field included. `first_plain` is what [`packet_length`] decrypted.
+    ///
+    /// Authenticated constructions check the tag before decrypting anything, except
+    /// encrypt-and-MAC CTR, where the MAC covers the plaintext and must come last. The
+    /// caller wipes `packet` on failure.
+    ///
+    /// [`packet_length`]: Protection::packet_length
+    pub(super) fn open(
+        &mut self,
+        seq: u32,
+        packet: &mut [u8],
+        tag: &[u8],
+        first_plain: &[u8],
+    ) -> Result<(), Error> {
+        match self {
+            Protection::None => Ok(()),
+            Protection::Ctr {
+                cipher,
+                mac,
+                etm: false,
+            } => {
+                let (first, rest) = packet.split_at_mut(first_plain.len());
+                cipher.apply_keystream(rest)?;
+                first.copy_from_slice(first_plain);
+                mac.verify_parts(&[&seq.to_be_bytes(), packet], tag)
+            }
+            Protection::Ctr {
+                cipher,
+                mac,
+                etm: true,
+            } => {
+                mac.verify_parts(&[&seq.to_be_bytes(), packet], tag)?;
+                cipher.apply_keystream(&mut packet[LENGTH_FIELD_LEN..])
+            }
+            Protection::Gcm {
+                key,
+                fixed,
+                invocation,
+            } => {
+                let (length, body) = packet.split_at_mut(LENGTH_FIELD_LEN);
+                key.open_in_place(&gcm_nonce(fixed, *invocation), length, body, tag)?;
+                *invocation = invocation.wrapping_add(1);
+                Ok(())
+            }
+            Protection::ChaChaPoly(keys) => keys.open(seq, packet, tag),
+        }
+    }
+}
+
+/// Checks one piece of key material's length.
+fn check_len(
+    algorithm: &'static str,
+    what: &str,
+    expected: usize,
+    actual: usize,
+) -> Result<(), Error> {
+    if expected == actual {
+        return Ok(());
+    }
+    Err(if what == "IV" {
+        Error::InvalidNonceLength {
+            algorithm,
+            expected,
+            actual,
+        }
+    } else {
+        Error::InvalidKeyLength {
+            algorithm,
+            expected,
+            actual,
+        }
+    })
+}
+
+/// RFC 5647 §7.1: nonce = fixed field ‖ invocation counter (big-endian).
+fn gcm_nonce(fixed: &[u8; GCM_FIXED_LEN], invocation: u64) -> [u8; NONCE_LEN] {
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce[..GCM_FIXED_LEN].copy_from_slice(fixed);
+    nonce[GCM_FIXED_LEN..].copy_from_slice(&invocation.to_be_bytes());
+    nonce
+}
+
+impl Drop for Protection {
+    fn drop(&mut self) {
+        if let Protection::Gcm {
+            fixed, invocation, ..
+        } = self
+        {
+            fixed.zeroize();
+            invocation.zeroize();
+        }
+    }
+}
+
+impl fmt::Debug for Protection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Protection::None => f.write_str("None"),
+            Protection::Ctr { cipher, mac, etm } => f
+                .debug_struct("Ctr")
+                .field("cipher", cipher)
+                .field("mac", mac)
+                .field("etm", etm)
+                .finish(),
+            Protection::Gcm { key, .. } => f
+                .debug_struct("Gcm")
+                .field("key", key)
+                .field("iv", &"[REDACTED]")
+                .finish(),
+            Protection::ChaChaPoly(keys) => f.debug_tuple("ChaChaPoly").field(keys).finish(),
+        }
+    }
+}
+
+const _: () = assert!(chacha::KEY_LEN == 64);
