@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Probe(args) => probe::run(&args, cli.fips),
         Command::Selftest(args) => selftest::run(&args, cli.fips),
-        Command::Speed(args) => speed::run(&args),
+        Command::Speed(args) => speed::run(&args, cli.fips),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -164,14 +164,20 @@ impl Progress {
     }
 }
 
-/// Runs `wirecrypt speed`.
-pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
-    let providers = engine_providers(args.provider.as_deref())?;
-    let algs = if args.algs.is_empty() {
+/// Runs `wirecrypt speed`; with `fips`, measures only what FIPS mode allows.
+pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
+    let providers = engine_providers(args.provider.as_deref(), fips)?;
+    let mut algs: Vec<Algorithm> = if args.algs.is_empty() {
         Algorithm::all().collect()
     } else {
         dedup(&args.algs)
     };
+    let refused: Vec<&str> = algs
+        .iter()
+        .filter(|a| fips && !a.info().fips.is_approved())
+        .map(|a| a.id())
+        .collect();
+    algs.retain(|a| !fips || a.info().fips.is_approved());
     let sizes = if args.sizes.is_empty() {
         DEFAULT_SIZES.to_vec()
     } else {
@@ -180,6 +186,12 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let duration = Duration::from_secs_f64(args.seconds);
     let clock_mhz = measure::cpu_mhz();
     let mut notes = Notes::default();
+    if !refused.is_empty() {
+        notes.add(format!(
+            "FIPS mode: not measured (not approved): {}",
+            refused.join(", ")
+        ));
+    }
     let progress = Progress {
         on: std::io::stderr().is_terminal(),
     };
@@ -309,10 +321,14 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
 }
 
 /// The engine and the providers to measure: the forced one, or every available one.
-fn engine_providers(forced: Option<&str>) -> Result<Vec<Arc<dyn Provider>>, Box<dyn Error>> {
+fn engine_providers(
+    forced: Option<&str>,
+    fips: bool,
+) -> Result<Vec<Arc<dyn Provider>>, Box<dyn Error>> {
     match forced {
         Some(id) => {
-            let engine = Engine::builder().provider(id).build()?;
+            let engine = Engine::builder().provider(id).fips(fips).build()?;
+            engine.status()?;
             let providers: Vec<_> = engine
                 .forced()
                 .and_then(|id| engine.provider(id))
@@ -324,7 +340,8 @@ fn engine_providers(forced: Option<&str>) -> Result<Vec<Arc<dyn Provider>>, Box<
             Ok(providers)
         }
         None => {
-            let engine = Engine::builder().ignore_env().build()?;
+            let engine = Engine::builder().ignore_env().fips(fips).build()?;
+            engine.status()?;
             Ok(engine.available().collect())
         }
     }
@@ -474,7 +491,7 @@ mod tests {
 
     #[test]
     fn an_unknown_provider_names_the_valid_ones() {
-        let err = engine_providers(Some("nonexistent"))
+        let err = engine_providers(Some("nonexistent"), false)
             .err()
             .unwrap()
             .to_string();
@@ -482,8 +499,8 @@ mod tests {
             err.contains("nonexistent") && err.contains("rustcrypto"),
             "{err}"
         );
-        assert!(!engine_providers(None).unwrap().is_empty());
-        let forced = engine_providers(Some("rustcrypto")).unwrap();
+        assert!(!engine_providers(None, false).unwrap().is_empty());
+        let forced = engine_providers(Some("rustcrypto"), false).unwrap();
         assert_eq!(forced.len(), 1);
     }
 }

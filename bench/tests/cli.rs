@@ -170,3 +170,77 @@ fn fips_probe_refuses_non_approved_algorithms() {
         "an engine in its error state fails probe"
     );
 }
+
+#[test]
+fn speed_json_reports_each_measurement() {
+    let out = wirecrypt(
+        &[
+            "speed",
+            "--alg",
+            "aes-128-gcm,sha256",
+            "--size",
+            "64,1024",
+            "--seconds",
+            "0.01",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("a JSON list");
+    let providers = wirecrypt::Engine::builder().ignore_env().build().unwrap();
+    let serving_gcm = providers
+        .available()
+        .filter(|p| p.supports(wirecrypt::Algorithm::Aead(wirecrypt::AeadAlg::Aes128Gcm)))
+        .count();
+    let gcm_rows = rows.iter().filter(|r| r["alg"] == "aes-128-gcm").count();
+    assert_eq!(
+        gcm_rows,
+        serving_gcm * 2 * 2,
+        "seal and open at two sizes per provider"
+    );
+    for r in &rows {
+        assert!(r["bytes_per_sec"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(
+            ["seal", "open", "digest"].contains(&r["op"].as_str().unwrap()),
+            "{r}"
+        );
+        assert!([64, 1024].contains(&r["size"].as_u64().unwrap()), "{r}");
+        assert!(r["provider"].is_string());
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["alg"] == "sha256" && r["op"] == "digest")
+    );
+}
+
+#[test]
+fn fips_speed_leaves_out_non_approved_algorithms() {
+    let out = wirecrypt(
+        &[
+            "--fips",
+            "speed",
+            "--alg",
+            "chacha20-poly1305,aes-256-gcm",
+            "--size",
+            "64",
+            "--seconds",
+            "0.01",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["alg"] == "aes-256-gcm"), "{rows:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not approved"));
+}

@@ -50,6 +50,11 @@ impl CipherInfo {
     pub fn is_aead(&self) -> bool {
         self.tag_len != 0
     }
+
+    /// True for ciphers that need a negotiated MAC (CTR).
+    pub fn needs_mac(&self) -> bool {
+        !self.is_aead() && self.construction != Construction::None
+    }
 }
 
 /// Every cipher the SSH layer implements.
@@ -254,30 +259,23 @@ impl Mode {
 
     /// The unprotected mode every connection starts in.
     pub fn none() -> Mode {
-        Mode {
-            cipher: &CIPHERS[0],
-            mac: None,
-        }
+        let cipher = CIPHERS
+            .iter()
+            .find(|c| c.construction == Construction::None)
+            .expect("CIPHERS has a none row");
+        Mode { cipher, mac: None }
     }
 
     /// Every mode this layer implements: `none`, each CTR cipher with each MAC, and the
     /// AEAD ciphers.
     pub fn all() -> impl Iterator<Item = Mode> {
         CIPHERS.iter().flat_map(|cipher| {
-            let with_macs: &'static [MacInfo] =
-                if matches!(cipher.construction, Construction::Ctr(_)) {
-                    MACS
-                } else {
-                    &[]
-                };
-            let alone = (!matches!(cipher.construction, Construction::Ctr(_)))
-                .then_some(Mode { cipher, mac: None });
-            alone
-                .into_iter()
-                .chain(with_macs.iter().map(move |mac| Mode {
-                    cipher,
-                    mac: Some(mac),
-                }))
+            let macs: Vec<Option<&'static MacInfo>> = if cipher.needs_mac() {
+                MACS.iter().map(Some).collect()
+            } else {
+                vec![None]
+            };
+            macs.into_iter().map(move |mac| Mode { cipher, mac })
         })
     }
 

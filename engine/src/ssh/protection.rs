@@ -68,14 +68,27 @@ impl Protection {
             Construction::Gcm(alg) => {
                 let (fixed, invocation) = keys.iv.split_at(GCM_FIXED_LEN);
                 Protection::Gcm {
-                    key: engine.aead(alg, keys.key)?,
+                    // RFC 5647's nonce is an approved IV construction (SP 800-38D §8.2.1),
+                    // so FIPS mode lets this key seal.
+                    key: engine.protocol_aead(alg, keys.key)?,
                     fixed: fixed.try_into().expect("split at 4"),
                     invocation: u64::from_be_bytes(invocation.try_into().expect("8 bytes")),
                 }
             }
-            Construction::ChaChaPoly => Protection::ChaChaPoly(ChaChaKeys::new(
-                keys.key.try_into().expect("length checked above"),
-            )),
+            Construction::ChaChaPoly => {
+                // This construction does not come from a provider, so the engine's FIPS
+                // gate and error state are applied here.
+                if engine.fips_mode() {
+                    return Err(Error::FipsNotApproved {
+                        what: name,
+                        rule: crate::fips::policy::ssh_cipher(name).rule,
+                    });
+                }
+                engine.status()?;
+                Protection::ChaChaPoly(ChaChaKeys::new(
+                    keys.key.try_into().expect("length checked above"),
+                ))
+            }
         })
     }
 

@@ -829,3 +829,35 @@ fn debug_output_redacts_keys() {
         }
     }
 }
+
+/// FIPS mode: GCM seals under the RFC 5647 nonce construction, CTR and HMAC-SHA-2 work,
+/// and `chacha20-poly1305@openssh.com` — which bypasses the providers — is refused.
+#[test]
+fn fips_mode_allows_approved_modes_and_refuses_chacha() {
+    let engine = Engine::builder().ignore_env().fips(true).build().unwrap();
+    for name in ["aes256-gcm@openssh.com", "aes128-ctr"] {
+        let mode = Mode::new(name, Some("hmac-sha2-256-etm@openssh.com")).unwrap();
+        let keys = Keys::random(mode, 600);
+        let (mut s, mut o) = pair(&engine, mode, &keys);
+        let mut w = Vec::new();
+        s.seal(b"approved", &mut w).unwrap();
+        assert_eq!(open_streaming(&mut o, &mut w).unwrap(), b"approved");
+    }
+    let chacha = Mode::new("chacha20-poly1305@openssh.com", None).unwrap();
+    let keys = Keys::random(chacha, 601);
+    let err = PacketSealer::with_keys(&engine, chacha, &keys.material()).unwrap_err();
+    assert!(matches!(err, Error::FipsNotApproved { .. }), "{err}");
+    assert!(PacketOpener::with_keys(&engine, chacha, &keys.material()).is_err());
+}
+
+/// A direction's state can move to the thread that drives it.
+#[test]
+fn sealers_openers_and_readers_are_send() {
+    fn send<T: Send>() {}
+    send::<PacketSealer>();
+    send::<PacketOpener>();
+    send::<PacketReader>();
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Mode>();
+    send_sync::<PacketConfig>();
+}

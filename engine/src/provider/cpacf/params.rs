@@ -305,6 +305,14 @@ impl ShaSpec {
             .find(|s| s.alg == alg)
             .expect("every HashAlg has a SHA_SPECS row (checked by a unit test)")
     }
+
+    /// The message block size of KIMD/KLMD function `function`, when it is a SHA-2 one.
+    pub(crate) fn block_len_of(function: u8) -> Option<usize> {
+        SHA_SPECS
+            .iter()
+            .find(|s| s.function == function)
+            .map(|s| s.block_len)
+    }
 }
 
 /// The KIMD/KLMD-SHA parameter block: the chaining value at offset 0, then (KLMD only) the
