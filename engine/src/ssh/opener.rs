@@ -77,10 +77,11 @@ enum State {
 /// # Failures are final
 ///
 /// An SSH connection cannot recover from a packet that fails to open: a bad MAC ends it
-/// (OpenSSH disconnects with "Corrupted MAC on input") and a CTR keystream has moved on. After any failure of
-/// [`decrypt_length`] or [`open`] that concerns the data, every later call returns the
-/// same error. (Misuse — a buffer of the wrong size — is reported without that.) Nothing
-/// is released from a packet that fails: [`open`] wipes the buffer.
+/// (OpenSSH disconnects with "Corrupted MAC on input") and a CTR keystream has moved
+/// on. After any failure of [`decrypt_length`] or [`open`] that concerns the data, every
+/// later call returns the same error. (Misuse — a buffer of the wrong size, a call out
+/// of order — is reported without that.) Nothing is released from a packet that fails:
+/// [`open`] wipes the buffer.
 ///
 /// Nothing here allocates; the caller owns every buffer, and a length is bounded before
 /// the caller is asked for that many bytes.
@@ -218,7 +219,8 @@ impl PacketOpener {
     /// to be read after those.
     ///
     /// A bad length fails here with a typed error, except in encrypt-and-MAC CTR modes,
-    /// where it is reported by [`open`](Self::open) after a fixed-size read (module docs).
+    /// where [`open`](Self::open) reports it after a fixed-size read (see
+    /// [`PacketOpener`]).
     pub fn decrypt_length(&mut self, first: &[u8]) -> Result<usize, Error> {
         match &self.state {
             State::Failed(e) => return Err(e.clone()),
@@ -297,7 +299,7 @@ impl PacketOpener {
     /// (for callers that already hold whole packets).
     ///
     /// On failure the packet is wiped and, unless the buffer simply had the wrong size,
-    /// the opener is finished (module docs).
+    /// the opener is finished (see [`PacketOpener`]).
     pub fn open(&mut self, packet: &mut [u8]) -> Result<Range<usize>, Error> {
         if let State::Length = self.state {
             self.decrypt_length(packet)?;
