@@ -15,6 +15,9 @@ use crate::cpu::CpuFeatures;
 pub enum ProviderId {
     /// VAES + VPCLMULQDQ kernels on 256-bit AVX2 registers (x86-64): AES-GCM and AES-CTR.
     Vaes256,
+    /// IBM Z CPACF instructions (s390x): KMA AES-GCM, KMCTR AES-CTR, KIMD/KLMD SHA-2,
+    /// PRNO TRNG — each only where the machine's QUERY masks report it.
+    Cpacf,
     /// The RustCrypto crates: portable, audited, present on every target.
     RustCrypto,
 }
@@ -22,12 +25,17 @@ pub enum ProviderId {
 impl ProviderId {
     /// Every provider id, best first: selection takes the first available one that
     /// implements an algorithm.
-    pub const ALL: &'static [ProviderId] = &[ProviderId::Vaes256, ProviderId::RustCrypto];
+    pub const ALL: &'static [ProviderId] = &[
+        ProviderId::Vaes256,
+        ProviderId::Cpacf,
+        ProviderId::RustCrypto,
+    ];
 
     /// The id as written in `WIRECRYPT_PROVIDER` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderId::Vaes256 => "vaes256",
+            ProviderId::Cpacf => "cpacf",
             ProviderId::RustCrypto => "rustcrypto",
         }
     }
@@ -83,6 +91,7 @@ pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
 fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     match id {
         ProviderId::Vaes256 => detect_vaes256(cpu),
+        ProviderId::Cpacf => super::cpacf::detect(cpu),
         ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
     }
 }

@@ -117,7 +117,9 @@ pub(crate) mod model {
                 ShaSpec::of(*alg).function == f.code() && hex::decode(iv).unwrap() == cv
             })
             .map(|(alg, _)| *alg)
-            .unwrap_or_else(|| panic!("model: chaining value is neither an initial value nor a handle: {cv:02x?}"));
+            .unwrap_or_else(|| {
+                panic!("model: chaining value is neither an initial value nor a handle: {cv:02x?}")
+            });
         (alg, Vec::new())
     }
 
@@ -254,10 +256,7 @@ pub(crate) mod model {
         }
 
         fn trng(self, f: Function, out: &mut [u8]) {
-            assert_eq!(
-                (f.instruction(), f.code()),
-                (Instruction::Prno, fc::TRNG)
-            );
+            assert_eq!((f.instruction(), f.code()), (Instruction::Prno, fc::TRNG));
             getrandom::getrandom(out).unwrap();
         }
     }

@@ -154,7 +154,15 @@ mod tests {
             let key: Vec<u8> = (0..alg.info().key_len as u8).collect();
             let ours = new(Model, &caps, alg, &key).unwrap().unwrap();
             let theirs = rc.aead(alg, &key).unwrap();
-            for (len, aad_len) in [(0, 0), (0, 5), (1, 0), (15, 13), (16, 16), (17, 20), (300, 33)] {
+            for (len, aad_len) in [
+                (0, 0),
+                (0, 5),
+                (1, 0),
+                (15, 13),
+                (16, 16),
+                (17, 20),
+                (300, 33),
+            ] {
                 let nonce = [len as u8; 12];
                 let aad = &data[..aad_len];
                 let mut a = data[..len].to_vec();
@@ -172,7 +180,9 @@ mod tests {
     fn bad_tags_wipe_the_buffer_and_bad_arguments_are_refused() {
         let caps = with_kma();
         let key = [9u8; 16];
-        let k = new(Model, &caps, AeadAlg::Aes128Gcm, &key).unwrap().unwrap();
+        let k = new(Model, &caps, AeadAlg::Aes128Gcm, &key)
+            .unwrap()
+            .unwrap();
         let nonce = [1u8; 12];
         let mut buf = *b"attack at dawn!!";
         let mut tag = k.seal_in_place(&nonce, b"hdr", &mut buf).unwrap();

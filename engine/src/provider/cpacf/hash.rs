@@ -159,7 +159,9 @@ mod tests {
         let caps = full();
         let data: Vec<u8> = (0..1100u32).map(|i| (i * 7 + i / 256) as u8).collect();
         for alg in HashAlg::all() {
-            for len in [0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 255, 256, 1100] {
+            for len in [
+                0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 255, 256, 1100,
+            ] {
                 let want = reference(alg, &data[..len]);
                 for piece in [len.max(1), 1, 3, 64, 127, 128, 129] {
                     assert_eq!(

@@ -82,13 +82,27 @@ fn query(insn: Instruction) -> QueryMask {
     //   require of their operands even when unused.
     unsafe {
         match insn {
-            Instruction::Km => asm!(".insn rre,0xb92e0000,2,4", in("r0") 0u64, in("r1") p, options(nostack)),
-            Instruction::Kmctr => asm!(".insn rrf,0xb92d0000,2,4,6,0", in("r0") 0u64, in("r1") p, options(nostack)),
-            Instruction::Kma => asm!(".insn rrf,0xb9290000,2,4,6,0", in("r0") 0u64, in("r1") p, options(nostack)),
-            Instruction::Kimd => asm!(".insn rre,0xb93e0000,0,2", in("r0") 0u64, in("r1") p, options(nostack)),
-            Instruction::Klmd => asm!(".insn rre,0xb93f0000,0,2", in("r0") 0u64, in("r1") p, options(nostack)),
-            Instruction::Kmac => asm!(".insn rre,0xb91e0000,0,2", in("r0") 0u64, in("r1") p, options(nostack)),
-            Instruction::Prno => asm!(".insn rre,0xb93c0000,2,4", in("r0") 0u64, in("r1") p, options(nostack)),
+            Instruction::Km => {
+                asm!(".insn rre,0xb92e0000,2,4", in("r0") 0u64, in("r1") p, options(nostack))
+            }
+            Instruction::Kmctr => {
+                asm!(".insn rrf,0xb92d0000,2,4,6,0", in("r0") 0u64, in("r1") p, options(nostack))
+            }
+            Instruction::Kma => {
+                asm!(".insn rrf,0xb9290000,2,4,6,0", in("r0") 0u64, in("r1") p, options(nostack))
+            }
+            Instruction::Kimd => {
+                asm!(".insn rre,0xb93e0000,0,2", in("r0") 0u64, in("r1") p, options(nostack))
+            }
+            Instruction::Klmd => {
+                asm!(".insn rre,0xb93f0000,0,2", in("r0") 0u64, in("r1") p, options(nostack))
+            }
+            Instruction::Kmac => {
+                asm!(".insn rre,0xb91e0000,0,2", in("r0") 0u64, in("r1") p, options(nostack))
+            }
+            Instruction::Prno => {
+                asm!(".insn rre,0xb93c0000,2,4", in("r0") 0u64, in("r1") p, options(nostack))
+            }
         }
     }
     QueryMask::from_bytes(mask)
@@ -238,10 +252,7 @@ impl Backend for Hardware {
     }
 
     fn trng(self, f: Function, out: &mut [u8]) {
-        assert_eq!(
-            (f.instruction(), f.code()),
-            (Instruction::Prno, fc::TRNG)
-        );
+        assert_eq!((f.instruction(), f.code()), (Instruction::Prno, fc::TRNG));
         if out.is_empty() {
             return;
         }

@@ -153,8 +153,7 @@ mod provider {
             if !self.supports(alg.into()) {
                 return Err(Self::unsupported(alg));
             }
-            ctr::new(self.backend, &self.caps, alg, key, iv)?
-                .ok_or_else(|| Self::unsupported(alg))
+            ctr::new(self.backend, &self.caps, alg, key, iv)?.ok_or_else(|| Self::unsupported(alg))
         }
 
         fn mac(&self, alg: MacAlg, _key: &[u8]) -> Result<Box<dyn MacKey>, Error> {

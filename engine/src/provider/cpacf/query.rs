@@ -562,27 +562,28 @@ fn function_name(insn: Instruction, f: u8) -> String {
         .map_or_else(|| format!("fc {f}"), |&(_, _, name)| name.to_owned())
 }
 
+/// What QEMU 7.2's `qemu-s390x` reported (STFLE doublewords, and the QUERY masks):
+/// every instruction answers QUERY; only KIMD/KLMD SHA-512 and PRNO TRNG are there.
+#[cfg(test)]
+pub(crate) fn qemu_7_2() -> Capabilities {
+    let facilities = FacilityList::from_doublewords([
+        0xf940_f6d3_f4c4_5c64,
+        0x059c_0000_0000_0000,
+        0x7120_2800_0000_0000,
+        0,
+    ]);
+    Capabilities::detect(facilities, |insn| match insn {
+        Instruction::Kimd | Instruction::Klmd => {
+            QueryMask::from_bytes([0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        }
+        Instruction::Prno => QueryMask::with_functions(&[0, 114]),
+        _ => QueryMask::from_bytes([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What QEMU 7.2's `qemu-s390x` reported (STFLE doublewords, and the QUERY masks):
-    /// every instruction answers QUERY; only KIMD/KLMD SHA-512 and PRNO TRNG are there.
-    pub(crate) fn qemu_7_2() -> Capabilities {
-        let facilities = FacilityList::from_doublewords([
-            0xf940_f6d3_f4c4_5c64,
-            0x059c_0000_0000_0000,
-            0x7120_2800_0000_0000,
-            0,
-        ]);
-        Capabilities::detect(facilities, |insn| match insn {
-            Instruction::Kimd | Instruction::Klmd => QueryMask::from_bytes([
-                0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            ]),
-            Instruction::Prno => QueryMask::with_functions(&[0, 114]),
-            _ => QueryMask::from_bytes([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-        })
-    }
 
     #[test]
     fn every_instruction_has_one_row() {
@@ -616,7 +617,7 @@ mod tests {
     #[test]
     fn facility_bits_count_from_the_left() {
         // Bit 0 is the most significant bit of doubleword 0; bit 63 its least.
-        let list = FacilityList::from_doublewords([1 << 63, 1, 0, 0]);
+        let list = FacilityList::from_doublewords([(1 << 63) | 1, 0, 0, 0]);
         assert!(list.has(0));
         assert!(list.has(63));
         assert!(!list.has(1) && !list.has(62) && !list.has(64));
