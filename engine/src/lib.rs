@@ -45,6 +45,7 @@
 #![warn(missing_docs)]
 
 pub mod algorithm;
+mod copy;
 pub mod cpu;
 mod ct;
 mod engine;

@@ -112,7 +112,7 @@ pub trait AeadKey: Send + Sync + fmt::Debug {
             actual,
         })?;
         let (body, tag_out) = out.split_at_mut(plaintext.len());
-        body.copy_from_slice(plaintext);
+        crate::copy::copy(body, plaintext);
         match self.seal_in_place(nonce, aad, body) {
             Ok(tag) => {
                 tag_out.copy_from_slice(&tag);
@@ -148,7 +148,7 @@ pub trait AeadKey: Send + Sync + fmt::Debug {
             needed: body_len,
             actual,
         })?;
-        out.copy_from_slice(body);
+        crate::copy::copy(out, body);
         self.open_in_place(nonce, aad, out, tag)?;
         Ok(body_len)
     }
@@ -236,7 +236,7 @@ pub trait StreamCipher: Send + fmt::Debug {
             needed: input.len(),
             actual,
         })?;
-        out.copy_from_slice(input);
+        crate::copy::copy(out, input);
         self.apply_keystream(out)
     }
 }

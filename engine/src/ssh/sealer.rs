@@ -234,7 +234,7 @@ impl PacketSealer {
         // Both fit: the packet is at most MAX_MAX_PACKET bytes, the padding at most 255.
         head[..LENGTH_FIELD_LEN].copy_from_slice(&(packet_len as u32).to_be_bytes());
         head[LENGTH_FIELD_LEN] = padding as u8;
-        payload_out.copy_from_slice(payload);
+        crate::copy::copy(payload_out, payload);
         self.protection.seal(self.seq, packet, tag)?;
         self.seq = self.seq.wrapping_add(1);
         self.usage.record(packet_len, self.mode.block_len());

@@ -277,7 +277,10 @@ impl Tls12Sealer {
         })?;
         out[..HEADER_LEN].copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
         let explicit = self.keys.explicit_nonce_len();
-        out[HEADER_LEN + explicit..][..plaintext.len()].copy_from_slice(plaintext);
+        crate::copy::copy(
+            &mut out[HEADER_LEN + explicit..][..plaintext.len()],
+            plaintext,
+        );
         self.keys
             .seal_body_in_place(seq, typ.to_u8(), TLS12_VERSION, &mut out[HEADER_LEN..])?;
         self.counter.advance();

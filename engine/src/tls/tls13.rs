@@ -286,7 +286,7 @@ impl Tls13Sealer {
         let (inner, tag_out) = rest.split_at_mut(inner_len);
         let hdr = header(OUTER_TYPE, LEGACY_VERSION, inner_len + TAG_LEN);
         head.copy_from_slice(&hdr);
-        inner[..content.len()].copy_from_slice(content);
+        crate::copy::copy(&mut inner[..content.len()], content);
         inner[content.len()] = typ.to_u8();
         inner[content.len() + 1..].fill(0);
         let tag = self.keys.seal_inner_in_place(seq, &hdr, inner)?;

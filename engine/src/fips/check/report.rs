@@ -236,7 +236,12 @@ mod tests {
         let mut r = Report::new("x");
         assert_eq!(r.status, Overall::Compliant);
         r.add_setting(
-            vec![Item::new("x:1", "Ciphers", "aes128-ctr", policy::ssh_cipher("aes128-ctr"))],
+            vec![Item::new(
+                "x:1",
+                "Ciphers",
+                "aes128-ctr",
+                policy::ssh_cipher("aes128-ctr"),
+            )],
             None,
         );
         assert_eq!(r.status, Overall::Compliant);
@@ -254,7 +259,10 @@ mod tests {
         };
         r.add_setting(vec![bad], Some(fix));
         assert_eq!(r.status, Overall::NotCompliant);
-        assert_eq!(r.items[1].replacement.as_deref(), Some("Ciphers aes128-ctr"));
+        assert_eq!(
+            r.items[1].replacement.as_deref(),
+            Some("Ciphers aes128-ctr")
+        );
         assert_eq!(r.items[0].replacement, None);
         assert_eq!(r.counts(), (1, 1, 0));
         r.merge(Report::unreadable("y", "No such file or directory"));
@@ -273,7 +281,12 @@ mod tests {
             line: "MACs hmac-sha2-256".into(),
         };
         r.add_setting(
-            vec![Item::new("x:1", "MACs", "hmac-sha2-256", policy::ssh_mac("hmac-sha2-256"))],
+            vec![Item::new(
+                "x:1",
+                "MACs",
+                "hmac-sha2-256",
+                policy::ssh_mac("hmac-sha2-256"),
+            )],
             Some(fix),
         );
         assert!(r.replacements.is_empty());

@@ -15,7 +15,12 @@ pub const CIPHER_STRING: &str = "tls-cipher-string";
 /// The replacement keeps the approved names in their order, with the list's separator.
 pub fn check_ciphersuites(list: &str) -> Report {
     let mut report = Report::new(CIPHERSUITES);
-    let separator = if list.contains(':') { ":" } else { "," };
+    // OpenSSL's Ciphersuites takes colons; keep commas when the list uses only those.
+    let separator = if list.contains(',') && !list.contains(':') {
+        ","
+    } else {
+        ":"
+    };
     let names: Vec<&str> = list
         .split([':', ','])
         .map(str::trim)
@@ -98,7 +103,10 @@ mod tests {
         );
         let v: Vec<_> = r.items.iter().map(|i| i.verdict).collect();
         assert_eq!(v, [Status::Approved, Status::NotApproved, Status::Unknown]);
-        assert_eq!(r.replacements[0].line, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assert_eq!(
+            r.replacements[0].line,
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        );
         let r = check_ciphersuites("TLS_CHACHA20_POLY1305_SHA256");
         assert_eq!(
             r.replacements[0].line,
@@ -112,11 +120,17 @@ mod tests {
         let r = check_cipher_string("ECDHE+AESGCM", &Builtin);
         assert_eq!(r.status, Overall::Compliant, "{:#?}", r.items);
         assert_eq!(r.items.len(), 4);
-        assert!(r.notes.iter().any(|n| n.message.contains("built-in subset")));
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.message.contains("built-in subset"))
+        );
         let r = check_cipher_string("HIGH:!aNULL:!MD5", &Builtin);
         assert_eq!(r.status, Overall::NotCompliant);
         let line = &r.replacements[0].line;
         assert!(line.starts_with("ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"));
-        assert!(!line.contains("CHACHA20") && !line.contains("CAMELLIA") && !line.contains("-SHA:"));
+        assert!(
+            !line.contains("CHACHA20") && !line.contains("CAMELLIA") && !line.contains("-SHA:")
+        );
     }
 }

@@ -63,7 +63,9 @@ static SWITCHES: &[Switch] = &[
     Switch {
         name: "force_local_logins_ssl",
         default: Some(true),
-        meaning: Meaning::Required("local users may log in without TLS, sending passwords in clear"),
+        meaning: Meaning::Required(
+            "local users may log in without TLS, sending passwords in clear",
+        ),
     },
     Switch {
         name: "force_local_data_ssl",
@@ -113,9 +115,15 @@ pub fn check_vsftpd_config(text: &str, name: &str, expander: &dyn Expander) -> R
         Some(s) => format!("{name}:{}", s.line),
         None => format!("{name}:default"),
     };
-    let get = |key: &str| settings.iter().rev().find(|(k, _)| *k == key).map(|(_, s)| s);
+    let get = |key: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, s)| s)
+    };
 
-    // ssl_ciphers first: the protocol judgements below need its suites.
+    // ssl_ciphers is expanded first: the protocol judgements below need its suites.
     let ciphers = get("ssl_ciphers");
     let (string, how) = match ciphers {
         None => (DEFAULT_SSL_CIPHERS, "vsftpd 3.0.3 default"),
@@ -124,10 +132,6 @@ pub fn check_vsftpd_config(text: &str, name: &str, expander: &dyn Expander) -> R
         Some(s) => (s.value.trim(), "configured"),
     };
     let expansion = expander.expand(string);
-    report.note(at(ciphers), format!("ssl_ciphers={string} ({how})"));
-    cipher_string::add_suites(&mut report, &expansion, &at(ciphers), "ssl_ciphers", &|s| {
-        format!("ssl_ciphers={s}")
-    });
 
     let mut tls13_on = true;
     for switch in SWITCHES {
@@ -139,8 +143,13 @@ pub fn check_vsftpd_config(text: &str, name: &str, expander: &dyn Expander) -> R
                     rule: "vsftpd refuses this value ('bad bool value') and does not start",
                     ..Verdict::UNKNOWN
                 };
-                let item = Item::new(at(setting), switch.name, setting.map_or("", |s| s.value), refused);
-                report.add_setting(vec![item], Some(replace(&at(setting), switch, false)));
+                let item = Item::new(
+                    at(setting),
+                    switch.name,
+                    setting.map_or("", |s| s.value),
+                    refused,
+                );
+                report.add_setting(vec![item], Some(replace(&at(setting), switch)));
                 continue;
             }
             None => switch.default,
@@ -148,11 +157,13 @@ pub fn check_vsftpd_config(text: &str, name: &str, expander: &dyn Expander) -> R
         if switch.name == "ssl_tlsv1_3" {
             tls13_on = on.unwrap_or(true);
         }
-        let fix = replace(&at(setting), switch, false);
+        let fix = replace(&at(setting), switch);
         let (item, fix) = match (on, &switch.meaning) {
             // No switch to set: the ssl_ciphers replacement is the fix (see the rule).
             (None, Meaning::Version(v)) => (unswitched(name, switch, v, &expansion), None),
-            (Some(on), Meaning::Version(v)) => (version_item(&at(setting), switch, v, on), Some(fix)),
+            (Some(on), Meaning::Version(v)) => {
+                (version_item(&at(setting), switch, v, on), Some(fix))
+            }
             (on, Meaning::Required(what)) => {
                 let on = on.unwrap_or(false);
                 let verdict = if on {
@@ -168,12 +179,19 @@ pub fn check_vsftpd_config(text: &str, name: &str, expander: &dyn Expander) -> R
                         source: SOURCE_DOC,
                     }
                 };
-                (Item::new(at(setting), switch.name, yes_no(on), verdict), Some(fix))
+                (
+                    Item::new(at(setting), switch.name, yes_no(on), verdict),
+                    Some(fix),
+                )
             }
         };
         report.add_setting(vec![item], fix);
     }
 
+    report.note(at(ciphers), format!("ssl_ciphers={string} ({how})"));
+    cipher_string::add_suites(&mut report, &expansion, &at(ciphers), "ssl_ciphers", &|s| {
+        format!("ssl_ciphers={s}")
+    });
     if tls13_on {
         tls13_items(&mut report, name, &expansion);
     }
@@ -219,10 +237,10 @@ fn yes_no(on: bool) -> &'static str {
 }
 
 /// The compliant line for a switch: on for required switches, off for old protocols.
-fn replace(source: &str, switch: &Switch, on: bool) -> Replacement {
+fn replace(source: &str, switch: &Switch) -> Replacement {
     let on = match switch.meaning {
         Meaning::Required(_) => true,
-        Meaning::Version(v) => on || policy::tls_version(v).status.is_approved(),
+        Meaning::Version(v) => policy::tls_version(v).status.is_approved(),
     };
     Replacement {
         source: source.to_owned(),
@@ -243,13 +261,26 @@ fn version_item(source: &str, switch: &Switch, version: &str, on: bool) -> Item 
             item.with_rule(format!("off; {}", v.rule))
         }
     } else {
-        Item::new(source, switch.name, "NO", Verdict { status: Status::Approved, ..v })
-            .with_rule(format!("off; {}", v.rule))
+        Item::new(
+            source,
+            switch.name,
+            "NO",
+            Verdict {
+                status: Status::Approved,
+                ..v
+            },
+        )
+        .with_rule(format!("off; {}", v.rule))
     }
 }
 
 /// A version upstream vsftpd 3.0.3 has no switch for: on as far as OpenSSL allows.
-fn unswitched(name: &str, switch: &Switch, version: &str, expansion: &cipher_string::Expansion) -> Item {
+fn unswitched(
+    name: &str,
+    switch: &Switch,
+    version: &str,
+    expansion: &cipher_string::Expansion,
+) -> Item {
     let source = format!("{name}:default");
     let v = policy::tls_version(version);
     let value = "(no switch in vsftpd 3.0.3: on)";
@@ -258,7 +289,16 @@ fn unswitched(name: &str, switch: &Switch, version: &str, expansion: &cipher_str
     }
     let all_tls12 = !expansion.suites.is_empty() && expansion.suites.iter().all(|s| s.needs_tls12);
     if all_tls12 {
-        Item::new(source, switch.name, value, Verdict { status: Status::Approved, ..v }).with_rule(format!(
+        Item::new(
+            source,
+            switch.name,
+            value,
+            Verdict {
+                status: Status::Approved,
+                ..v
+            },
+        )
+        .with_rule(format!(
             "{version} cannot be negotiated: every suite ssl_ciphers selects needs TLS 1.2; {}",
             v.rule
         ))

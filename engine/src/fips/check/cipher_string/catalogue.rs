@@ -105,7 +105,15 @@ pub(crate) struct Suite {
     pub in_default: bool,
 }
 
-const fn suite(name: &'static str, kx: Kx, au: Au, enc: Enc, mac: Mac, min: Min, in_default: bool) -> Suite {
+const fn suite(
+    name: &'static str,
+    kx: Kx,
+    au: Au,
+    enc: Enc,
+    mac: Mac,
+    min: Min,
+    in_default: bool,
+) -> Suite {
     Suite {
         name,
         kx,
@@ -292,7 +300,15 @@ mod tests {
             // full tag and a SHA-2 or AEAD MAC.
             let approved = matches!(s.kx, Kx::Ecdhe | Kx::Dhe)
                 && matches!(s.au, Au::Rsa | Au::Ecdsa)
-                && matches!(s.enc, Enc::Aes128 | Enc::Aes256 | Enc::Aes128Gcm | Enc::Aes256Gcm | Enc::Aes128Ccm | Enc::Aes256Ccm)
+                && matches!(
+                    s.enc,
+                    Enc::Aes128
+                        | Enc::Aes256
+                        | Enc::Aes128Gcm
+                        | Enc::Aes256Gcm
+                        | Enc::Aes128Ccm
+                        | Enc::Aes256Ccm
+                )
                 && !matches!(s.mac, Mac::Sha1 | Mac::Md5);
             assert_eq!(e.verdict.status.is_approved(), approved, "{}", s.name);
         }

@@ -133,7 +133,10 @@ impl Expander for Builtin {
                     needs_tls12: s.min == catalogue::Min::Tls12,
                 })
                 .collect(),
-            tls13: OPENSSL_DEFAULT_TLS13.iter().map(|s| (*s).to_owned()).collect(),
+            tls13: OPENSSL_DEFAULT_TLS13
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             absent: outcome.absent,
             notes,
         }

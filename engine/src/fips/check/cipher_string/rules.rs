@@ -13,7 +13,7 @@
 //!   `aDSS`/`DSS`, `aNULL`, `aPSK`, `aSRP`), both (`RSA`, `DHE`/`EDH`, `ECDHE`/`EECDH`,
 //!   `ADH`, `AECDH`), ciphers (`AES`, `AES128`, `AES256`, `AESGCM`, `AESCCM`, `AESCCM8`,
 //!   `CAMELLIA`, `CAMELLIA128`, `CAMELLIA256`, `ARIA`, `ARIA128`, `ARIA256`, `ARIAGCM`,
-//!   `CHACHA20`, `eNULL`/`NULL`, `3DES`, `RC4`, `RC2`, `DES`, `IDEA`, `SEED`, `GOST`), MACs
+//!   `CHACHA20`, `CBC`, `eNULL`/`NULL`, `3DES`, `RC4`, `RC2`, `DES`, `IDEA`, `SEED`, `GOST`), MACs
 //!   (`MD5`, `SHA1`/`SHA`, `SHA256`, `SHA384`), versions (`SSLv3`, `TLSv1`, `TLSv1.0`,
 //!   `TLSv1.2`), strength (`HIGH`, `MEDIUM`, `LOW`);
 //! * `@STRENGTH` and `@SECLEVEL=n`.
@@ -56,10 +56,16 @@ const MEDIUM: u32 = 2;
 const LOW: u32 = 4;
 
 const fn kx(mask: u32) -> Sel {
-    Sel { kx: Some(mask), ..ANY }
+    Sel {
+        kx: Some(mask),
+        ..ANY
+    }
 }
 const fn au(mask: u32) -> Sel {
-    Sel { au: Some(mask), ..ANY }
+    Sel {
+        au: Some(mask),
+        ..ANY
+    }
 }
 const fn kx_au(k: u32, a: u32) -> Sel {
     Sel {
@@ -115,8 +121,16 @@ const ALL_ENC: u32 = (1 << (Enc::Gost as u32 + 1)) - 1;
 const AES128: u32 = e(Enc::Aes128) | e(Enc::Aes128Gcm) | e(Enc::Aes128Ccm) | e(Enc::Aes128Ccm8);
 const AES256: u32 = e(Enc::Aes256) | e(Enc::Aes256Gcm) | e(Enc::Aes256Ccm) | e(Enc::Aes256Ccm8);
 const AESGCM: u32 = e(Enc::Aes128Gcm) | e(Enc::Aes256Gcm);
-const AESCCM: u32 =
-    e(Enc::Aes128Ccm) | e(Enc::Aes256Ccm) | e(Enc::Aes128Ccm8) | e(Enc::Aes256Ccm8);
+const AESCCM: u32 = e(Enc::Aes128Ccm) | e(Enc::Aes256Ccm) | e(Enc::Aes128Ccm8) | e(Enc::Aes256Ccm8);
+const CBC: u32 = e(Enc::Aes128)
+    | e(Enc::Aes256)
+    | e(Enc::Camellia128)
+    | e(Enc::Camellia256)
+    | e(Enc::TripleDes)
+    | e(Enc::Des)
+    | e(Enc::Idea)
+    | e(Enc::Seed)
+    | e(Enc::Rc2);
 const ARIA: u32 = e(Enc::Aria128Gcm) | e(Enc::Aria256Gcm);
 const PSK: u32 = k(Kx::Psk) | k(Kx::RsaPsk) | k(Kx::DhePsk) | k(Kx::EcdhePsk);
 
@@ -174,6 +188,7 @@ static ALIASES: &[(&str, Sel)] = &[
     ("CAMELLIA256", enc(e(Enc::Camellia256))),
     ("CAMELLIA", enc(e(Enc::Camellia128) | e(Enc::Camellia256))),
     ("CHACHA20", enc(e(Enc::ChaCha20))),
+    ("CBC", enc(CBC)),
     ("ARIA128", enc(e(Enc::Aria128Gcm))),
     ("ARIA256", enc(e(Enc::Aria256Gcm))),
     ("ARIA", enc(ARIA)),
@@ -241,7 +256,7 @@ impl Sel {
 }
 
 /// What a cipher string selects.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Outcome {
     /// The TLS ≤ 1.2 suites, in order.
     pub suites: Vec<&'static Suite>,
@@ -283,10 +298,17 @@ impl Working {
         };
         self.list = match op {
             // Appended at the end, switched on, in list order.
-            Op::Add => rest.into_iter().chain(hits.into_iter().map(|(i, _)| (i, true))).collect(),
+            Op::Add => rest
+                .into_iter()
+                .chain(hits.into_iter().map(|(i, _)| (i, true)))
+                .collect(),
             Op::Order => rest.into_iter().chain(hits).collect(),
             // Moved to the front, switched off, keeping their order.
-            _ => hits.into_iter().map(|(i, _)| (i, false)).chain(rest).collect(),
+            _ => hits
+                .into_iter()
+                .map(|(i, _)| (i, false))
+                .chain(rest)
+                .collect(),
         };
     }
 
@@ -332,8 +354,10 @@ impl Working {
     /// `openssl ciphers -s -tls1_2` for a server without PSK or SRP callbacks.
     fn supported(&self, s: &Suite) -> bool {
         let level = self.seclevel;
-        !matches!(s.kx, Kx::Psk | Kx::RsaPsk | Kx::DhePsk | Kx::EcdhePsk | Kx::Srp)
-            && !(level >= 1 && (s.au == Au::Null || s.enc == Enc::Null))
+        !matches!(
+            s.kx,
+            Kx::Psk | Kx::RsaPsk | Kx::DhePsk | Kx::EcdhePsk | Kx::Srp
+        ) && !(level >= 1 && (s.au == Au::Null || s.enc == Enc::Null))
             && !(level >= 3 && s.kx == Kx::Rsa)
             && !(level >= 4 && (s.mac == Mac::Sha1 || s.enc.bits() < 192))
             && !(level >= 5 && s.enc.bits() < 256)

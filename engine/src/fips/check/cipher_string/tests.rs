@@ -11,7 +11,10 @@ fn names(e: &Expansion) -> Vec<&str> {
 #[test]
 fn builtin_matches_openssl_3_0_on_recorded_strings() {
     let mut cases = 0;
-    for line in RECORDED.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in RECORDED
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (string, expected) = line.split_once('\t').expect("string<TAB>suites");
         let got = Builtin.expand(string);
         if expected == "ERROR" {
@@ -29,7 +32,11 @@ fn builtin_matches_openssl_3_0_on_recorded_strings() {
 fn unknown_elements_are_reported_not_guessed() {
     let e = Builtin.expand("PROFILE=SYSTEM");
     assert!(e.suites.is_empty());
-    assert!(e.notes.iter().any(|n| n.contains("'PROFILE=SYSTEM'")), "{:?}", e.notes);
+    assert!(
+        e.notes.iter().any(|n| n.contains("'PROFILE=SYSTEM'")),
+        "{:?}",
+        e.notes
+    );
     assert!(e.notes.iter().any(|n| n.contains("no cipher match")));
     let e = Builtin.expand("HIGH:!FOO+BAR");
     assert!(!e.suites.is_empty());
@@ -64,12 +71,23 @@ fn openssl_listings_parse() {
     assert_eq!(
         suites,
         [
-            ExpandedSuite { name: "ECDHE-ECDSA-AES256-GCM-SHA384".into(), needs_tls12: true },
-            ExpandedSuite { name: "ECDHE-RSA-AES256-SHA".into(), needs_tls12: false },
+            ExpandedSuite {
+                name: "ECDHE-ECDSA-AES256-GCM-SHA384".into(),
+                needs_tls12: true
+            },
+            ExpandedSuite {
+                name: "ECDHE-RSA-AES256-SHA".into(),
+                needs_tls12: false
+            },
         ]
     );
     let e = expansion_from_openssl("OpenSSL 3.0.19 27 Jan 2026\n", Ok(listing), listing);
-    assert_eq!(e.method, Method::OpenSsl { version: "OpenSSL 3.0.19 27 Jan 2026".into() });
+    assert_eq!(
+        e.method,
+        Method::OpenSsl {
+            version: "OpenSSL 3.0.19 27 Jan 2026".into()
+        }
+    );
     assert!(e.method.describe().contains("OpenSSL 3.0.19"));
     let e = expansion_from_openssl("v", Err("Error in cipher list"), "");
     assert!(e.suites.is_empty() && e.notes[0].contains("no cipher match"));
@@ -81,8 +99,19 @@ fn items_and_replacement() {
     let e = Builtin.expand("ECDHE+AESGCM:ECDHE+CHACHA20");
     add_suites(&mut r, &e, "t", "cipher string", &|s| s.to_owned());
     assert_eq!(r.items.len(), 6);
-    let bad: Vec<_> = r.items.iter().filter(|i| !i.verdict.is_approved()).map(|i| i.value.as_str()).collect();
-    assert_eq!(bad, ["ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"]);
+    let bad: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| !i.verdict.is_approved())
+        .map(|i| i.value.as_str())
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            "ECDHE-RSA-CHACHA20-POLY1305"
+        ]
+    );
     assert_eq!(
         r.replacements[0].line,
         "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:\
@@ -91,8 +120,13 @@ fn items_and_replacement() {
     assert!(r.notes[0].message.contains("built-in subset"));
 
     let mut r = Report::new("t");
-    add_suites(&mut r, &Builtin.expand("NONSENSE"), "t", "s", &|s| format!("s={s}"));
+    add_suites(&mut r, &Builtin.expand("NONSENSE"), "t", "s", &|s| {
+        format!("s={s}")
+    });
     assert_eq!(r.items[0].value, "(no suite)");
     assert_eq!(r.items[0].verdict, Status::Unknown);
-    assert_eq!(r.replacements[0].line, format!("s={}", RECOMMENDED_TLS12.join(":")));
+    assert_eq!(
+        r.replacements[0].line,
+        format!("s={}", RECOMMENDED_TLS12.join(":"))
+    );
 }

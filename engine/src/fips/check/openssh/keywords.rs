@@ -272,7 +272,9 @@ impl Keyword {
     /// The keyword written `word` (any case), if it is one the validator checks.
     pub(crate) fn find(word: &str) -> Option<&'static Keyword> {
         let lower = word.to_ascii_lowercase();
-        KEYWORDS.iter().find(|k| k.spellings.contains(&lower.as_str()))
+        KEYWORDS
+            .iter()
+            .find(|k| k.spellings.contains(&lower.as_str()))
     }
 
     /// The compliant list offered when a configuration has no approved names of its
@@ -293,7 +295,11 @@ mod tests {
     fn defaults_and_support_lists_are_consistent() {
         for k in KEYWORDS {
             for name in k.default {
-                assert!(k.all.contains(name), "{}: default {name} unsupported", k.name);
+                assert!(
+                    k.all.contains(name),
+                    "{}: default {name} unsupported",
+                    k.name
+                );
             }
             for name in k.all {
                 assert_ne!(
@@ -319,8 +325,13 @@ mod tests {
             "aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
         );
         let kex = Keyword::find("kexalgorithms").unwrap().recommended();
-        assert!(!kex.contains(&"mlkem768nistp256-sha256"), "not in OpenSSH 9.2");
-        let ca = Keyword::find("CASignatureAlgorithms").unwrap().recommended();
+        assert!(
+            !kex.contains(&"mlkem768nistp256-sha256"),
+            "not in OpenSSH 9.2"
+        );
+        let ca = Keyword::find("CASignatureAlgorithms")
+            .unwrap()
+            .recommended();
         assert!(ca.iter().all(|n| !n.contains("cert")));
         assert_eq!(
             Keyword::find("PubkeyAcceptedKeyTypes").unwrap().name,

@@ -69,10 +69,7 @@ fn split(list: &str) -> impl Iterator<Item = &str> {
 }
 
 /// `a` then the names of `b` not already in `a` (`kex_names_cat`).
-fn concat<'a>(
-    a: impl Iterator<Item = &'a str>,
-    b: impl Iterator<Item = &'a str>,
-) -> Vec<&'a str> {
+fn concat<'a>(a: impl Iterator<Item = &'a str>, b: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
     for n in a.chain(b) {
         if !out.contains(&n) {

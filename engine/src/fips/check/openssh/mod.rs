@@ -150,7 +150,10 @@ fn check_line(keyword: &'static Keyword, d: &Directive, report: &mut Report) {
     let source = d.source();
     let spec = match d.args.as_slice() {
         [one] => Ok(one.as_str()),
-        [] => Err(format!("{} has no argument; OpenSSH refuses the line", keyword.name)),
+        [] => Err(format!(
+            "{} has no argument; OpenSSH refuses the line",
+            keyword.name
+        )),
         _ => Err(format!(
             "{} has more than one argument (spaces in the list?); OpenSSH refuses the line",
             keyword.name

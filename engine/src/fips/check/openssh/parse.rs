@@ -154,13 +154,17 @@ fn parse_depth(
         let lower = keyword.to_ascii_lowercase();
         let opens_block = lower == "match" || (lower == "host" && flavor == Flavor::Client);
         if opens_block {
-            let everywhere = matches!(args.as_slice(), [a] if a.eq_ignore_ascii_case("all") || a == "*");
+            let everywhere =
+                matches!(args.as_slice(), [a] if a.eq_ignore_ascii_case("all") || a == "*");
             scope = (!everywhere).then(|| format!("{keyword} {}", args.join(" ")));
             continue;
         }
         if lower == "include" {
             if depth + 1 > MAX_DEPTH {
-                out.notes.push((source, "Include nested too deeply; OpenSSH refuses it".into()));
+                out.notes.push((
+                    source,
+                    "Include nested too deeply; OpenSSH refuses it".into(),
+                ));
                 continue;
             }
             for pattern in &args {
@@ -191,8 +195,8 @@ fn include(
         Err(why) => out.notes.push((
             source.to_owned(),
             format!(
-                "Include {pattern}: not followed ({why}); a setting in an included file \
-                 read before the line checked here would take precedence"
+                "Include {pattern}: not followed ({why}); settings in the included files \
+                 are not checked, and those read before a line checked here take precedence"
             ),
         )),
         Ok(files) if files.is_empty() => out.notes.push((
@@ -207,9 +211,15 @@ fn include(
             ));
             for f in files {
                 match f.text {
-                    Ok(text) => {
-                        parse_depth(&text, &f.name, flavor, includes, scope.clone(), depth + 1, out)
-                    }
+                    Ok(text) => parse_depth(
+                        &text,
+                        &f.name,
+                        flavor,
+                        includes,
+                        scope.clone(),
+                        depth + 1,
+                        out,
+                    ),
                     Err(why) => out.unreadable.push((f.name, why)),
                 }
             }
@@ -334,7 +344,8 @@ mod tests {
 
     #[test]
     fn match_and_host_blocks() {
-        let text = "Ciphers a\nMatch User backup\n  PubkeyAcceptedAlgorithms b\nMatch all\nMACs c\n";
+        let text =
+            "Ciphers a\nMatch User backup\n  PubkeyAcceptedAlgorithms b\nMatch all\nMACs c\n";
         let d = directives(text, Flavor::Server);
         assert_eq!(d[0].3, None);
         assert_eq!(d[1].3.as_deref(), Some("Match User backup"));
@@ -350,11 +361,18 @@ mod tests {
     #[test]
     fn includes_are_read_in_place_and_keep_the_scope() {
         let includes = MapIncludes(vec![
-            ("conf.d/*.conf", vec![("conf.d/a.conf", "Ciphers inc\n"), ("conf.d/b.conf", "<unreadable>")]),
+            (
+                "conf.d/*.conf",
+                vec![
+                    ("conf.d/a.conf", "Ciphers inc\n"),
+                    ("conf.d/b.conf", "<unreadable>"),
+                ],
+            ),
             ("loop", vec![("loop", "Include loop\n")]),
         ]);
         let mut out = Parsed::default();
-        let text = "Include conf.d/*.conf none\nCiphers main\nMatch User x\nInclude conf.d/*.conf\n";
+        let text =
+            "Include conf.d/*.conf none\nCiphers main\nMatch User x\nInclude conf.d/*.conf\n";
         parse(text, "sshd_config", Flavor::Server, &includes, &mut out);
         let d: Vec<_> = out
             .directives
@@ -366,22 +384,44 @@ mod tests {
             [
                 ("conf.d/a.conf:1".to_owned(), "inc".to_owned(), None),
                 ("sshd_config:2".to_owned(), "main".to_owned(), None),
-                ("conf.d/a.conf:1".to_owned(), "inc".to_owned(), Some("Match User x".to_owned())),
+                (
+                    "conf.d/a.conf:1".to_owned(),
+                    "inc".to_owned(),
+                    Some("Match User x".to_owned())
+                ),
             ]
         );
-        assert!(out.notes.iter().any(|(_, m)| m.contains("followed: conf.d/a.conf, conf.d/b.conf")));
-        assert!(out.notes.iter().any(|(_, m)| m == "Include none: matches no file"));
+        assert!(
+            out.notes
+                .iter()
+                .any(|(_, m)| m.contains("followed: conf.d/a.conf, conf.d/b.conf"))
+        );
+        assert!(
+            out.notes
+                .iter()
+                .any(|(_, m)| m == "Include none: matches no file")
+        );
         assert_eq!(out.unreadable[0].0, "conf.d/b.conf");
 
         let mut out = Parsed::default();
         parse("Include loop\n", "f", Flavor::Server, &includes, &mut out);
-        assert!(out.notes.iter().any(|(_, m)| m.contains("nested too deeply")));
+        assert!(
+            out.notes
+                .iter()
+                .any(|(_, m)| m.contains("nested too deeply"))
+        );
     }
 
     #[test]
     fn unfollowed_includes_are_reported() {
         let mut out = Parsed::default();
-        parse("Include /etc/ssh/sshd_config.d/*.conf\n", "f", Flavor::Server, &NoIncludes, &mut out);
+        parse(
+            "Include /etc/ssh/sshd_config.d/*.conf\n",
+            "f",
+            Flavor::Server,
+            &NoIncludes,
+            &mut out,
+        );
         assert_eq!(out.notes.len(), 1);
         assert!(out.notes[0].1.contains("not followed"), "{:?}", out.notes);
         assert_eq!(out.notes[0].0, "f:1");
@@ -398,7 +438,10 @@ mod tests {
         std::fs::write(sub.join("c.txt"), "Ciphers c\n").unwrap();
         let fs = FsIncludes { base: dir.clone() };
         let got = fs.resolve("conf.d/*.conf").unwrap();
-        let names: Vec<_> = got.iter().map(|f| f.name.rsplit('/').next().unwrap().to_owned()).collect();
+        let names: Vec<_> = got
+            .iter()
+            .map(|f| f.name.rsplit('/').next().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["a.conf", "b.conf"]);
         assert_eq!(got[0].text.as_deref(), Ok("Ciphers a\n"));
         assert_eq!(fs.resolve("conf.d/c.txt").unwrap().len(), 1);

@@ -52,18 +52,35 @@ fn absent_lines_mean_openssh_9_2_defaults() {
     let ciphers = items(&r, "Ciphers");
     assert_eq!(
         ciphers[0],
-        ("sshd_config:default", "chacha20-poly1305@openssh.com", Status::NotApproved)
+        (
+            "sshd_config:default",
+            "chacha20-poly1305@openssh.com",
+            Status::NotApproved
+        )
     );
     assert_eq!(ciphers.len(), 6);
     assert_eq!(
         replacement(&r, "Ciphers"),
-        Some("Ciphers aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr")
+        Some(
+            "Ciphers aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
+        )
     );
-    let rule = &r.items.iter().find(|i| i.setting == "Ciphers").unwrap().rule;
+    let rule = &r
+        .items
+        .iter()
+        .find(|i| i.setting == "Ciphers")
+        .unwrap()
+        .rule;
     assert!(rule.contains("OpenSSH 9.2 default"), "{rule}");
-    assert_eq!(values(&r, "KexAlgorithms")[0], "sntrup761x25519-sha512@openssh.com");
+    assert_eq!(
+        values(&r, "KexAlgorithms")[0],
+        "sntrup761x25519-sha512@openssh.com"
+    );
     assert_eq!(values(&r, "MACs")[0], "umac-64-etm@openssh.com");
-    assert_eq!(values(&r, "HostKeyAlgorithms")[0], "ssh-ed25519-cert-v01@openssh.com");
+    assert_eq!(
+        values(&r, "HostKeyAlgorithms")[0],
+        "ssh-ed25519-cert-v01@openssh.com"
+    );
     assert_eq!(values(&r, "PubkeyAcceptedAlgorithms").len(), 16);
     // Defaults of keywords that matter only with host-based or certificate
     // authentication are not reported.
@@ -71,7 +88,9 @@ fn absent_lines_mean_openssh_9_2_defaults() {
     assert!(values(&r, "CASignatureAlgorithms").is_empty());
     assert_eq!(
         replacement(&r, "MACs"),
-        Some("MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512")
+        Some(
+            "MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
+        )
     );
 }
 
@@ -81,7 +100,11 @@ fn the_replacement_keeps_the_users_approved_names_in_order() {
     assert_eq!(
         items(&r, "Ciphers"),
         [
-            ("sshd_config:1", "chacha20-poly1305@openssh.com", Status::NotApproved),
+            (
+                "sshd_config:1",
+                "chacha20-poly1305@openssh.com",
+                Status::NotApproved
+            ),
             ("sshd_config:1", "aes128-ctr", Status::Approved),
             ("sshd_config:1", "aes256-gcm@openssh.com", Status::Approved),
         ]
@@ -90,11 +113,22 @@ fn the_replacement_keeps_the_users_approved_names_in_order() {
         replacement(&r, "Ciphers"),
         Some("Ciphers aes128-ctr,aes256-gcm@openssh.com")
     );
-    let bad = r.items.iter().find(|i| i.verdict == Status::NotApproved).unwrap();
-    assert_eq!(bad.replacement.as_deref(), Some("Ciphers aes128-ctr,aes256-gcm@openssh.com"));
+    let bad = r
+        .items
+        .iter()
+        .find(|i| i.verdict == Status::NotApproved)
+        .unwrap();
+    assert_eq!(
+        bad.replacement.as_deref(),
+        Some("Ciphers aes128-ctr,aes256-gcm@openssh.com")
+    );
     // Nothing approved of the user's own: the recommended list.
     let r = server("Ciphers chacha20-poly1305@openssh.com\n");
-    assert!(replacement(&r, "Ciphers").unwrap().starts_with("Ciphers aes256-gcm@openssh.com,"));
+    assert!(
+        replacement(&r, "Ciphers")
+            .unwrap()
+            .starts_with("Ciphers aes256-gcm@openssh.com,")
+    );
 }
 
 #[test]
@@ -102,12 +136,22 @@ fn minus_lists_remove_from_the_default() {
     let r = server("Ciphers -chacha20-poly1305@openssh.com\n");
     assert_eq!(
         values(&r, "Ciphers"),
-        ["aes128-ctr", "aes192-ctr", "aes256-ctr", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]
+        [
+            "aes128-ctr",
+            "aes192-ctr",
+            "aes256-ctr",
+            "aes128-gcm@openssh.com",
+            "aes256-gcm@openssh.com"
+        ]
     );
     assert!(replacement(&r, "Ciphers").is_none());
     let r = server("MACs -umac*,hmac-sha1*\nKexAlgorithms -*25519*\n");
     assert!(items(&r, "MACs").iter().all(|(_, _, s)| s.is_approved()));
-    assert!(items(&r, "KexAlgorithms").iter().all(|(_, _, s)| s.is_approved()));
+    assert!(
+        items(&r, "KexAlgorithms")
+            .iter()
+            .all(|(_, _, s)| s.is_approved())
+    );
     assert_eq!(items(&r, "KexAlgorithms")[0].0, "sshd_config:2");
 }
 
@@ -153,11 +197,22 @@ fn wildcards_expand_in_key_algorithm_lists() {
             "ecdsa-sha2-nistp521-cert-v01@openssh.com"
         ]
     );
-    assert_eq!(r.status, Overall::NotCompliant, "other keywords are still defaults");
+    assert_eq!(
+        r.status,
+        Overall::NotCompliant,
+        "other keywords are still defaults"
+    );
     // Not in cipher lists: OpenSSH refuses them; the policy does not know the pattern.
     let r = server("Ciphers aes*\n");
-    assert_eq!(items(&r, "Ciphers"), [("sshd_config:1", "aes*", Status::Unknown)]);
-    assert!(r.notes.iter().any(|n| n.message.contains("does not support aes*")));
+    assert_eq!(
+        items(&r, "Ciphers"),
+        [("sshd_config:1", "aes*", Status::Unknown)]
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.message.contains("does not support aes*"))
+    );
 }
 
 #[test]
@@ -171,7 +226,11 @@ fn keywords_are_case_insensitive_and_take_equals() {
 fn the_first_occurrence_wins() {
     let r = server("Ciphers aes128-ctr\nCiphers chacha20-poly1305@openssh.com\n");
     assert_eq!(values(&r, "Ciphers"), ["aes128-ctr"]);
-    assert!(r.notes.iter().any(|n| n.source == "sshd_config:2" && n.message.contains("first value")));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.source == "sshd_config:2" && n.message.contains("first value"))
+    );
 }
 
 #[test]
@@ -182,16 +241,32 @@ fn match_blocks_are_reported_separately() {
     );
     let r = server(&text);
     // The global result is unchanged...
-    assert!(items(&r, "PubkeyAcceptedAlgorithms").iter().all(|(_, _, s)| s.is_approved()));
+    assert!(
+        items(&r, "PubkeyAcceptedAlgorithms")
+            .iter()
+            .all(|(_, _, s)| s.is_approved())
+    );
     assert_eq!(values(&r, "Ciphers").len(), 4);
     // ...the blocks are reported with their scope, and count.
     let scoped: Vec<_> = r
         .items
         .iter()
         .filter(|i| i.scope.is_some())
-        .map(|i| (i.scope.as_deref().unwrap(), i.setting.as_str(), i.value.as_str(), i.verdict))
+        .map(|i| {
+            (
+                i.scope.as_deref().unwrap(),
+                i.setting.as_str(),
+                i.value.as_str(),
+                i.verdict,
+            )
+        })
         .collect();
-    assert!(scoped.contains(&("Match User backup", "PubkeyAcceptedAlgorithms", "ssh-ed25519", Status::NotApproved)));
+    assert!(scoped.contains(&(
+        "Match User backup",
+        "PubkeyAcceptedAlgorithms",
+        "ssh-ed25519",
+        Status::NotApproved
+    )));
     assert!(scoped.contains(&(
         "Match Address 10.0.0.0/8",
         "Ciphers",
@@ -200,9 +275,20 @@ fn match_blocks_are_reported_separately() {
     )));
     assert_eq!(r.status, Overall::NotCompliant);
     // sshd refuses global-only keywords in a Match block: noted.
-    assert!(r.notes.iter().any(|n| n.source == "sshd_config:9" && n.message.contains("Match block")));
-    let fix = r.replacements.iter().find(|x| x.scope.as_deref() == Some("Match User backup")).unwrap();
-    assert!(fix.line.starts_with("PubkeyAcceptedAlgorithms ecdsa-sha2-nistp256-cert-v01@openssh.com,"));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.source == "sshd_config:9" && n.message.contains("Match block"))
+    );
+    let fix = r
+        .replacements
+        .iter()
+        .find(|x| x.scope.as_deref() == Some("Match User backup"))
+        .unwrap();
+    assert!(
+        fix.line
+            .starts_with("PubkeyAcceptedAlgorithms ecdsa-sha2-nistp256-cert-v01@openssh.com,")
+    );
     assert!(!fix.line.contains("ed25519"), "{}", fix.line);
 }
 
@@ -211,7 +297,11 @@ fn host_blocks_in_ssh_config() {
     let text = format!("Host legacy.example\n  Ciphers aes128-cbc\nHost *\n{COMPLIANT}");
     let r = check_ssh_config(&text, "ssh_config", &NoIncludes);
     assert_eq!(values(&r, "Ciphers").len(), 4, "Host * is global");
-    let legacy: Vec<_> = r.items.iter().filter(|i| i.scope.as_deref() == Some("Host legacy.example")).collect();
+    let legacy: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| i.scope.as_deref() == Some("Host legacy.example"))
+        .collect();
     assert_eq!(legacy.len(), 1);
     assert_eq!(legacy[0].value, "aes128-cbc");
     assert_eq!(legacy[0].verdict, Status::NotApproved);
@@ -221,9 +311,15 @@ fn host_blocks_in_ssh_config() {
 
 #[test]
 fn include_lines_are_reported_and_followed_when_resolvable() {
-    let r = server(&format!("Include /etc/ssh/sshd_config.d/*.conf\n{COMPLIANT}"));
+    let r = server(&format!(
+        "Include /etc/ssh/sshd_config.d/*.conf\n{COMPLIANT}"
+    ));
     assert_eq!(r.status, Overall::Compliant);
-    assert!(r.notes.iter().any(|n| n.source == "sshd_config:1" && n.message.contains("not followed")));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.source == "sshd_config:1" && n.message.contains("not followed"))
+    );
 
     struct One;
     impl Includes for One {
@@ -237,13 +333,27 @@ fn include_lines_are_reported_and_followed_when_resolvable() {
     // The included file comes first, so its Ciphers line wins over the main file's.
     let text = "Include sshd_config.d/*.conf\nCiphers chacha20-poly1305@openssh.com\n";
     let r = check_sshd_config(text, "sshd_config", &One);
-    assert_eq!(items(&r, "Ciphers"), [("sshd_config.d/fips.conf:1", "aes256-gcm@openssh.com", Status::Approved)]);
-    assert!(r.notes.iter().any(|n| n.source == "sshd_config:2" && n.message.contains("first value")));
+    assert_eq!(
+        items(&r, "Ciphers"),
+        [(
+            "sshd_config.d/fips.conf:1",
+            "aes256-gcm@openssh.com",
+            Status::Approved
+        )]
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.source == "sshd_config:2" && n.message.contains("first value"))
+    );
 
     struct Unreadable;
     impl Includes for Unreadable {
         fn resolve(&self, _: &str) -> Result<Vec<Included>, String> {
-            Ok(vec![Included { name: "x.conf".into(), text: Err("Permission denied".into()) }])
+            Ok(vec![Included {
+                name: "x.conf".into(),
+                text: Err("Permission denied".into()),
+            }])
         }
     }
     let r = check_sshd_config("Include x.conf\n", "sshd_config", &Unreadable);
@@ -252,9 +362,18 @@ fn include_lines_are_reported_and_followed_when_resolvable() {
 
 #[test]
 fn lines_openssh_refuses_are_unknown() {
-    for text in ["Ciphers\n", "Ciphers aes128-ctr, aes256-ctr\n", "Ciphers aes128-ctr,!aes256-ctr\n", "MACs -*\n"] {
+    for text in [
+        "Ciphers\n",
+        "Ciphers aes128-ctr, aes256-ctr\n",
+        "Ciphers aes128-ctr,!aes256-ctr\n",
+        "MACs -*\n",
+    ] {
         let r = server(text);
-        let item = r.items.iter().find(|i| i.source == "sshd_config:1").unwrap();
+        let item = r
+            .items
+            .iter()
+            .find(|i| i.source == "sshd_config:1")
+            .unwrap();
         assert_eq!(item.verdict, Status::Unknown, "{text}");
         assert!(item.rule.contains("OpenSSH refuses"), "{}", item.rule);
         assert!(item.replacement.is_some());
