@@ -50,7 +50,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "LIST", group = "input")]
     pub tls_ciphersuites: Option<String>,
     /// An OpenSSL cipher string (TLS 1.2 and older), e.g. 'HIGH:!aNULL:!MD5'.
-    #[arg(long, value_name = "STRING", group = "input", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "STRING",
+        group = "input",
+        allow_hyphen_values = true
+    )]
     pub tls_cipher_string: Option<String>,
     /// A vsftpd configuration (vsftpd.conf).
     #[arg(long, value_name = "FILE", group = "input")]
@@ -235,7 +240,11 @@ fn run_openssl(args: &[&str]) -> Result<String, String> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("failed").to_owned())
+        Err(String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or("failed")
+            .to_owned())
     }
 }
 
@@ -266,7 +275,11 @@ pub fn text(report: &Report) -> String {
     if !report.replacements.is_empty() {
         out += "\nReplacement lines (compliant with the FIPS policy):\n";
         for r in &report.replacements {
-            let scope = r.scope.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
+            let scope = r
+                .scope
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
             out += &format!("  {}{scope}:\n    {}\n", r.source, r.line);
         }
     }

@@ -1,5 +1,6 @@
 //! `wirecrypt`: probe the machine, measure the engine, check configurations.
 
+mod fips;
 mod probe;
 mod selftest;
 mod speed;
@@ -32,6 +33,8 @@ enum Command {
     Speed(speed::Args),
     /// Run the known-answer self-tests on every provider.
     Selftest(selftest::Args),
+    /// Check configurations against the FIPS algorithm policy (`fips check`).
+    Fips(fips::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Probe(args) => probe::run(&args, cli.fips),
         Command::Selftest(args) => selftest::run(&args, cli.fips),
+        // Its exit status says compliant (0), not compliant (1) or unreadable (2).
+        Command::Fips(args) => return fips::main(&args),
         Command::Speed(args) => speed::run(&args, cli.fips),
     };
     match result {

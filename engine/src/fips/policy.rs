@@ -932,6 +932,7 @@ mod tests {
         }
         expect(ssh_mac("hmac-md5"), Status::NotApproved, "MD5");
         expect(ssh_mac("hmac-ripemd160"), Status::NotApproved, "RIPEMD");
+        expect(ssh_mac("none"), Status::NotApproved, "no integrity");
     }
 
     #[test]
@@ -1079,6 +1080,11 @@ mod tests {
             Status::Approved,
             "AES-CCM",
         );
+        expect(
+            tls_suite("TLS_DHE_RSA_WITH_AES_256_CCM"),
+            Status::Approved,
+            "AES-CCM",
+        );
         let cases = [
             ("ECDHE-RSA-CHACHA20-POLY1305", "ChaCha20"),
             ("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ChaCha20"),
@@ -1090,6 +1096,8 @@ mod tests {
             ("ADH-AES128-GCM-SHA256", "anonymous"),
             ("AECDH-AES256-SHA", "anonymous"),
             ("EXP-RC4-MD5", "export"),
+            ("DES-CBC-SHA", "single DES"),
+            ("SRP-AES-128-CBC-SHA", "SRP"),
             ("ECDHE-RSA-AES128-SHA", "SHA-1"),
             ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "SHA-1"),
             ("AES128-GCM-SHA256", "RSA key transport"),
@@ -1110,6 +1118,11 @@ mod tests {
             expect(tls_group(n), Status::Approved, "NIST prime curve");
         }
         expect(tls_group("ffdhe2048"), Status::Approved, "RFC 7919");
+        expect(
+            tls_group("brainpoolP256r1"),
+            Status::NotApproved,
+            "Brainpool",
+        );
         for n in ["X25519", "x448"] {
             expect(tls_group(n), Status::NotApproved, "X25519/X448");
         }
@@ -1122,6 +1135,20 @@ mod tests {
         for n in ["SSLv3", "SSLv2"] {
             expect(tls_version(n), Status::NotApproved, "prohibited");
         }
+    }
+
+    /// Every row's rule is one of a small set of named rules, each asserted above; a new
+    /// rule changes this count and needs a test.
+    #[test]
+    fn rule_count() {
+        let mut rules: Vec<(&str, &str)> = POLICY
+            .iter()
+            .map(|e| (e.verdict.rule, e.verdict.source))
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        assert_eq!(rules.len(), 60, "a new rule needs a test above");
+        assert_eq!(POLICY.len(), 278);
     }
 
     #[test]

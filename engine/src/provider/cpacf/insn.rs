@@ -33,7 +33,8 @@ use std::sync::OnceLock;
 
 use super::backend::Backend;
 use super::params::{
-    AES_BLOCK, AesKeyParams, Direction, KmaGcmParams, ShaParams, ShaSpec, kma_gr0, kmctr_gr0,
+    AES_BLOCK, AesKeyParams, Direction, KmaGcmParams, ShaParams, ShaSpec, aes_key_len, kma_gr0,
+    kmctr_gr0,
 };
 use super::query::{
     Capabilities, FACILITY_DOUBLEWORDS, FacilityList, Function, Instruction, QueryMask, fc,
@@ -172,10 +173,7 @@ impl Backend for Hardware {
 
     fn kmctr(self, f: Function, params: &AesKeyParams, in_out: &mut [u8], counters: &[u8]) {
         assert_eq!(f.instruction(), Instruction::Kmctr);
-        assert!(
-            matches!(f.code(), fc::AES_128 | fc::AES_192 | fc::AES_256),
-            "an AES function"
-        );
+        assert!(aes_key_len(f.code()).is_some(), "an AES function");
         assert_eq!(in_out.len(), counters.len(), "one counter block per block");
         assert_eq!(in_out.len() % AES_BLOCK, 0, "KMCTR takes whole blocks");
         if in_out.is_empty() {

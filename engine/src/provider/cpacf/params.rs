@@ -60,6 +60,9 @@ pub(crate) const fn kma_gr0(function: u8, direction: Direction) -> u64 {
     function as u64 | direction.modifier() | KMA_LAAD | KMA_LPC
 }
 
+// A fresh block has no H in it, so a one-shot call must never claim one.
+const _: () = assert!(kma_gr0(fc::GCM_AES_256, Direction::Decrypt) & KMA_HS == 0);
+
 /// GR0 for KMCTR.
 pub(crate) const fn kmctr_gr0(function: u8) -> u64 {
     // Counter mode is its own inverse: KMCTR always enciphers the counters.
@@ -347,11 +350,6 @@ impl ShaParams {
         Some(())
     }
 
-    /// The chaining value.
-    pub(crate) fn chaining_value<'a>(&'a self, spec: &ShaSpec) -> &'a [u8] {
-        &self.bytes[..spec.cv_len]
-    }
-
     /// The digest after KLMD: the leftmost `digest_len` bytes of the chaining value.
     pub(crate) fn digest<'a>(&'a self, spec: &ShaSpec) -> &'a [u8] {
         &self.bytes[..spec.digest_len]
@@ -491,7 +489,7 @@ mod tests {
     fn sha_block_layout() {
         let spec = ShaSpec::of(HashAlg::Sha256);
         let mut p = ShaParams::new(spec);
-        assert_eq!(p.chaining_value(spec), &spec.iv[..32]);
+        assert_eq!(&p.bytes[..32], &spec.iv[..32]);
         p.set_message_bits(spec, 0x0102_0304_0506_0708).unwrap();
         // ICV[32] then MBL[8], big-endian.
         assert_eq!(&p.bytes[32..40], &[1, 2, 3, 4, 5, 6, 7, 8]);

@@ -94,6 +94,7 @@ impl FacilityList {
     }
 
     /// A list with exactly `bits` set (for tests and models).
+    #[cfg(test)]
     pub(crate) fn with_bits(bits: &[u16]) -> Self {
         let mut doublewords = [0u64; FACILITY_DOUBLEWORDS];
         for &bit in bits {
@@ -301,6 +302,7 @@ impl QueryMask {
     }
 
     /// A mask with exactly the function codes `fcs` set (for tests and models).
+    #[cfg(test)]
     pub(crate) fn with_functions(fcs: &[u8]) -> Self {
         let mut bytes = [0u8; 16];
         for &f in fcs {
@@ -456,7 +458,12 @@ impl Capabilities {
                         .functions()
                         .map(|f| function_name(row.insn, f))
                         .collect();
-                    format!("mask {}: {}", mask.hex(), names.join(", "))
+                    format!(
+                        "opcode {:04x}, mask {}: {}",
+                        row.opcode,
+                        mask.hex(),
+                        names.join(", ")
+                    )
                 }
             };
             out.push((row.name.to_owned(), value));
@@ -754,9 +761,12 @@ mod tests {
         );
         assert_eq!(
             get("KIMD"),
-            "mask 90000000000000000000000000000000: query, SHA-512"
+            "opcode b93e, mask 90000000000000000000000000000000: query, SHA-512"
         );
-        assert_eq!(get("KMA"), "mask 80000000000000000000000000000000: query");
+        assert_eq!(
+            get("KMA"),
+            "opcode b929, mask 80000000000000000000000000000000: query"
+        );
         assert!(get("PRNO").ends_with(": query, TRNG"), "{}", get("PRNO"));
         assert_eq!(get("sha512"), "CPACF KIMD-SHA-512 + KLMD-SHA-512");
         assert_eq!(get("aes-256-gcm"), "not served: needs KMA-GCM-AES-256");

@@ -233,10 +233,9 @@ impl Sel {
             not_default: self.not_default || o.not_default,
             suite: self.suite.or(o.suite),
         };
-        if let (Some(x), Some(y)) = (self.suite, o.suite) {
-            if x != y {
-                out.enc = Some(0);
-            }
+        // Two different suite names: nothing matches both.
+        if matches!((self.suite, o.suite), (Some(x), Some(y)) if x != y) {
+            out.enc = Some(0);
         }
         out
     }
