@@ -1,0 +1,296 @@
+//! `wc_ssh_sealer` / `wc_ssh_opener`: the SSH binary packet protocol (RFC 4253 §6) for
+//! every cipher the engine implements. Each owns one direction's sequence number.
+
+use std::ffi::c_char;
+
+use wirecrypt::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
+
+use crate::args;
+use crate::engine::wc_engine;
+use crate::status::{Fail, guard, wc_status};
+
+/// Writes SSH packets for one direction. Use from one thread at a time.
+pub struct wc_ssh_sealer {
+    inner: PacketSealer,
+}
+
+/// Reads SSH packets for one direction. Use from one thread at a time.
+pub struct wc_ssh_opener {
+    inner: PacketOpener,
+}
+
+/// The engine, mode and key material shared by both constructors.
+///
+/// # Safety
+/// As for `wc_ssh_sealer_new`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn parts<'a>(
+    engine: *const wc_engine,
+    cipher_name: *const c_char,
+    mac_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    mac_key: *const u8,
+    mac_key_len: usize,
+) -> Result<(&'a wc_engine, Mode, KeyMaterial<'a>), Fail> {
+    // SAFETY: forwarded from the caller's contract.
+    let (engine, cipher, mac, key, iv, mac_key) = unsafe {
+        (
+            args::handle(engine, "engine")?,
+            args::string(cipher_name, "cipher_name")?,
+            args::opt_string(mac_name, "mac_name")?,
+            args::bytes(key, key_len, "key")?,
+            args::bytes(iv, iv_len, "iv")?,
+            args::bytes(mac_key, mac_key_len, "mac_key")?,
+        )
+    };
+    let mode = Mode::new(cipher, mac)?;
+    Ok((engine, mode, KeyMaterial { key, iv, mac_key }))
+}
+
+/// Makes a packet sealer for SSH `cipher_name` (`aes128-ctr`, `aes192-ctr`,
+/// `aes256-ctr`, `aes128-gcm@openssh.com`, `aes256-gcm@openssh.com`,
+/// `chacha20-poly1305@openssh.com`) and `mac_name` (`hmac-sha2-256`, `hmac-sha2-512`,
+/// `hmac-sha1`, each also `...-etm@openssh.com`; NULL for the AEAD ciphers). Key, IV and
+/// MAC key are as RFC 4253 §7.2 derives them, with the exact lengths the mode needs
+/// (unused parts: NULL and 0). The sequence number starts at 0.
+///
+/// # Safety
+/// `engine` live; names NULL or C strings as described; each buffer valid for its length;
+/// `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_sealer_new(
+    engine: *const wc_engine,
+    cipher_name: *const c_char,
+    mac_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    mac_key: *const u8,
+    mac_key_len: usize,
+    out: *mut *mut wc_ssh_sealer,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, mode, keys) = unsafe {
+            parts(
+                engine,
+                cipher_name,
+                mac_name,
+                key,
+                key_len,
+                iv,
+                iv_len,
+                mac_key,
+                mac_key_len,
+            )
+        }?;
+        let inner = PacketSealer::with_keys(&engine.engine, mode, &keys)?;
+        out.set(Box::into_raw(Box::new(wc_ssh_sealer { inner })));
+        Ok(())
+    })
+}
+
+/// Makes a packet opener; arguments as for `wc_ssh_sealer_new`.
+///
+/// # Safety
+/// As for `wc_ssh_sealer_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_opener_new(
+    engine: *const wc_engine,
+    cipher_name: *const c_char,
+    mac_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    mac_key: *const u8,
+    mac_key_len: usize,
+    out: *mut *mut wc_ssh_opener,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, mode, keys) = unsafe {
+            parts(
+                engine,
+                cipher_name,
+                mac_name,
+                key,
+                key_len,
+                iv,
+                iv_len,
+                mac_key,
+                mac_key_len,
+            )
+        }?;
+        let inner = PacketOpener::with_keys(&engine.engine, mode, &keys)?;
+        out.set(Box::into_raw(Box::new(wc_ssh_opener { inner })));
+        Ok(())
+    })
+}
+
+/// Writes one packet (length ‖ padding length ‖ payload ‖ random padding ‖ MAC or tag)
+/// carrying `payload` into `out`; `*out_len` = bytes written. When `out_cap` is too
+/// small: `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, sequence number
+/// unchanged. `WC_ERR_LIMIT` after 2^32 packets under one key (rekey first).
+///
+/// # Safety
+/// `sealer` live and used by this thread only; `payload` valid for `len` bytes; `out`
+/// writable for `out_cap` bytes; `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_seal(
+    sealer: *mut wc_ssh_sealer,
+    payload: *const u8,
+    len: usize,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract; `payload` is copied if it
+        // overlaps `out`.
+        let (sealer, out_len, payload) = unsafe {
+            (
+                args::handle_mut(sealer, "sealer")?,
+                args::out(out_len, "out_len")?,
+                args::input_beside(payload, len, out, out_cap, "payload")?,
+            )
+        };
+        out_len.set(0);
+        let needed = sealer.inner.sealed_len(len)?;
+        if out_cap < needed {
+            out_len.set(needed);
+            return Err(Fail::new(
+                wc_status::WC_ERR_BUFFER_TOO_SMALL,
+                format!("output buffer too small: need {needed} bytes, have {out_cap}"),
+            ));
+        }
+        // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `payload`
+        // does not alias it.
+        let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
+        out_len.set(sealer.inner.seal_into(&payload, out)?);
+        Ok(())
+    })
+}
+
+/// How many bytes of a packet to read before calling `wc_ssh_packet_length`: 4, or the
+/// cipher block (16) for encrypt-and-MAC CTR modes.
+///
+/// # Safety
+/// `opener` live; `header_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_header_len(
+    opener: *const wc_ssh_opener,
+    header_len: *mut usize,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (opener, header_len) = unsafe {
+            (
+                args::handle(opener, "opener")?,
+                args::out(header_len, "header_len")?,
+            )
+        };
+        header_len.set(opener.inner.header_len());
+        Ok(())
+    })
+}
+
+/// Streaming: learns the next packet's length from its first `n` bytes (at least
+/// `wc_ssh_header_len`; extra bytes are ignored) and sets `*remaining` to how many more
+/// bytes of the packet to read after those header bytes. Then pass the whole packet to
+/// `wc_ssh_open`. Once per packet.
+///
+/// # Safety
+/// `opener` live and used by this thread only; `first_bytes` valid for `n` bytes;
+/// `remaining` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_packet_length(
+    opener: *mut wc_ssh_opener,
+    first_bytes: *const u8,
+    n: usize,
+    remaining: *mut usize,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (opener, remaining, first) = unsafe {
+            (
+                args::handle_mut(opener, "opener")?,
+                args::out(remaining, "remaining")?,
+                args::bytes(first_bytes, n, "first_bytes")?,
+            )
+        };
+        remaining.set(0);
+        remaining.set(opener.inner.decrypt_length(first)?);
+        Ok(())
+    })
+}
+
+/// Authenticates and decrypts one whole packet (`len` bytes) in place; the payload lies
+/// at `packet + *payload_offset` for `*payload_len` bytes. Calls `wc_ssh_packet_length`
+/// itself when it has not been called for this packet. On failure the packet is wiped
+/// and, except for a packet that is merely short (`WC_ERR_INVALID_ARGUMENT`), the opener
+/// refuses everything after (the connection must close).
+///
+/// # Safety
+/// `opener` live and used by this thread only; `packet` valid for reads and writes of
+/// `len` bytes; both out-pointers writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_open(
+    opener: *mut wc_ssh_opener,
+    packet: *mut u8,
+    len: usize,
+    payload_offset: *mut usize,
+    payload_len: *mut usize,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (opener, off_out, len_out, packet) = unsafe {
+            (
+                args::handle_mut(opener, "opener")?,
+                args::out(payload_offset, "payload_offset")?,
+                args::out(payload_len, "payload_len")?,
+                args::bytes_mut(packet, len, "packet")?,
+            )
+        };
+        off_out.set(0);
+        len_out.set(0);
+        let range = opener.inner.open(packet)?;
+        off_out.set(range.start);
+        len_out.set(range.len());
+        Ok(())
+    })
+}
+
+/// Frees an SSH sealer (keys wiped); NULL is a no-op.
+///
+/// # Safety
+/// NULL or from `wc_ssh_sealer_new`, freed once, not in use.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_sealer_free(sealer: *mut wc_ssh_sealer) {
+    // SAFETY: forwarded from the caller's contract.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        args::free(sealer)
+    }));
+}
+
+/// Frees an SSH opener (keys wiped); NULL is a no-op.
+///
+/// # Safety
+/// NULL or from `wc_ssh_opener_new`, freed once, not in use.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_opener_free(opener: *mut wc_ssh_opener) {
+    // SAFETY: forwarded from the caller's contract.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        args::free(opener)
+    }));
+}

@@ -1,0 +1,250 @@
+//! `wc_tls_sealer` / `wc_tls_opener`: TLS 1.3 and 1.2 record protection from traffic keys,
+//! for C programs that run their own handshake. Each owns one direction's sequence number.
+
+use std::ffi::{c_char, c_int};
+
+use wirecrypt::tls::{
+    ContentType, Tls12Keys, Tls12Opener, Tls12Sealer, Tls13Keys, Tls13Opener, Tls13Sealer,
+};
+
+use crate::aead::aead_alg;
+use crate::args;
+use crate::engine::wc_engine;
+use crate::status::{Fail, guard, wc_status};
+
+/// Writes protected TLS records for one direction. Use from one thread at a time.
+pub struct wc_tls_sealer {
+    inner: Sealer,
+}
+
+/// Reads protected TLS records for one direction. Use from one thread at a time.
+pub struct wc_tls_opener {
+    inner: Opener,
+}
+
+enum Sealer {
+    V12(Tls12Sealer),
+    V13(Tls13Sealer),
+}
+
+enum Opener {
+    V12(Tls12Opener),
+    V13(Tls13Opener),
+}
+
+/// Checks the handle arguments shared by both constructors and makes the keys.
+///
+/// # Safety
+/// As for `wc_tls_sealer_new`.
+unsafe fn keys(
+    engine: *const wc_engine,
+    version: c_int,
+    alg_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+) -> Result<Result<Tls13Keys, Tls12Keys>, Fail> {
+    // SAFETY: forwarded from the caller's contract.
+    let (engine, name, key, iv) = unsafe {
+        (
+            args::handle(engine, "engine")?,
+            args::string(alg_name, "alg_name")?,
+            args::bytes(key, key_len, "key")?,
+            args::bytes(iv, iv_len, "iv")?,
+        )
+    };
+    let alg = aead_alg(name)?;
+    match version {
+        13 => Ok(Ok(Tls13Keys::new(&engine.engine, alg, key, iv)?)),
+        12 => Ok(Err(Tls12Keys::new(&engine.engine, alg, key, iv)?)),
+        v => Err(Fail::invalid(format!(
+            "TLS version must be 12 or 13, got {v}"
+        ))),
+    }
+}
+
+/// Makes a record sealer for TLS `version` 13 or 12 from a traffic key and IV.
+/// `alg_name`: `"aes-128-gcm"`, `"aes-256-gcm"`, `"chacha20-poly1305"` or a suite name
+/// (`"TLS_AES_128_GCM_SHA256"`). IV: 12 bytes for TLS 1.3; for TLS 1.2 the
+/// `write_IV` of the key block (4 bytes for AES-GCM, 12 for ChaCha20-Poly1305).
+/// Sequence numbers start at 0.
+///
+/// # Safety
+/// `engine` live, `alg_name` a C string, `key`/`iv` valid for their lengths, `out`
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_sealer_new(
+    engine: *const wc_engine,
+    version: c_int,
+    alg_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    out: *mut *mut wc_tls_sealer,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let inner = match unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }? {
+            Ok(k13) => Sealer::V13(Tls13Sealer::new(k13)),
+            Err(k12) => Sealer::V12(Tls12Sealer::new(k12)),
+        };
+        out.set(Box::into_raw(Box::new(wc_tls_sealer { inner })));
+        Ok(())
+    })
+}
+
+/// Makes a record opener; arguments as for `wc_tls_sealer_new`.
+///
+/// # Safety
+/// As for `wc_tls_sealer_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_opener_new(
+    engine: *const wc_engine,
+    version: c_int,
+    alg_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    out: *mut *mut wc_tls_opener,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let inner = match unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }? {
+            Ok(k13) => Opener::V13(Tls13Opener::new(k13)),
+            Err(k12) => Opener::V12(Tls12Opener::new(k12)),
+        };
+        out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
+        Ok(())
+    })
+}
+
+/// Writes one whole protected record (5-byte header ‖ body) carrying `data` of
+/// `content_type` (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data)
+/// into `out`; `*out_len` = record length. At most 16384 bytes of data
+/// (`WC_ERR_RECORD` otherwise). When `out_cap` is too small: `WC_ERR_BUFFER_TOO_SMALL`
+/// with the size needed in `*out_len` and the sequence number unchanged.
+///
+/// # Safety
+/// `sealer` live and used by this thread only; `data` valid for `len` bytes; `out`
+/// writable for `out_cap` bytes; `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_seal(
+    sealer: *mut wc_tls_sealer,
+    content_type: u8,
+    data: *const u8,
+    len: usize,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract; `data` is copied if it overlaps
+        // `out`.
+        let (sealer, out_len, data) = unsafe {
+            (
+                args::handle_mut(sealer, "sealer")?,
+                args::out(out_len, "out_len")?,
+                args::input_beside(data, len, out, out_cap, "data")?,
+            )
+        };
+        out_len.set(0);
+        let typ = ContentType::from_u8(content_type)
+            .map_err(|_| Fail::invalid(format!("unknown TLS content type {content_type}")))?;
+        let needed = match &sealer.inner {
+            Sealer::V12(s) => s.record_len(len),
+            Sealer::V13(s) => s.record_len(len),
+        };
+        if out_cap < needed && len <= wirecrypt::tls::MAX_PLAINTEXT {
+            out_len.set(needed);
+            return Err(Fail::new(
+                wc_status::WC_ERR_BUFFER_TOO_SMALL,
+                format!("output buffer too small: need {needed} bytes, have {out_cap}"),
+            ));
+        }
+        // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `data`
+        // does not alias it.
+        let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
+        let n = match &mut sealer.inner {
+            Sealer::V12(s) => s.seal_into(typ, &data, out),
+            Sealer::V13(s) => s.seal_into(typ, &data, out),
+        }?;
+        out_len.set(n);
+        Ok(())
+    })
+}
+
+/// Opens one whole record (header ‖ body, `len` bytes) in place. On success the content
+/// lies at `record + *plaintext_offset` for `*plaintext_len` bytes and `*content_type`
+/// is its type. On failure the record is wiped past its header and the sequence number
+/// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`).
+///
+/// # Safety
+/// `opener` live and used by this thread only; `record` valid for reads and writes of
+/// `len` bytes; the three out-pointers writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_open(
+    opener: *mut wc_tls_opener,
+    record: *mut u8,
+    len: usize,
+    content_type: *mut u8,
+    plaintext_offset: *mut usize,
+    plaintext_len: *mut usize,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (opener, typ_out, off_out, len_out, record) = unsafe {
+            (
+                args::handle_mut(opener, "opener")?,
+                args::out(content_type, "content_type")?,
+                args::out(plaintext_offset, "plaintext_offset")?,
+                args::out(plaintext_len, "plaintext_len")?,
+                args::bytes_mut(record, len, "record")?,
+            )
+        };
+        off_out.set(0);
+        len_out.set(0);
+        typ_out.set(0);
+        let base = record.as_ptr() as usize;
+        let (typ, content) = match &mut opener.inner {
+            Opener::V12(o) => o.open(record),
+            Opener::V13(o) => o.open(record),
+        }?;
+        typ_out.set(typ.to_u8());
+        off_out.set(content.as_ptr() as usize - base);
+        len_out.set(content.len());
+        Ok(())
+    })
+}
+
+/// Frees a TLS sealer (keys wiped); NULL is a no-op.
+///
+/// # Safety
+/// NULL or from `wc_tls_sealer_new`, freed once, not in use.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_sealer_free(sealer: *mut wc_tls_sealer) {
+    // SAFETY: forwarded from the caller's contract.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        args::free(sealer)
+    }));
+}
+
+/// Frees a TLS opener (keys wiped); NULL is a no-op.
+///
+/// # Safety
+/// NULL or from `wc_tls_opener_new`, freed once, not in use.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_opener_free(opener: *mut wc_tls_opener) {
+    // SAFETY: forwarded from the caller's contract.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        args::free(opener)
+    }));
+}
