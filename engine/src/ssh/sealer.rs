@@ -179,15 +179,7 @@ impl PacketSealer {
     /// Appends one sealed packet carrying `payload` to `out`.
     pub fn seal(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         let total = self.sealed_len(payload.len())?;
-        let start = out.len();
-        out.resize(start + total, 0);
-        match self.seal_into(payload, &mut out[start..]) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
+        crate::copy::append_with(out, total, |buf| self.seal_into(payload, buf))
     }
 
     /// Writes one sealed packet carrying `payload` into the front of `out`; returns its

@@ -246,18 +246,8 @@ impl Tls13Sealer {
         content: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let start = out.len();
-        out.resize(
-            start + self.record_len(content.len().min(MAX_PLAINTEXT + 1)),
-            0,
-        );
-        match self.seal_into(typ, content, &mut out[start..]) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
+        let len = self.record_len(content.len().min(MAX_PLAINTEXT + 1));
+        crate::copy::append_with(out, len, |buf| self.seal_into(typ, content, buf))
     }
 
     /// Writes one protected record into `out`; returns its length.
