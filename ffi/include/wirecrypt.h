@@ -112,9 +112,9 @@ enum wc_status wc_aead_new(const struct wc_engine *engine,
                            size_t key_len,
                            struct wc_aead **out);
 
-// Seals `in` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
+// Seals `input` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
 // `out` may be NULL when `out_cap` is 0; when `out_cap` is too small the call returns
-// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `in` and `out` may
+// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `input` and `out` may
 // overlap. The nonce must be 12 bytes and never repeat under one key.
 //
 // # Safety
@@ -131,7 +131,7 @@ enum wc_status wc_aead_seal(const struct wc_aead *aead,
                             size_t out_cap,
                             size_t *out_len);
 
-// Verifies and decrypts `in` (ciphertext ‖ 16-byte tag) into `out`; `*out_len` =
+// Verifies and decrypts `input` (ciphertext ‖ 16-byte tag) into `out`; `*out_len` =
 // `in_len - 16`. On `WC_ERR_AUTH_FAILED` nothing is released (`out` is wiped). Buffer
 // rules as for `wc_aead_seal`; inputs shorter than 16 bytes give
 // `WC_ERR_INVALID_ARGUMENT`.

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use wirecrypt::{AeadAlg, AeadKey, TAG_LEN};
+use wirecrypt_engine::{AeadAlg, AeadKey, TAG_LEN};
 
 use crate::args;
 use crate::engine::wc_engine;
@@ -59,9 +59,9 @@ pub unsafe extern "C" fn wc_aead_new(
     })
 }
 
-/// Seals `in` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
+/// Seals `input` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
 /// `out` may be NULL when `out_cap` is 0; when `out_cap` is too small the call returns
-/// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `in` and `out` may
+/// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `input` and `out` may
 /// overlap. The nonce must be 12 bytes and never repeat under one key.
 ///
 /// # Safety
@@ -112,7 +112,7 @@ pub unsafe extern "C" fn wc_aead_seal(
     })
 }
 
-/// Verifies and decrypts `in` (ciphertext ‖ 16-byte tag) into `out`; `*out_len` =
+/// Verifies and decrypts `input` (ciphertext ‖ 16-byte tag) into `out`; `*out_len` =
 /// `in_len - 16`. On `WC_ERR_AUTH_FAILED` nothing is released (`out` is wiped). Buffer
 /// rules as for `wc_aead_seal`; inputs shorter than 16 bytes give
 /// `WC_ERR_INVALID_ARGUMENT`.

@@ -2,7 +2,7 @@
 
 use std::ffi::{CString, c_char, c_int};
 
-use wirecrypt::Engine;
+use wirecrypt_engine::Engine;
 
 use crate::args::{self, Out};
 use crate::status::{Fail, guard, wc_status};

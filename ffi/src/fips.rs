@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use wirecrypt::fips::check::{NoIncludes, Overall, openssh, tls};
+use wirecrypt_engine::fips::check::{NoIncludes, Overall, openssh, tls};
 
 use crate::args;
 use crate::engine::{give_string, wc_engine};
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn wc_selftest_run(
 }
 
 fn report(
-    r: wirecrypt::fips::check::Report,
+    r: wirecrypt_engine::fips::check::Report,
     compliant: &args::Out<c_int>,
     json_out: Option<&args::Out<*mut c_char>>,
 ) -> Result<(), Fail> {

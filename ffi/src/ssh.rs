@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use wirecrypt::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
+use wirecrypt_engine::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 
 use crate::args;
 use crate::engine::wc_engine;

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use wirecrypt::Error;
+use wirecrypt_engine::Error;
 
 /// What every `wc_` function returns. `WC_OK` is zero; on any other value
 /// `wc_last_error()` says what went wrong.

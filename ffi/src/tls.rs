@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use wirecrypt::tls::{
+use wirecrypt_engine::tls::{
     ContentType, Tls12Keys, Tls12Opener, Tls12Sealer, Tls13Keys, Tls13Opener, Tls13Sealer,
 };
 
@@ -163,7 +163,7 @@ pub unsafe extern "C" fn wc_tls_seal(
             Sealer::V12(s) => s.record_len(len),
             Sealer::V13(s) => s.record_len(len),
         };
-        if out_cap < needed && len <= wirecrypt::tls::MAX_PLAINTEXT {
+        if out_cap < needed && len <= wirecrypt_engine::tls::MAX_PLAINTEXT {
             out_len.set(needed);
             return Err(Fail::new(
                 wc_status::WC_ERR_BUFFER_TOO_SMALL,

@@ -109,7 +109,7 @@ impl FacilityList {
         let bit = usize::from(bit);
         self.doublewords
             .get(bit / 64)
-            .is_some_and(|dw| dw >> (63 - bit % 64) & 1 == 1)
+            .is_some_and(|dw| (dw >> (63 - bit % 64)) & 1 == 1)
     }
 
     /// The raw doublewords, for `wirecrypt probe`.
