@@ -12,6 +12,9 @@
 // compiled (and unit-tested) everywhere.
 mod cpacf;
 mod output;
+// A PKCS#11 token (HSM, openCryptoki, ICSF, SoftHSM2) through `cryptoki`.
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 mod registry;
 pub mod rustcrypto;
 #[cfg(target_arch = "x86_64")]

