@@ -340,6 +340,7 @@ fn every_provider_types_its_errors() {
                     p.id()
                 );
                 tally.check("unsupported algorithms refused", 1);
+                tally.lacks(alg);
                 continue;
             }
             match alg {
