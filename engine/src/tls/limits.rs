@@ -1,5 +1,6 @@
 //! The record layer's size and usage limits, with their sources.
 
+use crate::Error;
 use crate::algorithm::AeadAlg;
 
 /// The record header: type (1), legacy version (2), length (2).
@@ -13,6 +14,18 @@ pub const MAX_TLS13_CIPHERTEXT: usize = MAX_PLAINTEXT + 256;
 
 /// The largest TLS 1.2 protected record body, 2^14 + 2048 (RFC 5246 §6.2.3).
 pub const MAX_TLS12_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
+
+/// Refuses a plaintext fragment longer than 2^14 bytes (`record_overflow`).
+pub(crate) fn check_plaintext_len(what: &'static str, length: usize) -> Result<(), Error> {
+    if length > MAX_PLAINTEXT {
+        return Err(Error::RecordOverflow {
+            what,
+            length,
+            max: MAX_PLAINTEXT,
+        });
+    }
+    Ok(())
+}
 
 /// How many records one key may protect (RFC 8446 §5.5): 2^24.5 full-size records for
 /// AES-GCM — rounded down, as 23,726,566 — and no practical limit for ChaCha20-Poly1305.

@@ -14,6 +14,7 @@
 //! Every length is checked before any cryptography runs; an open that fails releases no
 //! plaintext (the record buffer is wiped).
 
+mod counter;
 mod limits;
 #[cfg(feature = "rustls")]
 pub mod rustls_provider;

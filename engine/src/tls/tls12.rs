@@ -7,7 +7,8 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::tls13::{SendCounter, next_receive};
+use super::counter::{SendCounter, next_receive};
+use super::limits::check_plaintext_len;
 use super::{
     ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, parse_header, xor_nonce,
 };
@@ -98,13 +99,7 @@ impl Tls12Keys {
                 needed: explicit + TAG_LEN,
                 actual: body.len(),
             })?;
-        if pt_len > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow {
-                what: "record plaintext",
-                length: pt_len,
-                max: MAX_PLAINTEXT,
-            });
-        }
+        check_plaintext_len("record plaintext", pt_len)?;
         let nonce = xor_nonce(&self.iv, seq);
         let (explicit_out, rest) = body.split_at_mut(explicit);
         explicit_out.copy_from_slice(&nonce[NONCE_LEN - explicit..]);
@@ -148,13 +143,7 @@ impl Tls12Keys {
                 needed: explicit + TAG_LEN,
                 actual: body.len(),
             })?;
-        if pt_len > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow {
-                what: "record plaintext",
-                length: pt_len,
-                max: MAX_PLAINTEXT,
-            });
-        }
+        check_plaintext_len("record plaintext", pt_len)?;
         let mut nonce = xor_nonce(&self.iv, seq);
         // GCM: the record carries the explicit part; only the salt is implicit.
         nonce[NONCE_LEN - explicit..].copy_from_slice(&body[..explicit]);
@@ -250,13 +239,7 @@ impl Tls12Sealer {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        if plaintext.len() > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow {
-                what: "record plaintext",
-                length: plaintext.len(),
-                max: MAX_PLAINTEXT,
-            });
-        }
+        check_plaintext_len("record plaintext", plaintext.len())?;
         let seq = self.counter.next()?;
         let body_len = self.keys.body_len(plaintext.len());
         let total = HEADER_LEN + body_len;

@@ -7,10 +7,10 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::limits::key_update_margin;
+use super::counter::{SendCounter, next_receive};
+use super::limits::check_plaintext_len;
 use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, confidentiality_limit, header,
-    parse_header, xor_nonce,
+    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, header, parse_header, xor_nonce,
 };
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
@@ -155,52 +155,6 @@ impl Padding {
     }
 }
 
-/// Usage accounting shared by the TLS 1.3 and 1.2 sealers: the next sequence number and
-/// the key's confidentiality limit.
-#[derive(Debug)]
-pub(crate) struct SendCounter {
-    seq: u64,
-    alg: AeadAlg,
-}
-
-impl SendCounter {
-    pub(crate) fn new(alg: AeadAlg, seq: u64) -> Self {
-        SendCounter { seq, alg }
-    }
-
-    /// The sequence number for the next record, refusing past the key's limits.
-    pub(crate) fn next(&self) -> Result<u64, Error> {
-        // The last value is never used, so a sequence number can never wrap.
-        if self.seq == u64::MAX {
-            return Err(Error::SequenceExhausted);
-        }
-        if self.seq >= confidentiality_limit(self.alg) {
-            return Err(Error::KeyUpdateRequired {
-                algorithm: self.alg.id(),
-                records: self.seq,
-            });
-        }
-        Ok(self.seq)
-    }
-
-    pub(crate) fn advance(&mut self) {
-        self.seq += 1;
-    }
-
-    pub(crate) fn seq(&self) -> u64 {
-        self.seq
-    }
-
-    pub(crate) fn needs_key_update(&self) -> bool {
-        self.seq >= confidentiality_limit(self.alg) - key_update_margin(self.alg)
-    }
-}
-
-/// The next receive sequence number, refusing to wrap.
-pub(crate) fn next_receive(seq: u64) -> Result<u64, Error> {
-    seq.checked_add(1).ok_or(Error::SequenceExhausted)
-}
-
 /// Writes protected TLS 1.3 records for one direction, numbering them itself.
 #[derive(Debug)]
 pub struct Tls13Sealer {
@@ -257,13 +211,7 @@ impl Tls13Sealer {
         content: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        if content.len() > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow {
-                what: "record content",
-                length: content.len(),
-                max: MAX_PLAINTEXT,
-            });
-        }
+        check_plaintext_len("record content", content.len())?;
         let seq = self.counter.next()?;
         let inner_len = self.padding.inner_len(content.len());
         let total = HEADER_LEN + inner_len + TAG_LEN;
