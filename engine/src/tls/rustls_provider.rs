@@ -4,6 +4,14 @@
 //! provider — the handshake is stage one, not ours. Each suite's AEAD is replaced by the
 //! engine's: [`Tls13Keys`] and [`Tls12Keys`] seal and open every record, through whichever
 //! provider the engine selected for the algorithm.
+//!
+//! Sealing can fail — a PKCS#11 token lost mid-connection, the FIPS error state — but
+//! rustls 0.23 treats an error from a `MessageEncrypter` as a bug and panics. So a record
+//! that cannot be sealed goes out as zeros of the sealed length ([`poison`]): no plaintext
+//! leaves, no nonce is used twice, the peer rejects the record (`bad_record_mac`) and
+//! ends the connection, and this side's next read fails with the engine's own error
+//! (decryption errors other than a bad tag reach the application as
+//! `rustls::Error::General` with the engine's message).
 
 use rustls::crypto::cipher::{
     AeadKey as RustlsKey, InboundOpaqueMessage, InboundPlainMessage, Iv, KeyBlockShape,
@@ -143,21 +151,33 @@ impl EngineAead {
 }
 
 /// Stands in when keys could not be made (only if the engine's provider refused a key
-/// rustls derived): every record then fails cleanly instead of panicking.
+/// rustls derived): every record then fails on the peer instead of panicking here.
 struct Refuse;
 
 impl MessageEncrypter for Refuse {
     fn encrypt(
         &mut self,
-        _: OutboundPlainMessage<'_>,
+        msg: OutboundPlainMessage<'_>,
         _: u64,
     ) -> Result<OutboundOpaqueMessage, rustls::Error> {
-        Err(rustls::Error::EncryptError)
+        let mut payload = PrefixedPayload::with_capacity(0);
+        payload.extend_from_slice(&vec![0u8; self.encrypted_payload_len(msg.payload.len())]);
+        Ok(OutboundOpaqueMessage::new(
+            RustlsType::ApplicationData,
+            ProtocolVersion::TLSv1_2,
+            payload,
+        ))
     }
 
     fn encrypted_payload_len(&self, payload_len: usize) -> usize {
-        payload_len
+        payload_len + 1 + TAG_LEN
     }
+}
+
+/// Wipes a record that could not be sealed, leaving zeros the peer will reject: the
+/// only safe answer rustls allows (see the module docs).
+fn poison(payload: &mut [u8]) {
+    payload.fill(0);
 }
 
 impl MessageDecrypter for Refuse {
@@ -176,6 +196,11 @@ fn to_rustls(e: Error) -> rustls::Error {
         Error::RecordOverflow { .. } => rustls::Error::PeerSentOversizedRecord,
         Error::UnexpectedMessage(_) => PeerMisbehaved::IllegalTlsInnerPlaintext.into(),
         Error::KeyUpdateRequired { .. } | Error::SequenceExhausted => rustls::Error::EncryptError,
+        // Not the peer's fault, and no oracle: say what broke.
+        e
+        @ (Error::Token { .. } | Error::SelfTestFailed(_) | Error::ProviderUnavailable { .. }) => {
+            rustls::Error::General(e.to_string())
+        }
         _ => rustls::Error::DecryptError,
     }
 }
@@ -226,11 +251,13 @@ impl MessageEncrypter for Tls13Encrypter {
         payload.extend_from_chunks(&msg.payload);
         payload.extend_from_slice(&[u8::from(msg.typ)]);
         let hdr: [u8; HEADER_LEN] = header(23, 0x0303, total);
-        let tag = self
-            .0
-            .seal_inner_in_place(seq, &hdr, payload.as_mut())
-            .map_err(|_| rustls::Error::EncryptError)?;
-        payload.extend_from_slice(&tag);
+        match self.0.seal_inner_in_place(seq, &hdr, payload.as_mut()) {
+            Ok(tag) => payload.extend_from_slice(&tag),
+            Err(_) => {
+                poison(payload.as_mut());
+                payload.extend_from_slice(&[0u8; TAG_LEN]);
+            }
+        }
         Ok(OutboundOpaqueMessage::new(
             RustlsType::ApplicationData,
             ProtocolVersion::TLSv1_2,
@@ -320,14 +347,15 @@ impl MessageEncrypter for Tls12Encrypter {
         payload.extend_from_slice(&[0u8; 8][..explicit]);
         payload.extend_from_chunks(&msg.payload);
         payload.extend_from_slice(&[0u8; TAG_LEN]);
-        self.0
-            .seal_body_in_place(
-                seq,
-                u8::from(msg.typ),
-                u16::from(msg.version),
-                payload.as_mut(),
-            )
-            .map_err(|_| rustls::Error::EncryptError)?;
+        let sealed = self.0.seal_body_in_place(
+            seq,
+            u8::from(msg.typ),
+            u16::from(msg.version),
+            payload.as_mut(),
+        );
+        if sealed.is_err() {
+            poison(payload.as_mut());
+        }
         Ok(OutboundOpaqueMessage::new(msg.typ, msg.version, payload))
     }
 

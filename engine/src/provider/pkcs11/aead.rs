@@ -10,7 +10,7 @@ use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 use zeroize::Zeroize;
 
-use super::token::{Token, op_error};
+use super::token::Token;
 use crate::algorithm::{AeadAlg, Algorithm};
 use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len};
 use crate::{Error, NONCE_LEN, TAG_LEN};
@@ -39,9 +39,7 @@ struct Key {
 
 pub(super) fn new(token: &Arc<Token>, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
     check_key_len(Algorithm::Aead(alg), key)?;
-    let handle = token
-        .create_key(aes_key_template(key, true))
-        .map_err(|e| op_error("C_CreateObject (AES key)", &e))?;
+    let handle = token.create_key("C_CreateObject (AES key)", aes_key_template(key, true))?;
     Ok(Box::new(Key {
         alg,
         token: token.clone(),
@@ -85,13 +83,13 @@ impl AeadKey for Key {
         let mut iv = [0u8; NONCE_LEN];
         iv.copy_from_slice(nonce);
         let mechanism = Self::gcm(&mut iv, aad)?;
+        const OP: &str = "C_Encrypt (AES-GCM)";
         let sealed = self
             .token
-            .with_session(|s| s.encrypt(&mechanism, self.handle, in_out))
-            .map_err(|e| op_error("C_Encrypt (AES-GCM)", &e))?;
+            .run(OP, |s| s.encrypt(&mechanism, self.handle, in_out))?;
         if sealed.len() != in_out.len() + TAG_LEN {
-            return Err(op_error(
-                "C_Encrypt (AES-GCM)",
+            return Err(self.token.error(
+                OP,
                 &CkError::Pkcs11(RvError::GeneralError, cryptoki::context::Function::Encrypt),
             ));
         }
@@ -133,9 +131,10 @@ impl Key {
         sealed.extend_from_slice(in_out);
         sealed.extend_from_slice(tag);
         // Single-part C_Decrypt verifies the tag before it returns any plaintext.
+        const OP: &str = "C_Decrypt (AES-GCM)";
         let opened = self
             .token
-            .with_session(|s| s.decrypt(&mechanism, self.handle, &sealed));
+            .run_raw(OP, |s| s.decrypt(&mechanism, self.handle, &sealed))?;
         let mut plain = match opened {
             Ok(p) => p,
             // The standard answers to a bad tag; SoftHSM 2.6.1 answers CKR_GENERAL_ERROR
@@ -147,7 +146,7 @@ impl Key {
                 | RvError::GeneralError,
                 _,
             )) => return Err(Error::AuthenticationFailed),
-            Err(e) => return Err(op_error("C_Decrypt (AES-GCM)", &e)),
+            Err(e) => return Err(self.token.error(OP, &e)),
         };
         let result = if plain.len() == in_out.len() {
             in_out.copy_from_slice(&plain);

@@ -15,7 +15,7 @@ use cryptoki::object::ObjectHandle;
 use zeroize::Zeroize;
 
 use super::aead::aes_key_template;
-use super::token::{Token, op_error};
+use super::token::Token;
 use crate::Error;
 use crate::algorithm::{Algorithm, CipherAlg};
 use crate::provider::{StreamCipher, check_key_len};
@@ -50,9 +50,7 @@ pub(super) fn new(
         expected: BLOCK,
         actual: iv.len(),
     })?;
-    let handle = token
-        .create_key(aes_key_template(key, false))
-        .map_err(|e| op_error("C_CreateObject (AES key)", &e))?;
+    let handle = token.create_key("C_CreateObject (AES key)", aes_key_template(key, false))?;
     Ok(Box::new(Ctr {
         alg,
         token: token.clone(),
@@ -102,10 +100,9 @@ impl Ctr {
                 Some(&params),
             ));
             let zeros = vec![0u8; n * BLOCK];
-            let part = self
-                .token
-                .with_session(|s| s.encrypt(&mechanism, self.handle, &zeros))
-                .map_err(|e| op_error("C_Encrypt (AES-CTR)", &e))?;
+            let part = self.token.run("C_Encrypt (AES-CTR)", |s| {
+                s.encrypt(&mechanism, self.handle, &zeros)
+            })?;
             out.extend_from_slice(&part);
             let mut part = part;
             part.zeroize();
@@ -145,10 +142,9 @@ impl StreamCipher for Ctr {
                 self.position = end;
                 Ok(())
             }
-            None => Err(op_error(
-                "C_Encrypt (AES-CTR)",
-                &cryptoki::error::Error::InvalidValue,
-            )),
+            None => Err(self
+                .token
+                .error("C_Encrypt (AES-CTR)", &cryptoki::error::Error::InvalidValue)),
         };
         keystream.zeroize();
         result

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use cryptoki::mechanism::Mechanism;
 
-use super::token::{Token, op_error};
+use super::token::Token;
 use crate::Error;
 use crate::algorithm::HashAlg;
 use crate::provider::{Digest, HashContext};
@@ -53,8 +53,7 @@ impl HashContext for Ctx {
         };
         let out = self
             .token
-            .with_session(|s| s.digest(&mechanism, &self.data))
-            .map_err(|e| op_error("C_Digest", &e))?;
+            .run("C_Digest", |s| s.digest(&mechanism, &self.data))?;
         Ok(Digest::new(&out))
     }
 }

@@ -9,7 +9,7 @@ use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 use sha2::Digest as _;
 use zeroize::Zeroize;
 
-use super::token::{Token, op_error};
+use super::token::Token;
 use crate::algorithm::MacAlg;
 use crate::provider::{MacKey, MacTag};
 use crate::{Error, SecretBytes};
@@ -84,9 +84,7 @@ pub(super) fn new(token: &Arc<Token>, alg: MacAlg, key: &[u8]) -> Result<Box<dyn
         Attribute::Label(b"wirecrypt session key".to_vec()),
         Attribute::Value(key.expose().to_vec()),
     ];
-    let handle = token
-        .create_key(template)
-        .map_err(|e| op_error("C_CreateObject (HMAC key)", &e))?;
+    let handle = token.create_key("C_CreateObject (HMAC key)", template)?;
     Ok(Box::new(Key {
         alg,
         token: token.clone(),
@@ -133,8 +131,7 @@ impl MacKey for Key {
         };
         let tag = self
             .token
-            .with_session(|s| s.sign(&mechanism, self.handle, data))
-            .map_err(|e| op_error("C_Sign (HMAC)", &e))?;
+            .run("C_Sign (HMAC)", |s| s.sign(&mechanism, self.handle, data))?;
         Ok(MacTag::new(&tag))
     }
 }

@@ -32,8 +32,12 @@
 mod aead;
 mod cipher;
 mod config;
+mod der;
 mod hash;
+mod keypair;
 mod mac;
+#[cfg(feature = "rustls")]
+mod tls_key;
 mod token;
 
 use std::fmt;
@@ -46,6 +50,7 @@ use crate::Error;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 
 pub use config::{MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
+pub use keypair::{KeyKind, SignScheme, TokenKey};
 use token::Token;
 
 /// The PKCS#11 provider on one logged-in token.
@@ -203,7 +208,7 @@ impl Provider for Pkcs11 {
             return Ok(());
         }
         self.token
-            .with_session(|s| s.generate_random_slice(out))
-            .map_err(|e| Error::Rng(format!("C_GenerateRandom failed: {}", token::short(&e))))
+            .run("C_GenerateRandom", |s| s.generate_random_slice(out))
+            .map_err(|e| Error::Rng(e.to_string()))
     }
 }

@@ -1,23 +1,32 @@
 //! The token: one initialized PKCS#11 context per module per process, one logged-in
 //! owner session that creates and destroys key objects, and one session per thread for
 //! the operations (`cryptoki::Session` is `Send`, not `Sync`).
+//!
+//! A token can be *lost* under a running engine: the module finalized, the application
+//! logged out, its sessions closed, the device removed. Session objects (every key) die
+//! with it. The first operation that gets such an answer marks the token lost; from then
+//! on every key made through it fails at once with [`Error::Token`] (`lost: true`)
+//! rather than hand stale handles to the module — after a new login the module may give
+//! the same numbers to new sessions and objects, which a stale `C_CloseSession` or
+//! `C_DestroyObject` would hit. The next engine built opens and logs in afresh.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::MechanismType;
 use cryptoki::object::{Attribute, ObjectHandle};
-use cryptoki::session::{Session, UserType};
+use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use sha2::Digest as _;
 use zeroize::Zeroize;
 
 use super::config::Config;
-use crate::{Error, ProviderId};
+use crate::Error;
 
 /// A logged-in token, shared by every provider and key that uses it.
 pub(super) struct Token {
@@ -32,11 +41,61 @@ pub(super) struct Token {
     pub(super) key_sizes: Vec<(MechanismType, usize, usize)>,
     context: Pkcs11,
     /// Creates and destroys key objects. Session objects die with the session that made
-    /// them, so they are made here, in a session that lives as long as the process, and
+    /// them, so they are made here, in a session that lives as long as the token, and
     /// not in a worker thread's session. It also keeps the login alive: PKCS#11 logs the
-    /// application out when its last session closes.
-    owner: Mutex<Session>,
+    /// application out when its last session closes. `None` only while dropping.
+    owner: Mutex<Option<Session>>,
+    /// Set once the module answered that the token, its login or its sessions are gone.
+    lost: Arc<AtomicBool>,
+    /// The answer that lost it, for the errors of every later call.
+    lost_code: OnceLock<String>,
+    /// Tells this token's per-thread sessions from those of tokens opened before it.
+    generation: u64,
 }
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        let owner = self.owner.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(session) = owner.take()
+            && !self.lost.load(Ordering::Acquire)
+        {
+            // Nothing to do about a failure: the module is shutting the session anyway.
+            let _ = session.close();
+        }
+    }
+}
+
+/// Return values after which the engine's sessions, login or key objects are gone.
+const LOST: [RvError; 8] = [
+    RvError::CryptokiNotInitialized,
+    RvError::SessionHandleInvalid,
+    RvError::SessionClosed,
+    RvError::UserNotLoggedIn,
+    RvError::DeviceRemoved,
+    RvError::DeviceError,
+    RvError::TokenNotPresent,
+    RvError::TokenNotRecognized,
+];
+
+/// Sessions are opened with `open_rw_session_no_drop` and closed here, only while their
+/// token is not lost (see the module docs).
+struct ThreadSession {
+    generation: u64,
+    lost: Arc<AtomicBool>,
+    session: Option<Session>,
+}
+
+impl Drop for ThreadSession {
+    fn drop(&mut self) {
+        if let Some(session) = self.session.take()
+            && !self.lost.load(Ordering::Acquire)
+        {
+            let _ = session.close();
+        }
+    }
+}
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// Loaded modules and tokens, never unloaded: C_Initialize runs once per module per
 /// process (concurrent or repeated initialization has crashed SoftHSM). Tokens are keyed
@@ -56,8 +115,8 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 });
 
 thread_local! {
-    /// This thread's sessions, by token address.
-    static SESSIONS: RefCell<Vec<(usize, Session)>> = const { RefCell::new(Vec::new()) };
+    /// This thread's sessions, one per token.
+    static SESSIONS: RefCell<Vec<ThreadSession>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The token `config` names, opened and logged in on first use and shared after that.
@@ -67,6 +126,10 @@ pub(super) fn open(config: &Config) -> Result<Arc<Token>, String> {
     let pin_hash: [u8; 32] = sha2::Sha256::digest(config.pin.expose()).into();
     let mut reg = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
     let same = |m: &PathBuf, l: &String| *m == config.module && *l == config.label;
+    // A lost token is opened again: that is how an application recovers from a
+    // finalized module or closed sessions.
+    reg.tokens
+        .retain(|(_, _, _, r)| !r.as_ref().is_ok_and(|t| t.lost.load(Ordering::Acquire)));
     if let Some((_, _, _, found)) = reg
         .tokens
         .iter()
@@ -94,18 +157,24 @@ pub(super) fn open(config: &Config) -> Result<Arc<Token>, String> {
     result
 }
 
+/// The module's context, loaded once and initialized: again after a C_Finalize, which
+/// the module answers with success where a live one answers "already initialized".
 fn context(reg: &mut Registry, module: &Path) -> Result<Pkcs11, String> {
-    if let Some((_, ctx)) = reg.contexts.iter().find(|(m, _)| m == module) {
-        return Ok(ctx.clone());
-    }
-    if !module.exists() {
-        return Err(format!(
-            "PKCS#11 module {} does not exist (WIRECRYPT_PKCS11_MODULE)",
-            module.display()
-        ));
-    }
-    let ctx = Pkcs11::new(module)
-        .map_err(|e| format!("cannot load PKCS#11 module {}: {e}", module.display()))?;
+    let ctx = match reg.contexts.iter().find(|(m, _)| m == module) {
+        Some((_, ctx)) => ctx.clone(),
+        None => {
+            if !module.exists() {
+                return Err(format!(
+                    "PKCS#11 module {} does not exist (WIRECRYPT_PKCS11_MODULE)",
+                    module.display()
+                ));
+            }
+            let ctx = Pkcs11::new(module)
+                .map_err(|e| format!("cannot load PKCS#11 module {}: {e}", module.display()))?;
+            reg.contexts.push((module.to_owned(), ctx.clone()));
+            ctx
+        }
+    };
     match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
         Err(e) => {
@@ -115,7 +184,6 @@ fn context(reg: &mut Registry, module: &Path) -> Result<Pkcs11, String> {
             ));
         }
     }
-    reg.contexts.push((module.to_owned(), ctx.clone()));
     Ok(ctx)
 }
 
@@ -153,18 +221,42 @@ fn login(reg: &mut Registry, config: &Config) -> Result<Token, String> {
         ));
     };
     let owner = ctx
-        .open_rw_session(slot)
+        .open_rw_session_no_drop(slot)
         .map_err(|e| format!("token '{}': cannot open a session: {e}", config.label))?;
+    // The token owns the session from here on, and its drop closes it on every exit.
+    let mut token = Token {
+        module: config.module.clone(),
+        label: config.label.clone(),
+        slot,
+        library: String::new(),
+        model: format!(
+            "{} {}",
+            info.manufacturer_id().trim_end(),
+            info.model().trim_end()
+        ),
+        serial: info.serial_number().trim_end().to_owned(),
+        mechanisms: Vec::new(),
+        key_sizes: Vec::new(),
+        context: ctx.clone(),
+        owner: Mutex::new(Some(owner)),
+        lost: Arc::new(AtomicBool::new(false)),
+        lost_code: OnceLock::new(),
+        generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+    };
     let pin = AuthPin::new(config.pin.expose_str()?.into());
-    match owner.login(UserType::User, Some(&pin)) {
-        Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
-        Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
+    let login = token.with_owner("C_Login", |s| match s.login(UserType::User, Some(&pin)) {
+        Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
+        other => other,
+    });
+    match login {
+        Ok(()) => {}
+        Err(Error::Token { code, .. }) if code == "CKR_PIN_INCORRECT" => {
             return Err(format!(
                 "token '{}' refused the PIN (CKR_PIN_INCORRECT); check WIRECRYPT_PKCS11_PIN or WIRECRYPT_PKCS11_PIN_FILE",
                 config.label
             ));
         }
-        Err(CkError::Pkcs11(RvError::PinLocked, _)) => {
+        Err(Error::Token { code, .. }) if code == "CKR_PIN_LOCKED" => {
             return Err(format!(
                 "token '{}' is locked after too many wrong PINs (CKR_PIN_LOCKED)",
                 config.label
@@ -200,22 +292,10 @@ fn login(reg: &mut Registry, config: &Config) -> Result<Token, String> {
             )
         })
         .unwrap_or_else(|e| format!("unknown ({e})"));
-    Ok(Token {
-        module: config.module.clone(),
-        label: config.label.clone(),
-        slot,
-        library,
-        model: format!(
-            "{} {}",
-            info.manufacturer_id().trim_end(),
-            info.model().trim_end()
-        ),
-        serial: info.serial_number().trim_end().to_owned(),
-        mechanisms,
-        key_sizes,
-        context: ctx,
-        owner: Mutex::new(owner),
-    })
+    token.library = library;
+    token.mechanisms = mechanisms;
+    token.key_sizes = key_sizes;
+    Ok(token)
 }
 
 impl Token {
@@ -232,42 +312,141 @@ impl Token {
             .map(|&(_, min, max)| (min, max))
     }
 
-    /// Runs `f` on this thread's session, opening it on first use. A session the token
-    /// has invalidated (closed, token removed) is dropped so the next call opens another.
-    pub(super) fn with_session<R>(
+    /// Runs `f` on this thread's session (opened on first use) and turns a failure into
+    /// [`Error::Token`] naming `operation`.
+    pub(super) fn run<R>(
         &self,
+        operation: &'static str,
         f: impl FnOnce(&Session) -> cryptoki::error::Result<R>,
-    ) -> cryptoki::error::Result<R> {
-        let id = self as *const Token as usize;
+    ) -> Result<R, Error> {
+        self.run_raw(operation, f)?
+            .map_err(|e| self.error(operation, &e))
+    }
+
+    /// Like [`run`](Token::run), but hands the module's answer back as it is, for callers
+    /// that read some answers as something else (a bad GCM tag). The outer error is a
+    /// token lost before the call, or a session that could not be opened.
+    pub(super) fn run_raw<R>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Session) -> cryptoki::error::Result<R>,
+    ) -> Result<cryptoki::error::Result<R>, Error> {
+        self.check(operation)?;
         SESSIONS.with(|cell| {
             let mut sessions = cell.borrow_mut();
-            let index = match sessions.iter().position(|(t, _)| *t == id) {
+            // Sessions of lost tokens are forgotten, never closed (see the module docs).
+            sessions.retain(|t| !t.lost.load(Ordering::Acquire));
+            let index = match sessions
+                .iter()
+                .position(|t| t.generation == self.generation)
+            {
                 Some(i) => i,
                 None => {
-                    let s = self.context.open_rw_session(self.slot)?;
-                    sessions.push((id, s));
+                    let session = self
+                        .context
+                        .open_rw_session_no_drop(self.slot)
+                        .map_err(|e| self.error(operation, &e))?;
+                    sessions.push(ThreadSession {
+                        generation: self.generation,
+                        lost: self.lost.clone(),
+                        session: Some(session),
+                    });
                     sessions.len() - 1
                 }
             };
-            let result = f(&sessions[index].1);
-            if let Err(CkError::Pkcs11(
-                RvError::SessionHandleInvalid | RvError::SessionClosed | RvError::DeviceRemoved,
-                _,
-            )) = &result
-            {
-                sessions.swap_remove(index);
+            let session = sessions[index]
+                .session
+                .as_ref()
+                .expect("a thread session is only taken when dropped");
+            let result = f(session);
+            if let Err(e) = &result {
+                // Marks the token lost if the answer says so.
+                let _ = self.error(operation, e);
             }
-            result
+            Ok(result)
         })
+    }
+
+    /// Fails fast once the token is lost: its keys and sessions are gone.
+    fn check(&self, operation: &'static str) -> Result<(), Error> {
+        if !self.lost.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let code = self
+            .lost_code
+            .get()
+            .map_or("CKR_SESSION_HANDLE_INVALID", |c| c);
+        Err(Error::Token {
+            token: self.label.clone(),
+            operation,
+            code: format!("{code} (answered earlier)"),
+            lost: true,
+        })
+    }
+
+    /// `e` as an engine error; marks the token lost when the answer means it is.
+    pub(super) fn error(&self, operation: &'static str, e: &CkError) -> Error {
+        let lost = match e {
+            CkError::Pkcs11(rv, _) if LOST.contains(rv) => true,
+            CkError::Pkcs11(RvError::KeyHandleInvalid | RvError::ObjectHandleInvalid, _) => {
+                !self.logged_in()
+            }
+            _ => false,
+        };
+        let code = code(e);
+        if lost {
+            let _ = self.lost_code.set(code.clone());
+            self.lost.store(true, Ordering::Release);
+        }
+        Error::Token {
+            token: self.label.clone(),
+            operation,
+            code,
+            lost,
+        }
+    }
+
+    /// Runs `f` on the owner session, which makes and destroys key objects.
+    pub(super) fn with_owner<R>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Session) -> cryptoki::error::Result<R>,
+    ) -> Result<R, Error> {
+        self.check(operation)?;
+        let result = {
+            let owner = self.owner.lock().unwrap_or_else(PoisonError::into_inner);
+            let session = owner
+                .as_ref()
+                .expect("the owner session is only taken when the token drops");
+            f(session)
+        };
+        // The lock is released first: `error` may ask the owner session about the login.
+        result.map_err(|e| self.error(operation, &e))
+    }
+
+    /// Whether the owner session is still open and logged in. Asked when an object
+    /// handle is refused: a deleted token key is that key's problem, a logout or closed
+    /// sessions (which take every session key along) are the token's.
+    fn logged_in(&self) -> bool {
+        let owner = self.owner.lock().unwrap_or_else(PoisonError::into_inner);
+        owner
+            .as_ref()
+            .and_then(|s| s.get_session_info().ok())
+            .is_some_and(|info| {
+                matches!(
+                    info.session_state(),
+                    SessionState::RwUser | SessionState::RoUser | SessionState::RwSecurityOfficer
+                )
+            })
     }
 
     /// Creates a session key object from `template` (whose `Value` is wiped afterwards).
     pub(super) fn create_key(
         &self,
+        operation: &'static str,
         mut template: Vec<Attribute>,
-    ) -> Result<ObjectHandle, cryptoki::error::Error> {
-        let owner = self.owner.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = owner.create_object(&template);
+    ) -> Result<ObjectHandle, Error> {
+        let result = self.with_owner(operation, |s| s.create_object(&template));
         for attr in &mut template {
             if let Attribute::Value(v) = attr {
                 v.zeroize();
@@ -276,27 +455,31 @@ impl Token {
         result
     }
 
-    /// Destroys a key object made by [`create_key`](Token::create_key).
+    /// Destroys a key object made by [`create_key`](Token::create_key), unless the token
+    /// is lost (and the object with it).
     pub(super) fn destroy_key(&self, key: ObjectHandle) {
-        let owner = self.owner.lock().unwrap_or_else(PoisonError::into_inner);
         // Nothing useful can be done about a failure here: the object is a session
-        // object and dies with the process at the latest.
-        let _ = owner.destroy_object(key);
+        // object and dies with its session at the latest.
+        let _ = self.with_owner("C_DestroyObject", |s| s.destroy_object(key));
     }
 }
 
-/// A token failure during an operation, as an engine error.
-pub(super) fn op_error(op: &str, e: &CkError) -> Error {
-    Error::ProviderUnavailable {
-        id: ProviderId::Pkcs11,
-        reason: format!("PKCS#11 {op} failed: {}", short(e)),
-    }
-}
-
-/// The error without cryptoki's paragraph-long descriptions of return values.
-pub(super) fn short(e: &CkError) -> String {
+/// The PKCS#11 name of the answer (`CKR_PIN_INCORRECT`), or the library's message.
+pub(super) fn code(e: &CkError) -> String {
     match e {
-        CkError::Pkcs11(rv, function) => format!("{function} returned {rv:?}"),
+        CkError::Pkcs11(RvError::VendorDefined(v) | RvError::UnknownErrorCode(v), _) => {
+            format!("CKR 0x{v:08X}")
+        }
+        CkError::Pkcs11(rv, _) => {
+            let mut name = String::from("CKR");
+            for c in format!("{rv:?}").chars() {
+                if c.is_ascii_uppercase() {
+                    name.push('_');
+                }
+                name.push(c.to_ascii_uppercase());
+            }
+            name
+        }
         other => other.to_string(),
     }
 }
