@@ -1,9 +1,11 @@
-//! `wirecrypt`: probe the machine, measure the engine, check configurations.
+//! `wirecrypt`: probe the machine, measure the engine, check configurations, manage
+//! the keys in a PKCS#11 token.
 
 mod fips;
 mod probe;
 mod selftest;
 mod speed;
+mod token;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,8 @@ enum Command {
     Selftest(selftest::Args),
     /// Check configurations against the FIPS algorithm policy (`fips check`).
     Fips(fips::Args),
+    /// Long-term keys in the PKCS#11 token: generate, show, delete (feature `pkcs11`).
+    Token(token::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         // Its exit status says compliant (0), not compliant (1) or unreadable (2).
         Command::Fips(args) => return fips::main(&args),
         Command::Speed(args) => speed::run(&args, cli.fips),
+        Command::Token(args) => token::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

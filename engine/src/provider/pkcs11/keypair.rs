@@ -99,6 +99,19 @@ impl SignScheme {
         }
     }
 
+    /// The scheme's TLS 1.3 name (RFC 8446 §4.2.3), e.g. `rsa_pss_rsae_sha256`.
+    pub fn tls_name(self) -> &'static str {
+        match self {
+            SignScheme::EcdsaP256Sha256 => "ecdsa_secp256r1_sha256",
+            SignScheme::RsaPssSha256 => "rsa_pss_rsae_sha256",
+            SignScheme::RsaPssSha384 => "rsa_pss_rsae_sha384",
+            SignScheme::RsaPssSha512 => "rsa_pss_rsae_sha512",
+            SignScheme::RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
+            SignScheme::RsaPkcs1Sha384 => "rsa_pkcs1_sha384",
+            SignScheme::RsaPkcs1Sha512 => "rsa_pkcs1_sha512",
+        }
+    }
+
     /// The PKCS#11 mechanism the token must list for this scheme. ECDSA hashes in the
     /// engine and signs the digest with CKM_ECDSA, which every EC token has.
     fn mechanism_type(self) -> MechanismType {
