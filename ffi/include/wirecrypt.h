@@ -56,6 +56,10 @@ typedef enum wc_status {
   WC_ERR_PANIC = 10,
   // Anything else (random generator failure, ...).
   WC_ERR_INTERNAL = 11,
+  // A PKCS#11 token failed an operation; `wc_last_error()` names the token, the
+  // operation and the `CKR_` code. If it says the token was lost (finalized, logged
+  // out, sessions closed), keys made before are gone: free them and make a new engine.
+  WC_ERR_TOKEN = 12,
 } wc_status;
 
 // A keyed AEAD. Thread-safe: one key may seal and open on many threads at once.

@@ -37,6 +37,10 @@ pub enum wc_status {
     WC_ERR_PANIC = 10,
     /// Anything else (random generator failure, ...).
     WC_ERR_INTERNAL = 11,
+    /// A PKCS#11 token failed an operation; `wc_last_error()` names the token, the
+    /// operation and the `CKR_` code. If it says the token was lost (finalized, logged
+    /// out, sessions closed), keys made before are gone: free them and make a new engine.
+    WC_ERR_TOKEN = 12,
 }
 
 /// A failed call: its status and message.
@@ -89,6 +93,7 @@ impl From<Error> for Fail {
             | Error::SequenceExhausted
             | Error::RekeyRequired { .. }
             | Error::CounterOverflow { .. } => WC_ERR_LIMIT,
+            Error::Token { .. } => WC_ERR_TOKEN,
             _ => WC_ERR_INTERNAL,
         };
         Fail::new(status, e.to_string())
