@@ -31,7 +31,7 @@ struct Cli {
 enum Command {
     /// Show the CPU features, the providers and which provider serves each algorithm.
     Probe(probe::Args),
-    /// Measure one-core throughput per algorithm, provider and buffer size.
+    /// Measure throughput per algorithm, provider, buffer size and number of streams.
     Speed(speed::Args),
     /// Run the known-answer self-tests on every provider.
     Selftest(selftest::Args),

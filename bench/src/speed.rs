@@ -1,16 +1,29 @@
-//! `wirecrypt speed`: one-core throughput per algorithm, provider and buffer size, in the
-//! manner of `openssl speed -evp`, with peers (ring, aws-lc-rs, OpenSSL) measured in the
-//! same run for comparison.
+//! `wirecrypt speed`: throughput per algorithm, provider, buffer size and stream count, in
+//! the manner of `openssl speed -evp`, with peers (ring, aws-lc-rs, OpenSSL) measured in
+//! the same run for comparison.
 //!
-//! Modules: [`measure`] is the timing loop, [`op`] what is measured and with which inputs,
-//! [`engine`] the engine's workloads, [`peers`] ring and aws-lc-rs, [`openssl`] the
-//! `openssl speed` subprocess, [`report`] the table and the JSON.
+//! Speed is only ever reported as a ratio to something measured in the same run (see
+//! [`report`]): several providers (`--provider pkcs11,rustcrypto,vaes256`) are measured
+//! side by side, and the `pkcs11` provider beside a bare loop through `cryptoki` on the
+//! same token, so that a token's slowness is not mistaken for the engine's.
+//!
+//! `--streams N` runs N threads at once, each with its own key object, as N independent
+//! connections would: per-call cost at small sizes and aggregate throughput at large
+//! ones are what a server with many TLS or SSH connections sees, and what a token's
+//! session handling can make or break. One stream is the default and reads as it always
+//! has.
+//!
+//! Modules: [`measure`] is the timing loop (one stream or several), [`op`] what is
+//! measured and with which inputs, [`engine`] the engine's workloads, [`peers`] ring and
+//! aws-lc-rs, [`openssl`] the `openssl speed` subprocess, [`pkcs11_bare`] the PKCS#11 bare
+//! loop, [`report`] the ratios, the table and the JSON.
 
 mod engine;
 mod measure;
 mod op;
 mod openssl;
 mod peers;
+mod pkcs11_bare;
 mod report;
 
 use std::error::Error;
@@ -18,7 +31,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wirecrypt::{Algorithm, Engine, Provider};
+use wirecrypt::{Algorithm, Engine, Provider, ProviderId};
 
 use op::Op;
 use peers::Peer;
@@ -27,11 +40,15 @@ use report::{Record, Source};
 /// Buffer sizes measured when `--size` is not given.
 pub const DEFAULT_SIZES: [usize; 3] = [64, 1024, 16384];
 
-/// The largest `--size` accepted (1 GiB): two buffers of it are allocated.
+/// The largest `--size` accepted (1 GiB): two buffers of it are allocated. With several
+/// streams, size times streams is held to the same bound (each stream has its buffers).
 pub const MAX_SIZE: usize = 1 << 30;
 
 /// The longest `--seconds` accepted per measurement (one hour).
 pub const MAX_SECONDS: f64 = 3600.0;
+
+/// The most concurrent streams `--streams` accepts (one thread each).
+pub const MAX_STREAMS: usize = 256;
 
 /// Arguments of `wirecrypt speed`.
 #[derive(clap::Args, Debug, Clone)]
@@ -52,10 +69,24 @@ pub struct Args {
     )]
     pub sizes: Vec<usize>,
 
-    /// Measure only this engine provider (an unknown or unavailable id is an error).
-    /// Default: every provider available on this machine.
-    #[arg(long, value_name = "ID")]
-    pub provider: Option<String>,
+    /// Measure only these engine providers, side by side in the same run (e.g.
+    /// pkcs11,rustcrypto,vaes256); repeat or comma-separate. An unknown or unavailable id
+    /// is an error. Default: every provider available on this machine.
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+
+    /// Concurrent streams: N threads run the same operation at once, each with its own
+    /// key object; repeat or comma-separate (e.g. 1,8), 1 to 256. Rates are summed over
+    /// the streams; with this option the table also shows microseconds per call per
+    /// stream. Default: 1.
+    #[arg(
+        long = "streams",
+        value_name = "N",
+        value_delimiter = ',',
+        value_parser = parse_streams,
+        allow_negative_numbers = true
+    )]
+    pub streams: Vec<usize>,
 
     /// Seconds per measurement (OpenSSL runs whole seconds, at least 1).
     #[arg(
@@ -104,6 +135,24 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
+/// Parses one `--streams` value: a whole number from 1 to [`MAX_STREAMS`].
+pub fn parse_streams(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "'{s}' is not a number of streams: use a whole number such as 8"
+        ));
+    }
+    match t.parse::<usize>() {
+        Ok(n) if (1..=MAX_STREAMS).contains(&n) => Ok(n),
+        // Zero, negative, or too many (however many digits).
+        _ => Err(format!(
+            "streams must be from 1 to {MAX_STREAMS}, got '{s}'"
+        )),
+    }
+}
+
 /// Parses `--seconds`: a positive, finite number of seconds, at most an hour.
 pub fn parse_seconds(s: &str) -> Result<f64, String> {
     let v: f64 = s
@@ -122,11 +171,11 @@ pub fn parse_seconds(s: &str) -> Result<f64, String> {
 }
 
 /// The list with repeats removed, first occurrence kept.
-fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
+fn dedup<T: PartialEq + Clone>(items: &[T]) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
-    for &item in items {
-        if !out.contains(&item) {
-            out.push(item);
+    for item in items {
+        if !out.contains(item) {
+            out.push(item.clone());
         }
     }
     out
@@ -166,7 +215,7 @@ impl Progress {
 
 /// Runs `wirecrypt speed`; with `fips`, measures only what FIPS mode allows.
 pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
-    let providers = engine_providers(args.provider.as_deref(), fips)?;
+    let providers = engine_providers(&args.providers, fips)?;
     let mut algs: Vec<Algorithm> = if args.algs.is_empty() {
         Algorithm::all().collect()
     } else {
@@ -183,6 +232,12 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
     } else {
         dedup(&args.sizes)
     };
+    let stream_counts = if args.streams.is_empty() {
+        vec![1]
+    } else {
+        dedup(&args.streams)
+    };
+    check_buffers(&sizes, &stream_counts)?;
     let duration = Duration::from_secs_f64(args.seconds);
     let clock_mhz = measure::cpu_mhz();
     let mut notes = Notes::default();
@@ -211,6 +266,12 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
                     "openssl: {version}; `openssl speed -elapsed` runs whole seconds ({} s each)",
                     openssl::whole_seconds(args.seconds)
                 ));
+                if stream_counts.iter().any(|&n| n != 1) {
+                    notes.add(
+                        "openssl: measured at 1 stream only \
+                         (`openssl speed` runs as its own process)",
+                    );
+                }
                 true
             }
             Err(why) => {
@@ -243,45 +304,49 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
         }
         for &op in Op::for_algorithm(alg) {
             for &size in &sizes {
-                for provider in &serving {
-                    progress.show(&format!("{} {alg} {op} {size} B", provider.id()));
-                    let m = engine::measure(provider.as_ref(), alg, op, size, duration)
-                        .map_err(|e| format!("{} {alg} {op} {size} B: {e}", provider.id()))?;
-                    records.push(Record::new(
-                        provider.id().as_str(),
-                        Source::Engine,
-                        alg.id(),
-                        op,
-                        &m,
-                        clock_mhz,
-                    ));
-                }
-                for &peer in linked_peers {
-                    progress.show(&format!("{} {alg} {op} {size} B", peer.name()));
-                    match peer.measure(alg, op, size, duration) {
-                        Some(Ok(m)) => records.push(Record::new(
-                            peer.name(),
-                            Source::Peer,
-                            alg.id(),
-                            op,
-                            &m,
-                            clock_mhz,
-                        )),
-                        Some(Err(e)) => notes.add(format!("{alg} {op} {size} B: {e}")),
-                        None => {}
-                    }
-                }
-                if use_openssl {
-                    progress.show(&format!("openssl {alg} {op} {size} B"));
-                    measure_openssl(
+                for &streams in &stream_counts {
+                    let cell = Cell {
                         alg,
                         op,
                         size,
-                        args.seconds,
+                        streams,
+                        duration,
                         clock_mhz,
-                        &mut records,
-                        &mut notes,
-                    );
+                    };
+                    for provider in &serving {
+                        progress.show(&cell.describe(provider.id().as_str()));
+                        let m = measure::run_streams(streams, duration, |timing| {
+                            engine::measure(provider.as_ref(), alg, op, size, timing)
+                        })
+                        .map_err(|e| format!("{} {}: {e}", provider.id(), cell.describe_short()))?;
+                        records.push(cell.record(provider.id().as_str(), Source::Engine, &m));
+                        if provider.id() == ProviderId::Pkcs11 {
+                            progress.show(&cell.describe(pkcs11_bare::NAME));
+                            measure_bare(&cell, &mut records, &mut notes);
+                        }
+                    }
+                    for &peer in linked_peers {
+                        progress.show(&cell.describe(peer.name()));
+                        match measure::run_streams_optional(streams, duration, |timing| {
+                            peer.measure(alg, op, size, timing)
+                        }) {
+                            Some(Ok(m)) => records.push(cell.record(peer.name(), Source::Peer, &m)),
+                            Some(Err(e)) => notes.add(format!("{}: {e}", cell.describe_short())),
+                            None => {}
+                        }
+                    }
+                    if use_openssl && streams == 1 {
+                        progress.show(&cell.describe("openssl"));
+                        measure_openssl(
+                            alg,
+                            op,
+                            size,
+                            args.seconds,
+                            clock_mhz,
+                            &mut records,
+                            &mut notes,
+                        );
+                    }
                 }
             }
         }
@@ -303,7 +368,32 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
              (the engine's AeadKey::open; copy + open_in_place for ring and aws-lc-rs)",
         );
     }
+    if records.iter().any(|r| r.source == Source::Baseline) {
+        notes.add(format!(
+            "{} = {}: the same AES-GCM C_Encrypt/C_Decrypt on the same token through cryptoki, \
+             no engine in between (own session and key per stream); \
+             'x {}' on a pkcs11 row is the engine's rate over it (below 1: engine overhead)",
+            pkcs11_bare::NAME,
+            pkcs11_bare::LABEL,
+            pkcs11_bare::NAME
+        ));
+    }
     report::attach_ratios(&mut records);
+    let references: Vec<&str> = dedup(
+        &records
+            .iter()
+            .filter_map(|r| r.ratio_to_reference.as_ref())
+            .map(|q| q.peer.as_str())
+            .collect::<Vec<_>>(),
+    );
+    for reference in references {
+        notes.add(format!(
+            "'x {reference}' = the row's rate over {reference}'s in the same cell \
+             (the reference provider: {}, the portable baseline, when measured; \
+             else the first provider)",
+            report::REFERENCE_PROVIDER
+        ));
+    }
 
     if args.json {
         println!("{}", report::json(&records)?);
@@ -314,37 +404,116 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
         let heading = report::Heading {
             seconds: args.seconds,
             clock_mhz,
+            streams: !args.streams.is_empty(),
         };
         print!("{}", report::table(&records, &heading, &notes.0));
     }
     Ok(())
 }
 
-/// The engine and the providers to measure: the forced one, or every available one.
-fn engine_providers(
-    forced: Option<&str>,
-    fips: bool,
-) -> Result<Vec<Arc<dyn Provider>>, Box<dyn Error>> {
-    match forced {
-        Some(id) => {
-            let engine = Engine::builder().provider(id).fips(fips).build()?;
-            engine.status()?;
-            let providers: Vec<_> = engine
-                .forced()
-                .and_then(|id| engine.provider(id))
-                .into_iter()
-                .collect();
-            if providers.is_empty() {
-                return Err(format!("provider '{id}' is not available here").into());
-            }
-            Ok(providers)
-        }
-        None => {
-            let engine = Engine::builder().ignore_env().fips(fips).build()?;
-            engine.status()?;
-            Ok(engine.available().collect())
+/// One cell of the table being measured: algorithm, operation, size and stream count.
+struct Cell {
+    alg: Algorithm,
+    op: Op,
+    size: usize,
+    streams: usize,
+    duration: Duration,
+    clock_mhz: Option<f64>,
+}
+
+impl Cell {
+    /// `alg op size B`, with the streams when more than one.
+    fn describe_short(&self) -> String {
+        let Cell {
+            alg,
+            op,
+            size,
+            streams,
+            ..
+        } = self;
+        if *streams > 1 {
+            format!("{alg} {op} {size} B x{streams} streams")
+        } else {
+            format!("{alg} {op} {size} B")
         }
     }
+
+    /// What the progress line shows for `who` measuring this cell.
+    fn describe(&self, who: &str) -> String {
+        format!("{who} {}", self.describe_short())
+    }
+
+    /// The record of `m`, measured by `who` in this cell.
+    fn record(&self, who: &str, source: Source, m: &measure::Measurement) -> Record {
+        Record::new(who, source, self.alg.id(), self.op, m, self.clock_mhz)
+            .with_streams(self.streams)
+    }
+}
+
+/// Measures the pkcs11 bare loop in `cell` (AES-GCM only), recording it or a note on why not.
+fn measure_bare(cell: &Cell, records: &mut Vec<Record>, notes: &mut Notes) {
+    if !pkcs11_bare::covers(cell.alg, cell.op) {
+        return;
+    }
+    if !pkcs11_bare::linked() {
+        notes.add(pkcs11_bare::NOT_BUILT);
+        return;
+    }
+    let result = measure::run_streams_optional(cell.streams, cell.duration, |timing| {
+        pkcs11_bare::measure(cell.alg, cell.op, cell.size, timing)
+    });
+    match result {
+        Some(Ok(m)) => records.push(
+            cell.record(pkcs11_bare::NAME, Source::Baseline, &m)
+                .baseline_of(pkcs11_bare::BASELINE_OF),
+        ),
+        Some(Err(e)) => notes.add(format!(
+            "{} not measured for {}: {e}",
+            pkcs11_bare::LABEL,
+            cell.describe_short()
+        )),
+        None => {}
+    }
+}
+
+/// Refuses size and stream combinations whose buffers would not fit the size bound:
+/// every stream allocates its own buffers.
+fn check_buffers(sizes: &[usize], stream_counts: &[usize]) -> Result<(), String> {
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let most = stream_counts.iter().copied().max().unwrap_or(1);
+    match largest.checked_mul(most) {
+        Some(total) if total <= MAX_SIZE => Ok(()),
+        _ => Err(format!(
+            "--size {largest} with --streams {most} needs {most} sets of buffers: \
+             size x streams must be at most {MAX_SIZE} bytes (1 GiB)"
+        )),
+    }
+}
+
+/// The engine providers to measure: the forced ones, in the order given (each an error
+/// if unknown or unavailable), or every available one.
+fn engine_providers(
+    forced: &[String],
+    fips: bool,
+) -> Result<Vec<Arc<dyn Provider>>, Box<dyn Error>> {
+    if forced.is_empty() {
+        let engine = Engine::builder().ignore_env().fips(fips).build()?;
+        engine.status()?;
+        return Ok(engine.available().collect());
+    }
+    let mut providers: Vec<Arc<dyn Provider>> = Vec::new();
+    for id in forced {
+        let engine = Engine::builder().provider(id.as_str()).fips(fips).build()?;
+        engine.status()?;
+        let provider = engine
+            .forced()
+            .and_then(|id| engine.provider(id))
+            .ok_or_else(|| format!("provider '{id}' is not available here"))?;
+        if !providers.iter().any(|p| p.id() == provider.id()) {
+            providers.push(provider);
+        }
+    }
+    Ok(providers)
 }
 
 /// Runs `openssl speed` for one cell, recording the result or a note on why not.
@@ -411,7 +580,8 @@ mod tests {
         assert!(a.algs.is_empty());
         assert!(a.sizes.is_empty());
         assert_eq!(a.seconds, 0.5);
-        assert!(a.provider.is_none());
+        assert!(a.providers.is_empty());
+        assert!(a.streams.is_empty());
         assert!(!a.json && !a.peers);
     }
 
@@ -431,6 +601,10 @@ mod tests {
             "0.25",
             "--provider",
             "rustcrypto",
+            "--provider=pkcs11,vaes256",
+            "--streams",
+            "1,8",
+            "--streams=256",
             "--json",
             "--peers",
         ])
@@ -439,7 +613,8 @@ mod tests {
         assert_eq!(ids, ["aes-256-gcm", "chacha20-poly1305", "sha256"]);
         assert_eq!(a.sizes, [64, 16384, 0, 1 << 20]);
         assert_eq!(a.seconds, 0.25);
-        assert_eq!(a.provider.as_deref(), Some("rustcrypto"));
+        assert_eq!(a.providers, ["rustcrypto", "pkcs11", "vaes256"]);
+        assert_eq!(a.streams, [1, 8, 256]);
         assert!(a.json && a.peers);
     }
 
@@ -464,6 +639,35 @@ mod tests {
         assert!(err.contains("not a size"), "{err}");
         let err = parse(&["--size", "2048m"]).unwrap_err().to_string();
         assert!(err.contains("too large"), "{err}");
+
+        for bad in ["0", "257", "-1", "1,0"] {
+            let err = parse(&["--streams", bad]).unwrap_err().to_string();
+            assert!(err.contains("from 1 to 256"), "{bad}: {err}");
+        }
+        let err = parse(&["--streams", "eight"]).unwrap_err().to_string();
+        assert!(err.contains("not a number of streams"), "{err}");
+    }
+
+    #[test]
+    fn streams_forms() {
+        assert_eq!(parse_streams("1"), Ok(1));
+        assert_eq!(parse_streams(" 8 "), Ok(8));
+        assert_eq!(parse_streams("256"), Ok(MAX_STREAMS));
+        assert!(parse_streams("1.5").is_err());
+        assert!(parse_streams("").is_err());
+        assert!(parse_streams(&u64::MAX.to_string()).is_err());
+        assert!(parse_streams("99999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn buffers_are_bounded_across_streams() {
+        assert!(check_buffers(&[64, 16384], &[1, 8]).is_ok());
+        assert!(check_buffers(&[MAX_SIZE], &[1]).is_ok());
+        let err = check_buffers(&[1 << 24], &[1, 128]).unwrap_err();
+        assert!(
+            err.contains("--streams 128") && err.contains("1 GiB"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -489,9 +693,13 @@ mod tests {
         assert_eq!(dedup(&[3, 1, 3, 2, 1]), [3, 1, 2]);
     }
 
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
     fn an_unknown_provider_names_the_valid_ones() {
-        let err = engine_providers(Some("nonexistent"), false)
+        let err = engine_providers(&ids(&["nonexistent"]), false)
             .err()
             .unwrap()
             .to_string();
@@ -499,8 +707,32 @@ mod tests {
             err.contains("nonexistent") && err.contains("rustcrypto"),
             "{err}"
         );
-        assert!(!engine_providers(None, false).unwrap().is_empty());
-        let forced = engine_providers(Some("rustcrypto"), false).unwrap();
+        // One bad id among good ones fails the whole list.
+        let err = engine_providers(&ids(&["rustcrypto", "bogus"]), false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("bogus") && err.contains("rustcrypto"), "{err}");
+        assert!(!engine_providers(&[], false).unwrap().is_empty());
+        let forced = engine_providers(&ids(&["rustcrypto"]), false).unwrap();
         assert_eq!(forced.len(), 1);
+    }
+
+    #[test]
+    fn several_providers_keep_their_order_once_each() {
+        let all: Vec<String> = engine_providers(&[], false)
+            .unwrap()
+            .iter()
+            .map(|p| p.id().to_string())
+            .collect();
+        let mut wanted: Vec<String> = all.iter().rev().cloned().collect();
+        wanted.push(all[0].to_uppercase());
+        let got: Vec<String> = engine_providers(&wanted, false)
+            .unwrap()
+            .iter()
+            .map(|p| p.id().to_string())
+            .collect();
+        let expected: Vec<String> = all.iter().rev().cloned().collect();
+        assert_eq!(got, expected, "in the order given, a repeat measured once");
     }
 }

@@ -244,3 +244,220 @@ fn fips_speed_leaves_out_non_approved_algorithms() {
     assert!(rows.iter().all(|r| r["alg"] == "aes-256-gcm"), "{rows:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not approved"));
 }
+
+/// Runs `wirecrypt speed` with `args` and returns its JSON rows, failing on a bad exit.
+fn speed_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let mut argv = vec!["speed"];
+    argv.extend_from_slice(args);
+    argv.push("--json");
+    let out = wirecrypt(&argv, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON list")
+}
+
+#[test]
+fn speed_measures_several_providers_in_one_run() {
+    let engine = wirecrypt::Engine::builder().ignore_env().build().unwrap();
+    let gcm = wirecrypt::Algorithm::Aead(wirecrypt::AeadAlg::Aes128Gcm);
+    let available: Vec<String> = engine
+        .available()
+        .filter(|p| p.supports(gcm))
+        .map(|p| p.id().to_string())
+        .collect();
+    assert!(available.iter().any(|id| id == "rustcrypto"));
+    // Every provider serving AES-GCM, rustcrypto last and named twice (measured once).
+    let mut ids: Vec<&str> = available
+        .iter()
+        .map(String::as_str)
+        .filter(|&id| id != "rustcrypto")
+        .collect();
+    ids.extend(["rustcrypto", "rustcrypto"]);
+    let list = ids.join(",");
+    let rows = speed_json(&[
+        "--provider",
+        &list,
+        "--alg",
+        "aes-128-gcm",
+        "--size",
+        "64",
+        "--seconds",
+        "0.01",
+    ]);
+    assert_eq!(
+        rows.len(),
+        available.len() * 2,
+        "seal and open per provider"
+    );
+    for id in &available {
+        for op in ["seal", "open"] {
+            let row = rows
+                .iter()
+                .find(|r| r["provider"] == id.as_str() && r["op"] == op)
+                .unwrap_or_else(|| panic!("no {id} {op} row in {rows:?}"));
+            assert_eq!(row["streams"], 1, "{row}");
+            assert!(row["bytes_per_sec"].as_f64().unwrap() > 0.0, "{row}");
+            assert!(row["us_per_call"].as_f64().unwrap() > 0.0, "{row}");
+            // Every provider but the reference is compared with it, in the same run.
+            if id == "rustcrypto" {
+                assert!(row.get("ratio_to_reference").is_none(), "{row}");
+            } else {
+                assert_eq!(row["ratio_to_reference"]["peer"], "rustcrypto", "{row}");
+                let ratio = row["ratio_to_reference"]["ratio"].as_f64().unwrap();
+                assert!(ratio.is_finite() && ratio > 0.0, "{row}");
+            }
+            let others = row
+                .get("ratios_to_providers")
+                .and_then(|v| v.as_array())
+                .map_or(0, Vec::len);
+            assert_eq!(others, available.len() - 1, "{row}");
+        }
+    }
+    // The order given is the order measured.
+    let order: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["op"] == "seal")
+        .map(|r| r["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ids[..available.len()]);
+}
+
+#[test]
+fn speed_streams_sum_over_concurrent_streams() {
+    let rows = speed_json(&[
+        "--provider",
+        "rustcrypto",
+        "--alg",
+        "aes-256-gcm",
+        "--size",
+        "64,1k",
+        "--streams",
+        "1,3",
+        "--streams=1",
+        "--seconds",
+        "0.01",
+    ]);
+    assert_eq!(rows.len(), 2 * 2 * 2, "2 ops x 2 sizes x 2 stream counts");
+    for streams in [1, 3] {
+        for size in [64, 1024] {
+            for op in ["seal", "open"] {
+                let row = rows
+                    .iter()
+                    .find(|r| r["streams"] == streams && r["size"] == size && r["op"] == op)
+                    .unwrap_or_else(|| panic!("no {op} {size} B x{streams} row: {rows:?}"));
+                let bytes_per_sec = row["bytes_per_sec"].as_f64().unwrap();
+                let ops_per_sec = row["ops_per_sec"].as_f64().unwrap();
+                let us = row["us_per_call"].as_f64().unwrap();
+                assert!(bytes_per_sec > 0.0, "{row}");
+                assert!((bytes_per_sec - ops_per_sec * size as f64).abs() < 1e-6 * bytes_per_sec);
+                // µs per call per stream: streams / (calls per second).
+                let expected = streams as f64 * 1e6 / ops_per_sec;
+                assert!((us - expected).abs() < 1e-9 * expected, "{row}");
+                assert!(row["seconds"].as_f64().unwrap() >= 0.01, "{row}");
+                if streams > 1 {
+                    assert!(
+                        row.get("cycles_per_byte").is_none(),
+                        "no c/B for several streams: {row}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn speed_table_keeps_its_one_stream_form_and_adds_streams() {
+    let base = [
+        "speed",
+        "--provider",
+        "rustcrypto",
+        "--alg",
+        "aes-128-gcm",
+        "--size",
+        "64",
+        "--seconds",
+        "0.01",
+    ];
+    let out = wirecrypt(&base, &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("wirecrypt speed: one core, 0.01 s per measurement"));
+    assert!(!text.contains("us/call"), "{text}");
+    let header = text.lines().find(|l| l.starts_with("algorithm")).unwrap();
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        ["algorithm", "op", "provider", "streams", "64", "B"],
+        "{text}"
+    );
+    let seal = text.lines().find(|l| l.contains(" seal ")).unwrap();
+    let cells: Vec<&str> = seal.split_whitespace().collect();
+    assert_eq!(
+        cells[..4],
+        ["aes-128-gcm", "seal", "rustcrypto", "1"],
+        "{seal}"
+    );
+    assert_eq!(cells[5], "GB/s", "{seal}");
+
+    let mut args = base.to_vec();
+    args.extend(["--streams", "2"]);
+    let out = wirecrypt(&args, &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("summed over streams"), "{text}");
+    let seal = text.lines().find(|l| l.contains(" seal ")).unwrap();
+    assert_eq!(seal.split_whitespace().nth(3), Some("2"), "{seal}");
+    assert!(seal.contains("us/call") && !seal.contains("c/B"), "{seal}");
+}
+
+#[test]
+fn speed_refuses_bad_providers_and_streams_clearly() {
+    let fails = |args: &[&str], expect: &[&str]| {
+        let mut argv = vec![
+            "speed",
+            "--seconds",
+            "0.01",
+            "--alg",
+            "sha256",
+            "--size",
+            "64",
+        ];
+        argv.extend_from_slice(args);
+        // No token configured (an empty value counts as unset), whatever the caller's
+        // environment says: pkcs11 is then unavailable in every build.
+        let out = wirecrypt(&argv, &[("WIRECRYPT_PKCS11_MODULE", "")]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing measured");
+        for e in expect {
+            assert!(err.contains(e), "{args:?}: {err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    fails(
+        &["--provider", "rustcrypto,nonexistent"],
+        &["nonexistent", "rustcrypto", "pkcs11"],
+    );
+    fails(
+        &["--provider", "rustcrypto", "--provider", "bogus"],
+        &["bogus"],
+    );
+    fails(
+        &["--streams", "0"],
+        &["streams must be from 1 to 256", "'0'"],
+    );
+    fails(&["--streams", "1,257"], &["from 1 to 256", "'257'"]);
+    fails(&["--streams", "-3"], &["from 1 to 256"]);
+    fails(&["--streams", "many"], &["not a number of streams"]);
+    fails(
+        &["--size", "512MiB", "--streams", "4"],
+        &["size x streams must be at most"],
+    );
+    fails(
+        &["--provider", "rustcrypto,pkcs11"],
+        &["'pkcs11'", "unavailable"],
+    );
+}

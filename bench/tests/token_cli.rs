@@ -51,31 +51,30 @@ fn openssl_reads(pem: &str) -> String {
 
 #[test]
 fn token_keys_from_the_command_line() {
-    let Some(env) = common::softhsm_token() else {
+    let Some(token) = common::softhsm_token() else {
         return;
     };
+    let env = &token.vars;
     let pin_file = env
         .iter()
         .find(|(k, _)| k == "WIRECRYPT_PKCS11_PIN_FILE")
         .map(|(_, v)| v.clone())
         .expect("the script names a PIN file");
     let pin = std::fs::read_to_string(Path::new(&pin_file)).unwrap();
+    let env = env.as_slice();
     for (kind, openssl_says) in [
         ("ecdsa-p256", "prime256v1"),
         ("rsa-2048", "Public-Key: (2048 bit)"),
     ] {
         let label = format!("cli-{kind}");
-        let made = wirecrypt(
-            &env,
-            &["token", "keygen", "--label", &label, "--kind", kind],
-        );
+        let made = wirecrypt(env, &["token", "keygen", "--label", &label, "--kind", kind]);
         let said = text(&made);
         assert!(made.status.success(), "{said}");
         assert!(said.contains("pair-wise consistency test passed"), "{said}");
         assert!(!said.contains(pin.trim()), "the PIN was printed");
         println!("$ wirecrypt token keygen --label {label} --kind {kind}\n{said}");
 
-        let shown = wirecrypt(&env, &["token", "show", "--label", &label]);
+        let shown = wirecrypt(env, &["token", "show", "--label", &label]);
         let said = text(&shown);
         assert!(shown.status.success(), "{said}");
         let start = said.find("-----BEGIN PUBLIC KEY-----").expect("a PEM key");
@@ -87,24 +86,21 @@ fn token_keys_from_the_command_line() {
             "ecdsa_secp256r1_sha256"
         }));
 
-        let again = wirecrypt(
-            &env,
-            &["token", "keygen", "--label", &label, "--kind", kind],
-        );
+        let again = wirecrypt(env, &["token", "keygen", "--label", &label, "--kind", kind]);
         assert_eq!(again.status.code(), Some(1), "{}", text(&again));
         assert!(text(&again).contains("already holds a key labelled"));
 
-        let gone = wirecrypt(&env, &["token", "delete", "--label", &label]);
+        let gone = wirecrypt(env, &["token", "delete", "--label", &label]);
         assert!(gone.status.success(), "{}", text(&gone));
         assert!(text(&gone).contains("deleted 2 key objects"));
-        let missing = wirecrypt(&env, &["token", "show", "--label", &label]);
+        let missing = wirecrypt(env, &["token", "show", "--label", &label]);
         assert_eq!(missing.status.code(), Some(1));
         assert!(text(&missing).contains("no private key labelled"));
     }
-    let bad = wirecrypt(&env, &["token", "keygen", "--label", "x", "--kind", "dsa"]);
+    let bad = wirecrypt(env, &["token", "keygen", "--label", "x", "--kind", "dsa"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad).contains("valid kinds are: ecdsa-p256, rsa-2048"));
-    let nothing = wirecrypt(&env, &["token", "delete", "--label", "never-made"]);
+    let nothing = wirecrypt(env, &["token", "delete", "--label", "never-made"]);
     assert_eq!(nothing.status.code(), Some(1));
 }
 

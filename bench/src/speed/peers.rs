@@ -7,12 +7,13 @@
 //! checking the plaintext afterwards; HMAC sign and verify with one-shot calls; one-shot
 //! digests. aws-lc-rs also has AES-CTR, measured with its streaming key (one keystream,
 //! written out of place).
-
-use std::time::Duration;
+//!
+//! With `--streams`, each stream builds its own key and buffers on its own thread, as
+//! the engine's streams do, so the peers' aggregate rates compare cell for cell.
 
 use wirecrypt::Algorithm;
 
-use super::measure::Measurement;
+use super::measure::{Measurement, Timing};
 use super::op::Op;
 
 /// The note printed when `--peers` is asked of a build without the peer libraries.
@@ -45,7 +46,7 @@ impl Peer {
         cfg!(feature = "peers")
     }
 
-    /// Measures `op` of `alg` on `size`-byte buffers for about `duration`;
+    /// Measures `op` of `alg` on `size`-byte buffers, timed as `timing` says;
     /// `None` when this peer does not implement it or is not linked in.
     #[cfg_attr(not(feature = "peers"), allow(unused_variables))]
     pub fn measure(
@@ -53,13 +54,13 @@ impl Peer {
         alg: Algorithm,
         op: Op,
         size: usize,
-        duration: Duration,
+        timing: Timing<'_>,
     ) -> Option<Result<Measurement, String>> {
         #[cfg(feature = "peers")]
         {
             match self {
-                Peer::Ring => ring_impl::measure(alg, op, size, duration),
-                Peer::AwsLcRs => aws_lc_impl::measure(alg, op, size, duration),
+                Peer::Ring => ring_impl::measure(alg, op, size, timing),
+                Peer::AwsLcRs => aws_lc_impl::measure(alg, op, size, timing),
             }
         }
         #[cfg(not(feature = "peers"))]
@@ -76,13 +77,12 @@ macro_rules! ring_like {
     ($module:ident, $lib:ident, $peer:expr) => {
         mod $module {
             use std::hint::black_box;
-            use std::time::Duration;
 
             use wirecrypt::{AeadAlg, Algorithm, HashAlg, MacAlg, TAG_LEN};
 
             use $lib::{aead, digest, hmac};
 
-            use crate::speed::measure::{self, Measurement};
+            use crate::speed::measure::{Measurement, Timing};
             use crate::speed::op::{self, AAD, Aligned, OPEN_NONCE, Op};
 
             const NAME: &str = $peer;
@@ -126,15 +126,15 @@ macro_rules! ring_like {
                 alg: Algorithm,
                 op: Op,
                 size: usize,
-                duration: Duration,
+                timing: Timing<'_>,
             ) -> Option<Result<Measurement, String>> {
                 let result = match (alg, op) {
-                    (Algorithm::Aead(a), Op::Seal) => seal(a, size, duration),
-                    (Algorithm::Aead(a), Op::Open) => open(a, size, duration),
+                    (Algorithm::Aead(a), Op::Seal) => seal(a, size, timing),
+                    (Algorithm::Aead(a), Op::Open) => open(a, size, timing),
                     (Algorithm::Mac(m), Op::Sign) => {
                         let key = hmac::Key::new(hmac_alg(m), &op::key(m.info().key_len));
                         let buf = op::message(size);
-                        measure::run(duration, size, || {
+                        timing.run(size, || {
                             black_box(&hmac::sign(&key, black_box(&buf)));
                             Ok(())
                         })
@@ -143,14 +143,14 @@ macro_rules! ring_like {
                         let key = hmac::Key::new(hmac_alg(m), &op::key(m.info().key_len));
                         let buf = op::message(size);
                         let tag = hmac::sign(&key, &buf);
-                        measure::run(duration, size, || {
+                        timing.run(size, || {
                             hmac::verify(&key, black_box(&buf), tag.as_ref())
                                 .map_err(|_| failed("HMAC verify"))
                         })
                     }
                     (Algorithm::Hash(h), Op::Digest) => {
                         let buf = op::message(size);
-                        measure::run(duration, size, || {
+                        timing.run(size, || {
                             black_box(digest::digest(digest_alg(h), black_box(&buf)));
                             Ok(())
                         })
@@ -160,11 +160,11 @@ macro_rules! ring_like {
                 Some(result)
             }
 
-            fn seal(a: AeadAlg, size: usize, duration: Duration) -> Result<Measurement, String> {
+            fn seal(a: AeadAlg, size: usize, timing: Timing<'_>) -> Result<Measurement, String> {
                 let key = aead_key(a)?;
                 let mut buf = op::message(size);
                 let mut counter = 0u64;
-                measure::run(duration, size, || {
+                timing.run(size, || {
                     counter += 1;
                     let nonce = aead::Nonce::assume_unique_for_key(op::seal_nonce(counter));
                     let tag = key
@@ -175,7 +175,7 @@ macro_rules! ring_like {
                 })
             }
 
-            fn open(a: AeadAlg, size: usize, duration: Duration) -> Result<Measurement, String> {
+            fn open(a: AeadAlg, size: usize, timing: Timing<'_>) -> Result<Measurement, String> {
                 let key = aead_key(a)?;
                 let plaintext = op::message(size);
                 let mut sealed = Aligned::zeroed(size + TAG_LEN);
@@ -187,7 +187,7 @@ macro_rules! ring_like {
                     .map_err(|_| failed("seal"))?;
                 tag_out.copy_from_slice(tag.as_ref());
                 let mut work = Aligned::zeroed(size + TAG_LEN);
-                let m = measure::run(duration, size, || {
+                let m = timing.run(size, || {
                     work.copy_from_slice(&sealed);
                     let nonce = aead::Nonce::assume_unique_for_key(OPEN_NONCE);
                     let opened = key
@@ -219,9 +219,9 @@ mod ring_impl {
         alg: Algorithm,
         op: Op,
         size: usize,
-        duration: Duration,
+        timing: Timing<'_>,
     ) -> Option<Result<Measurement, String>> {
-        super::ring_common::measure_common(alg, op, size, duration)
+        super::ring_common::measure_common(alg, op, size, timing)
     }
 }
 
@@ -236,7 +236,6 @@ mod aws_lc_impl {
     use wirecrypt::CipherAlg;
 
     use super::*;
-    use crate::speed::measure;
     use crate::speed::op::{self, Aligned, CTR_IV};
 
     /// aws-lc-rs's measurements: the shared workloads plus AES-CTR.
@@ -244,15 +243,15 @@ mod aws_lc_impl {
         alg: Algorithm,
         op: Op,
         size: usize,
-        duration: Duration,
+        timing: Timing<'_>,
     ) -> Option<Result<Measurement, String>> {
         match (alg, op) {
-            (Algorithm::Cipher(c), Op::Encrypt) => Some(ctr(c, size, duration)),
-            _ => super::aws_lc_common::measure_common(alg, op, size, duration),
+            (Algorithm::Cipher(c), Op::Encrypt) => Some(ctr(c, size, timing)),
+            _ => super::aws_lc_common::measure_common(alg, op, size, timing),
         }
     }
 
-    fn ctr(c: CipherAlg, size: usize, duration: Duration) -> Result<Measurement, String> {
+    fn ctr(c: CipherAlg, size: usize, timing: Timing<'_>) -> Result<Measurement, String> {
         let failed = |what: &str| format!("aws-lc-rs: {what} failed");
         let algorithm = match c {
             CipherAlg::Aes128Ctr => &AES_128,
@@ -267,7 +266,7 @@ mod aws_lc_impl {
         let input = op::message(size);
         // `update` may hold back a partial block; it wants room for one more block.
         let mut output = Aligned::zeroed(size + 16);
-        measure::run(duration, size, || {
+        timing.run(size, || {
             let update = cipher
                 .update(black_box(&input), &mut output)
                 .map_err(|_| failed("CTR encrypt"))?;
@@ -280,6 +279,7 @@ mod aws_lc_impl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn names_and_note() {
@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn peers_measure_what_they_have() {
-        let d = Duration::from_millis(2);
+        let d = Timing::Alone(Duration::from_millis(2));
         let gcm: Algorithm = "aes-256-gcm".parse().unwrap();
         let ctr: Algorithm = "aes-128-ctr".parse().unwrap();
         for peer in Peer::ALL {

@@ -3,10 +3,27 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Makes a throwaway SoftHSM2 token with `scripts/softhsm-token` and returns the
-/// environment that points wirecrypt at it; `None` (with the reason printed) when
-/// softhsm2 cannot be set up outside CI. In CI that is a failure.
-pub fn softhsm_token() -> Option<Vec<(String, String)>> {
+/// A throwaway SoftHSM2 token from `scripts/softhsm-token`; its directory (token and PIN
+/// files) is removed when this drops.
+pub struct Token {
+    /// The `NAME=value` pairs that point wirecrypt at the token.
+    pub vars: Vec<(String, String)>,
+}
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        if let Some((_, conf)) = self.vars.iter().find(|(k, _)| k == "SOFTHSM2_CONF")
+            && let Some(dir) = PathBuf::from(conf).parent()
+            && dir.join("user.pin").exists()
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Makes a token, or `None` (with the reason printed) when softhsm2 cannot be set up
+/// outside CI. In CI that is a failure.
+pub fn softhsm_token() -> Option<Token> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/softhsm-token");
     let why = match Command::new(&script).output() {
         Ok(out) if out.status.success() => {
@@ -16,11 +33,10 @@ pub fn softhsm_token() -> Option<Vec<(String, String)>> {
                 .filter_map(|l| l.split_once('='))
                 .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
                 .collect();
-            assert!(
-                vars.iter().any(|(k, _)| k == "WIRECRYPT_PKCS11_MODULE"),
-                "the script printed no module: {vars:?}"
-            );
-            return Some(vars);
+            if vars.iter().any(|(k, _)| k == "WIRECRYPT_PKCS11_MODULE") {
+                return Some(Token { vars });
+            }
+            format!("it printed no WIRECRYPT_PKCS11_MODULE: {vars:?}")
         }
         Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
         Err(e) => e.to_string(),
