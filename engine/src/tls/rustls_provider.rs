@@ -384,3 +384,83 @@ impl MessageDecrypter for Tls12Decrypter {
         Ok(msg.into_plain_message_range(start..start + len))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rustls::crypto::cipher::{AeadKey as RustlsKey, Iv, OutboundChunks};
+
+    use super::*;
+
+    /// A sealing failure in the middle of a connection (here the FIPS error state) must
+    /// not panic rustls, must not put plaintext on the wire, and must surface as the
+    /// engine's error on the next record opened.
+    #[test]
+    fn a_failed_seal_sends_zeros_and_the_next_open_names_the_error() {
+        let engine = Engine::builder().ignore_env().fips(true).build().unwrap();
+        let suite = cipher_suites(&engine)
+            .into_iter()
+            .find_map(|s| match s {
+                SupportedCipherSuite::Tls13(t)
+                    if t.common.suite == rustls::CipherSuite::TLS13_AES_256_GCM_SHA384 =>
+                {
+                    Some(t)
+                }
+                _ => None,
+            })
+            .expect("TLS13_AES_256_GCM_SHA384 is served");
+        let key = || RustlsKey::from([7u8; 32]);
+        let iv = || Iv::new([9u8; 12]);
+        let mut enc = suite.aead_alg.encrypter(key(), iv());
+        let mut dec = suite.aead_alg.decrypter(key(), iv());
+        let secret = b"file contents that must not leak";
+        let plain = |seq| {
+            let msg = OutboundPlainMessage {
+                typ: RustlsType::ApplicationData,
+                version: ProtocolVersion::TLSv1_2,
+                payload: OutboundChunks::Single(secret),
+            };
+            (msg, seq)
+        };
+
+        let (msg, seq) = plain(0);
+        let good = enc.encrypt(msg, seq).unwrap().encode();
+        let mut inbound = good.clone();
+        let opened = dec
+            .decrypt(
+                InboundOpaqueMessage::new(
+                    RustlsType::ApplicationData,
+                    ProtocolVersion::TLSv1_2,
+                    &mut inbound[HEADER_LEN..],
+                ),
+                0,
+            )
+            .unwrap();
+        assert_eq!(opened.payload, secret);
+
+        engine
+            .inner_state()
+            .fail(Error::SelfTestFailed("injected by the test".into()));
+        let (msg, seq) = plain(1);
+        let poisoned = enc.encrypt(msg, seq).unwrap().encode();
+        assert_eq!(poisoned.len(), good.len(), "same record length");
+        assert!(
+            poisoned[HEADER_LEN..].iter().all(|&b| b == 0),
+            "an unsealable record goes out as zeros"
+        );
+        let mut inbound = good;
+        let err = dec
+            .decrypt(
+                InboundOpaqueMessage::new(
+                    RustlsType::ApplicationData,
+                    ProtocolVersion::TLSv1_2,
+                    &mut inbound[HEADER_LEN..],
+                ),
+                1,
+            )
+            .unwrap_err();
+        match err {
+            rustls::Error::General(msg) => assert!(msg.contains("injected by the test"), "{msg}"),
+            other => panic!("expected the engine's error, got {other:?}"),
+        }
+    }
+}
