@@ -1,6 +1,6 @@
 //! The `pkcs11` provider against a throwaway SoftHSM2 token made by
 //! `scripts/softhsm-token`: published vectors, Wycheproof AES-GCM, differential tests
-//! against `rustcrypto`, 8 threads through one key, and faults (wrong PIN, missing module,
+//! against `rustcrypto`, 8 threads through one key, 8 streams on a rayon pool, and faults (wrong PIN, missing module,
 //! unknown token) in child processes, since a process logs in to a token once.
 //!
 //! Run: `cargo test -p wirecrypt-tests --features pkcs11 --test pkcs11 -- --nocapture`.
@@ -353,6 +353,53 @@ fn eight_threads_one_key() {
         }
     });
     println!("pkcs11: 8 threads x 200 seal/open through one key, all verified");
+}
+
+/// Eight streams on a rayon pool, as a transfer harness would run them: each stream has
+/// its own keys (made on whichever worker picks it up) and its own sequence of records,
+/// and work-stealing moves streams between workers, so key objects are used from threads
+/// other than the one that made them. Every record is checked against `rustcrypto`.
+#[test]
+fn eight_streams_on_a_rayon_pool() {
+    use rayon::prelude::*;
+
+    let Some(engine) = engine() else { return };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let records: usize = pool.install(|| {
+        (0..8u8)
+            .into_par_iter()
+            .map(|stream| {
+                let key_bytes = [stream ^ 0x5c; 32];
+                let sealer = engine.aead(AeadAlg::Aes256Gcm, &key_bytes).unwrap();
+                let soft = rustcrypto().aead(AeadAlg::Aes256Gcm, &key_bytes).unwrap();
+                // Records of one stream, themselves split across the pool.
+                (0..64u32)
+                    .into_par_iter()
+                    .map(|seq| {
+                        let mut nonce = [0u8; NONCE_LEN];
+                        nonce[0] = stream;
+                        nonce[8..].copy_from_slice(&seq.to_be_bytes());
+                        let pt =
+                            vec![stream.wrapping_add(seq as u8); 1 + (seq as usize * 131) % 16384];
+                        let mut sealed = vec![0; pt.len() + TAG_LEN];
+                        sealer.seal(&nonce, &[stream], &pt, &mut sealed).unwrap();
+                        let mut expect = vec![0; pt.len() + TAG_LEN];
+                        soft.seal(&nonce, &[stream], &pt, &mut expect).unwrap();
+                        assert_eq!(sealed, expect, "stream {stream} record {seq}");
+                        let mut out = vec![0; pt.len()];
+                        sealer.open(&nonce, &[stream], &sealed, &mut out).unwrap();
+                        assert_eq!(out, pt);
+                        1
+                    })
+                    .sum::<usize>()
+            })
+            .sum()
+    });
+    assert_eq!(records, 8 * 64);
+    println!("pkcs11: 8 streams x 64 records on a 4-worker rayon pool, each equal to rustcrypto");
 }
 
 /// Runs `fault_child` in a child process with `env` and returns its output.
