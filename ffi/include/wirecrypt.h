@@ -95,6 +95,16 @@ typedef struct wc_engine_config {
   int ignore_env;
 } wc_engine_config;
 
+// The state of one direction's key, filled by `wc_tls_*_usage` and `wc_ssh_*_usage`.
+typedef struct wc_key_usage {
+  // The sequence number the next record or packet will carry (SSH: 32 bits, wraps).
+  uint64_t sequence;
+  // Nonzero when the key nears its limit: TLS sealer — send a KeyUpdate (AES-GCM's
+  // record limit is near); SSH — rekey (2^31 packets or the block limit). Always 0
+  // for a TLS opener: the peer decides when its key is replaced.
+  int32_t rekey_due;
+} wc_key_usage;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -305,6 +315,20 @@ enum wc_status wc_ssh_open(struct wc_ssh_opener *opener,
                            size_t *payload_offset,
                            size_t *payload_len);
 
+// Where the sealer stands: `sequence` of the next packet, and `rekey_due` nonzero once
+// the key has sealed 2^31 packets or its cipher's block limit: start a key exchange.
+//
+// # Safety
+// `sealer` live; `out` writable.
+enum wc_status wc_ssh_sealer_usage(const struct wc_ssh_sealer *sealer, struct wc_key_usage *out);
+
+// Where the opener stands: `sequence` the next packet must carry, and `rekey_due` as
+// for the sealer.
+//
+// # Safety
+// `opener` live; `out` writable.
+enum wc_status wc_ssh_opener_usage(const struct wc_ssh_opener *opener, struct wc_key_usage *out);
+
 // Frees an SSH sealer (keys wiped); NULL is a no-op.
 //
 // # Safety
@@ -384,6 +408,19 @@ enum wc_status wc_tls_open(struct wc_tls_opener *opener,
                            uint8_t *content_type,
                            size_t *plaintext_offset,
                            size_t *plaintext_len);
+
+// Where the sealer stands: `sequence` of the next record, and `rekey_due` nonzero when
+// a KeyUpdate should be sent now (AES-GCM keys near their record limit).
+//
+// # Safety
+// `sealer` live; `out` writable.
+enum wc_status wc_tls_sealer_usage(const struct wc_tls_sealer *sealer, struct wc_key_usage *out);
+
+// Where the opener stands: `sequence` of the next record it expects (`rekey_due` is 0).
+//
+// # Safety
+// `opener` live; `out` writable.
+enum wc_status wc_tls_opener_usage(const struct wc_tls_opener *opener, struct wc_key_usage *out);
 
 // Frees a TLS sealer (keys wiped); NULL is a no-op.
 //

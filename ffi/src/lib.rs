@@ -32,6 +32,7 @@ mod fips;
 mod ssh;
 mod status;
 mod tls;
+mod usage;
 
 pub use aead::{wc_aead, wc_aead_free, wc_aead_new, wc_aead_open, wc_aead_seal};
 pub use engine::{
@@ -41,13 +42,15 @@ pub use engine::{
 pub use fips::{wc_fips_check_ciphersuites, wc_fips_check_sshd_config, wc_selftest_run};
 pub use ssh::{
     wc_ssh_header_len, wc_ssh_open, wc_ssh_opener, wc_ssh_opener_free, wc_ssh_opener_new,
-    wc_ssh_packet_length, wc_ssh_seal, wc_ssh_sealer, wc_ssh_sealer_free, wc_ssh_sealer_new,
+    wc_ssh_opener_usage, wc_ssh_packet_length, wc_ssh_seal, wc_ssh_sealer, wc_ssh_sealer_free,
+    wc_ssh_sealer_new, wc_ssh_sealer_usage,
 };
 pub use status::{wc_last_error, wc_status};
 pub use tls::{
-    wc_tls_open, wc_tls_opener, wc_tls_opener_free, wc_tls_opener_new, wc_tls_seal, wc_tls_sealer,
-    wc_tls_sealer_free, wc_tls_sealer_new,
+    wc_tls_open, wc_tls_opener, wc_tls_opener_free, wc_tls_opener_new, wc_tls_opener_usage,
+    wc_tls_seal, wc_tls_sealer, wc_tls_sealer_free, wc_tls_sealer_new, wc_tls_sealer_usage,
 };
+pub use usage::wc_key_usage;
 
 use std::ffi::c_char;
 

@@ -8,6 +8,7 @@ use wirecrypt_engine::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 use crate::args;
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
+use crate::usage::wc_key_usage;
 
 /// Writes SSH packets for one direction. Use from one thread at a time.
 pub struct wc_ssh_sealer {
@@ -267,6 +268,48 @@ pub unsafe extern "C" fn wc_ssh_open(
         let range = opener.inner.open(packet)?;
         off_out.set(range.start);
         len_out.set(range.len());
+        Ok(())
+    })
+}
+
+/// Where the sealer stands: `sequence` of the next packet, and `rekey_due` nonzero once
+/// the key has sealed 2^31 packets or its cipher's block limit: start a key exchange.
+///
+/// # Safety
+/// `sealer` live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_sealer_usage(
+    sealer: *const wc_ssh_sealer,
+    out: *mut wc_key_usage,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (sealer, out) = unsafe { (args::handle(sealer, "sealer")?, args::out(out, "out")?) };
+        out.set(wc_key_usage {
+            sequence: u64::from(sealer.inner.sequence()),
+            rekey_due: i32::from(sealer.inner.needs_rekey()),
+        });
+        Ok(())
+    })
+}
+
+/// Where the opener stands: `sequence` the next packet must carry, and `rekey_due` as
+/// for the sealer.
+///
+/// # Safety
+/// `opener` live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_opener_usage(
+    opener: *const wc_ssh_opener,
+    out: *mut wc_key_usage,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (opener, out) = unsafe { (args::handle(opener, "opener")?, args::out(out, "out")?) };
+        out.set(wc_key_usage {
+            sequence: u64::from(opener.inner.sequence()),
+            rekey_due: i32::from(opener.inner.needs_rekey()),
+        });
         Ok(())
     })
 }

@@ -11,6 +11,7 @@ use crate::aead::aead_alg;
 use crate::args;
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
+use crate::usage::wc_key_usage;
 
 /// Writes protected TLS records for one direction. Use from one thread at a time.
 pub struct wc_tls_sealer {
@@ -221,6 +222,55 @@ pub unsafe extern "C" fn wc_tls_open(
         typ_out.set(typ.to_u8());
         off_out.set(content.as_ptr() as usize - base);
         len_out.set(content.len());
+        Ok(())
+    })
+}
+
+/// Where the sealer stands: `sequence` of the next record, and `rekey_due` nonzero when
+/// a KeyUpdate should be sent now (AES-GCM keys near their record limit).
+///
+/// # Safety
+/// `sealer` live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_sealer_usage(
+    sealer: *const wc_tls_sealer,
+    out: *mut wc_key_usage,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (sealer, out) = unsafe { (args::handle(sealer, "sealer")?, args::out(out, "out")?) };
+        let (sequence, due) = match &sealer.inner {
+            Sealer::V12(s) => (s.sequence(), s.needs_key_update()),
+            Sealer::V13(s) => (s.sequence(), s.needs_key_update()),
+        };
+        out.set(wc_key_usage {
+            sequence,
+            rekey_due: i32::from(due),
+        });
+        Ok(())
+    })
+}
+
+/// Where the opener stands: `sequence` of the next record it expects (`rekey_due` is 0).
+///
+/// # Safety
+/// `opener` live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_opener_usage(
+    opener: *const wc_tls_opener,
+    out: *mut wc_key_usage,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (opener, out) = unsafe { (args::handle(opener, "opener")?, args::out(out, "out")?) };
+        let sequence = match &opener.inner {
+            Opener::V12(o) => o.sequence(),
+            Opener::V13(o) => o.sequence(),
+        };
+        out.set(wc_key_usage {
+            sequence,
+            rekey_due: 0,
+        });
         Ok(())
     })
 }

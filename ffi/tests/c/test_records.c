@@ -1,5 +1,6 @@
 /* TLS 1.3 / 1.2 record and SSH packet round trips through the C ABI: every TLS AEAD,
- * every SSH cipher (and, for CTR, every MAC), streaming length reads, tampering. */
+ * every SSH cipher (and, for CTR, every MAC), streaming length reads, tampering, and the
+ * sequence numbers and rekey flags each direction reports. */
 #include "check.h"
 
 static uint8_t KEY[64], IV[16], MACKEY[64];
@@ -22,6 +23,15 @@ static void tls_round_trip(wc_engine *e, int version, const char *alg, size_t ke
         OK(wc_tls_open(o, rec, n, &typ, &off, &len));
         CHECK(typ == 23 && len == mlen && memcmp(rec + off, msgs[i], mlen) == 0);
     }
+    /* Both directions know where they stand: three records each, no KeyUpdate due. */
+    wc_key_usage u = {99, 99};
+    OK(wc_tls_sealer_usage(s, &u));
+    CHECK(u.sequence == 3 && u.rekey_due == 0);
+    u.sequence = 99;
+    OK(wc_tls_opener_usage(o, &u));
+    CHECK(u.sequence == 3 && u.rekey_due == 0);
+    EXPECT(WC_ERR_NULL_POINTER, wc_tls_sealer_usage(NULL, &u));
+    EXPECT(WC_ERR_NULL_POINTER, wc_tls_opener_usage(o, NULL));
     /* A handshake record, then a tampered one: refused, and the opener stays in step. */
     uint8_t rec[256], copy[256];
     size_t n = 0, off, len;
@@ -30,6 +40,8 @@ static void tls_round_trip(wc_engine *e, int version, const char *alg, size_t ke
     memcpy(copy, rec, n);
     rec[n - 1] ^= 0x80;
     EXPECT(WC_ERR_AUTH_FAILED, wc_tls_open(o, rec, n, &typ, &off, &len));
+    OK(wc_tls_opener_usage(o, &u));
+    CHECK(u.sequence == 3); /* a refused record does not advance the opener */
     OK(wc_tls_open(o, copy, n, &typ, &off, &len));
     CHECK(typ == 22 && len == 2 && memcmp(copy + off, "hs", 2) == 0);
     /* Replay of the same record: wrong sequence number, refused. */
@@ -75,6 +87,14 @@ static void ssh_round_trip(wc_engine *e, const char *cipher, const char *mac, si
         OK(wc_ssh_open(o, pkt, n, &off, &len));
         CHECK(len == sizeof payload - 1 && memcmp(pkt + off, payload, len) == 0);
     }
+    wc_key_usage u = {99, 99};
+    OK(wc_ssh_sealer_usage(s, &u));
+    CHECK(u.sequence == 3 && u.rekey_due == 0);
+    u.sequence = 99;
+    OK(wc_ssh_opener_usage(o, &u));
+    CHECK(u.sequence == 3 && u.rekey_due == 0);
+    EXPECT(WC_ERR_NULL_POINTER, wc_ssh_opener_usage(NULL, &u));
+    EXPECT(WC_ERR_NULL_POINTER, wc_ssh_sealer_usage(s, NULL));
     /* A flipped bit in the last byte (MAC or tag): refused. */
     uint8_t pkt[512];
     size_t n = 0, off, len;
