@@ -81,6 +81,10 @@ typedef struct wc_tls_opener wc_tls_opener;
 // Writes protected TLS records for one direction. Use from one thread at a time.
 typedef struct wc_tls_sealer wc_tls_sealer;
 
+// A private key in the token (only its handle and public half are in this process).
+// Thread-safe: share it freely.
+typedef struct wc_token_key wc_token_key;
+
 // How to build an engine. Zero-initialise it for the defaults.
 typedef struct wc_engine_config {
   // Force one provider by id (`"rustcrypto"`, `"vaes256"`, ...), or NULL for the best
@@ -433,6 +437,59 @@ void wc_tls_sealer_free(struct wc_tls_sealer *sealer);
 // # Safety
 // NULL or from `wc_tls_opener_new`, freed once, not in use.
 void wc_tls_opener_free(struct wc_tls_opener *opener);
+
+// Opens the private key labelled `label` in the token.
+//
+// # Safety
+// `label` a C string; `out` writable.
+enum wc_status wc_token_key_open(const char *label, struct wc_token_key **out);
+
+// Generates a key pair labelled `label` inside the token: `kind` is `"ecdsa-p256"` or
+// `"rsa-2048"`. The private key is sensitive and never extractable, and the pair passed
+// a pair-wise consistency test. Refused if the label is taken.
+//
+// # Safety
+// `label` and `kind` C strings; `out` writable.
+enum wc_status wc_token_key_generate(const char *label,
+                                     const char *kind,
+                                     struct wc_token_key **out);
+
+// Deletes the key objects labelled `label`; `*deleted` = how many (2 for a pair).
+//
+// # Safety
+// `label` a C string; `deleted` writable.
+enum wc_status wc_token_key_delete(const char *label, size_t *deleted);
+
+// The public key as DER `SubjectPublicKeyInfo` into `out`; `*out_len` = its size (also
+// when `out_cap` is too small: `WC_ERR_BUFFER_TOO_SMALL`).
+//
+// # Safety
+// `key` live; `out` writable for `out_cap` bytes; `out_len` writable.
+enum wc_status wc_token_key_public_spki(const struct wc_token_key *key,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *out_len);
+
+// Signs `msg` in the token with `scheme`, a TLS 1.3 name: `"ecdsa_secp256r1_sha256"`
+// (DER signature), `"rsa_pss_rsae_sha256"`/`384`/`512`, `"rsa_pkcs1_sha256"`/`384`/`512`.
+// `*sig_len` = the signature's size (also when `sig_cap` is too small).
+//
+// # Safety
+// `key` live; `scheme` a C string; `msg` valid for `len` bytes; `sig` writable for
+// `sig_cap` bytes; `sig_len` writable.
+enum wc_status wc_token_key_sign(const struct wc_token_key *key,
+                                 const char *scheme,
+                                 const uint8_t *msg,
+                                 size_t len,
+                                 uint8_t *sig,
+                                 size_t sig_cap,
+                                 size_t *sig_len);
+
+// Frees a token key handle (the key stays in the token); NULL is a no-op.
+//
+// # Safety
+// NULL or from `wc_token_key_open`/`_generate`, freed once, not in use.
+void wc_token_key_free(struct wc_token_key *key);
 
 #ifdef __cplusplus
 }  // extern "C"

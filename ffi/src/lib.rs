@@ -32,6 +32,7 @@ mod fips;
 mod ssh;
 mod status;
 mod tls;
+mod token;
 mod usage;
 
 pub use aead::{wc_aead, wc_aead_free, wc_aead_new, wc_aead_open, wc_aead_seal};
@@ -49,6 +50,10 @@ pub use status::{wc_last_error, wc_status};
 pub use tls::{
     wc_tls_open, wc_tls_opener, wc_tls_opener_free, wc_tls_opener_new, wc_tls_opener_usage,
     wc_tls_seal, wc_tls_sealer, wc_tls_sealer_free, wc_tls_sealer_new, wc_tls_sealer_usage,
+};
+pub use token::{
+    wc_token_key, wc_token_key_delete, wc_token_key_free, wc_token_key_generate, wc_token_key_open,
+    wc_token_key_public_spki, wc_token_key_sign,
 };
 pub use usage::wc_key_usage;
 

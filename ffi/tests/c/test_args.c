@@ -183,8 +183,27 @@ static void ssh_args(wc_engine *e) {
     wc_ssh_opener_free(NULL);
 }
 
+/* Token keys in a library built without the pkcs11 feature: refused, with a reason;
+ * NULL arguments are still NULL-pointer errors, and freeing NULL is a no-op. */
+static void token_args(void) {
+    wc_token_key *k = (wc_token_key *)1;
+    EXPECT(WC_ERR_UNSUPPORTED, wc_token_key_open("server", &k));
+    CHECK(k == NULL);
+    CHECK(strstr(wc_last_error(), "pkcs11") != NULL);
+    EXPECT(WC_ERR_UNSUPPORTED, wc_token_key_generate("server", "ecdsa-p256", &k));
+    size_t n = 7;
+    EXPECT(WC_ERR_UNSUPPORTED, wc_token_key_delete("server", &n));
+    CHECK(n == 0);
+    EXPECT(WC_ERR_NULL_POINTER, wc_token_key_open(NULL, &k));
+    EXPECT(WC_ERR_NULL_POINTER, wc_token_key_open("server", NULL));
+    EXPECT(WC_ERR_NULL_POINTER, wc_token_key_sign(NULL, "rsa_pss_rsae_sha256", NULL, 0, NULL, 0, &n));
+    EXPECT(WC_ERR_NULL_POINTER, wc_token_key_public_spki(NULL, NULL, 0, &n));
+    wc_token_key_free(NULL);
+}
+
 int main(void) {
     engine_args();
+    token_args();
     wc_engine *e = new_engine(0);
     aead_args(e);
     tls_args(e);

@@ -2,8 +2,11 @@
  * made by scripts/softhsm-token and named by the WIRECRYPT_PKCS11_* environment): a wrong
  * PIN is refused with the token's code, then AES-GCM known answers and tampering go
  * through the token, ChaCha20-Poly1305 (no PKCS#11 mechanism) is refused without fallback
- * and served with it, and the PIN appears in nothing the library prints. */
+ * and served with it, the PIN appears in nothing the library prints, and server keys are
+ * generated, opened, used and deleted in the token through wc_token_key_*. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
+#include <unistd.h>
+
 #include "check.h"
 
 static const char *KEY = "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";
@@ -25,6 +28,55 @@ static char *read_pin(void) {
     }
     pin[strcspn(pin, "\r\n")] = 0;
     return pin;
+}
+
+/* Server keys in the token: generated there, public half out, signatures in. */
+static void token_keys(void) {
+    const char *kinds[] = {"ecdsa-p256", "rsa-2048"};
+    const char *schemes[] = {"ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256"};
+    const size_t spki_lens[] = {91, 294};
+    for (int i = 0; i < 2; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "c-%s-%d", kinds[i], (int)getpid());
+        wc_token_key *k = NULL, *again = NULL;
+        OK(wc_token_key_generate(label, kinds[i], &k));
+        EXPECT(WC_ERR_INVALID_ARGUMENT, wc_token_key_generate(label, kinds[i], &again));
+        CHECK(again == NULL && strstr(wc_last_error(), "already holds") != NULL);
+        uint8_t spki[512], spki2[512], sig[512], sig2[512];
+        size_t n = 0, n2 = 0, s1 = 0, s2 = 0;
+        EXPECT(WC_ERR_BUFFER_TOO_SMALL, wc_token_key_public_spki(k, spki, 10, &n));
+        CHECK(n == spki_lens[i]);
+        OK(wc_token_key_public_spki(k, spki, sizeof spki, &n));
+        CHECK(n == spki_lens[i] && spki[0] == 0x30);
+        /* Opened again by label: the same public key. */
+        OK(wc_token_key_open(label, &again));
+        OK(wc_token_key_public_spki(again, spki2, sizeof spki2, &n2));
+        CHECK(n2 == n && memcmp(spki, spki2, n) == 0);
+        const uint8_t msg[] = "CertificateVerify content";
+        OK(wc_token_key_sign(k, schemes[i], msg, sizeof msg, sig, sizeof sig, &s1));
+        OK(wc_token_key_sign(again, schemes[i], msg, sizeof msg, sig2, sizeof sig2, &s2));
+        /* ECDSA and PSS are randomized: two signatures differ; RSA-2048's are 256 bytes. */
+        CHECK(s1 > 0 && (s1 != s2 || memcmp(sig, sig2, s1) != 0));
+        CHECK(i == 0 ? sig[0] == 0x30 : s1 == 256);
+        if (i == 1) {
+            /* PKCS #1 v1.5 is deterministic. */
+            OK(wc_token_key_sign(k, "rsa_pkcs1_sha256", msg, sizeof msg, sig, sizeof sig, &s1));
+            OK(wc_token_key_sign(again, "rsa_pkcs1_sha256", msg, sizeof msg, sig2, sizeof sig2, &s2));
+            CHECK(s1 == 256 && s2 == 256 && memcmp(sig, sig2, 256) == 0);
+        }
+        EXPECT(WC_ERR_INVALID_ARGUMENT, wc_token_key_sign(k, "dsa_sha1", msg, sizeof msg, sig, sizeof sig, &s1));
+        EXPECT(WC_ERR_INVALID_ARGUMENT, wc_token_key_sign(k, schemes[1 - i], msg, sizeof msg, sig, sizeof sig, &s1));
+        EXPECT(WC_ERR_BUFFER_TOO_SMALL, wc_token_key_sign(k, schemes[i], msg, sizeof msg, sig, 8, &s1));
+        CHECK(s1 > 8);
+        size_t deleted = 0;
+        OK(wc_token_key_delete(label, &deleted));
+        CHECK(deleted == 2);
+        wc_token_key *gone = NULL;
+        EXPECT(WC_ERR_INVALID_ARGUMENT, wc_token_key_open(label, &gone));
+        CHECK(gone == NULL);
+        wc_token_key_free(k);
+        wc_token_key_free(again);
+    }
 }
 
 int main(void) {
@@ -83,5 +135,6 @@ int main(void) {
     wc_engine_free(e);
 
     free(key), free(iv), free(pt), free(ct), free(tag);
+    token_keys();
     SUMMARY("test_pkcs11");
 }

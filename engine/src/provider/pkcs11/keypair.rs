@@ -112,6 +112,28 @@ impl SignScheme {
         }
     }
 
+    /// The scheme with TLS 1.3 name `name` (as [`tls_name`](Self::tls_name) gives).
+    pub fn from_tls_name(name: &str) -> Result<SignScheme, Error> {
+        const ALL: [SignScheme; 7] = [
+            SignScheme::EcdsaP256Sha256,
+            SignScheme::RsaPssSha256,
+            SignScheme::RsaPssSha384,
+            SignScheme::RsaPssSha512,
+            SignScheme::RsaPkcs1Sha256,
+            SignScheme::RsaPkcs1Sha384,
+            SignScheme::RsaPkcs1Sha512,
+        ];
+        ALL.into_iter()
+            .find(|s| s.tls_name() == name.trim())
+            .ok_or_else(|| {
+                let valid: Vec<&str> = ALL.iter().map(|s| s.tls_name()).collect();
+                Error::Config(format!(
+                    "unknown signature scheme '{name}'; valid schemes are: {}",
+                    valid.join(", ")
+                ))
+            })
+    }
+
     /// The PKCS#11 mechanism the token must list for this scheme. ECDSA hashes in the
     /// engine and signs the digest with CKM_ECDSA, which every EC token has.
     fn mechanism_type(self) -> MechanismType {
