@@ -20,8 +20,9 @@
 //!   the counter-mode kernel;
 //! * [`ghash`]: GF(2^128) arithmetic, the key powers H^1..H^16, GHASH over 16 blocks
 //!   with one reduction (the math is explained there);
-//! * [`gcm`]: the AES-GCM kernels (seal fuses AES and GHASH in one pass) and the keyed
-//!   object;
+//! * [`gcm`]: the AES-GCM kernels (seal and open each fuse AES and GHASH in one pass)
+//!   and the keyed object;
+//! * [`io`]: the kernels' view of their input and output, in place or out of place;
 //! * [`ctr`]: the AES-CTR stream cipher.
 //!
 //! # Where `unsafe` is
@@ -42,6 +43,7 @@ mod aes;
 mod ctr;
 mod gcm;
 mod ghash;
+mod io;
 mod simd;
 #[cfg(test)]
 mod tests;
@@ -148,7 +150,8 @@ impl Provider for Vaes256 {
             (
                 "aes-gcm",
                 "seal: AES of the next 16 blocks interleaved with GHASH of the previous 16; \
-                 open: GHASH and tag check first, then decrypt",
+                 open: one pass (GHASH 16 blocks ahead of the decryption), output wiped \
+                 unless the tag verifies; in place or out of place in one pass",
             ),
             ("rng", "operating system (getrandom)"),
         ];

@@ -488,3 +488,239 @@ fn the_token_needs_every_feature() {
     let why = Vaes256::detect(&without_all).unwrap_err();
     assert!(why.ends_with("missing vaes, vpclmulqdq"), "{why}");
 }
+
+/// Message lengths around every boundary the kernels have: empty, partial and whole
+/// blocks and pairs, one batch (256 bytes) and its neighbours, several batches with and
+/// without a tail.
+const LENGTH_CLASSES: &[usize] = &[
+    0, 1, 15, 16, 17, 31, 32, 33, 100, 255, 256, 257, 272, 511, 512, 513, 767, 768, 1000, 1024,
+    1420, 4096, 4113, 16384,
+];
+
+/// A sealed message and the context to open it, for the tampering tests.
+struct Sealed {
+    nonce: Vec<u8>,
+    aad: Vec<u8>,
+    pt: Vec<u8>,
+    /// ciphertext ‖ tag
+    sealed: Vec<u8>,
+}
+
+fn sealed(key: &dyn AeadKey, seed: u64, len: usize, aad_len: usize) -> Sealed {
+    let nonce = bytes(seed ^ 0x6e6f6e6365, 12);
+    let aad = bytes(seed ^ 0x616164, aad_len);
+    let pt = bytes(seed, len);
+    let mut sealed = vec![0u8; len + TAG_LEN];
+    key.seal(&nonce, &aad, &pt, &mut sealed).unwrap();
+    Sealed {
+        nonce,
+        aad,
+        pt,
+        sealed,
+    }
+}
+
+/// Opens `m` (after the caller's tampering) in place and out of place, expects an
+/// authentication failure both ways, and checks that no byte of plaintext (or
+/// ciphertext) is left in the output: in place the buffer is all zeros; out of place
+/// the body is all zeros and the bytes after it are untouched.
+fn assert_refused_and_wiped(key: &dyn AeadKey, m: &Sealed, ctx: &str) {
+    let len = m.pt.len();
+    let (ct, tag) = m.sealed.split_at(len);
+
+    let mut buf = ct.to_vec();
+    let err = key.open_in_place(&m.nonce, &m.aad, &mut buf, tag);
+    assert_eq!(err, Err(Error::AuthenticationFailed), "{ctx}: in place");
+    assert!(buf.iter().all(|&b| b == 0), "{ctx}: in place: not wiped");
+
+    let mut out = vec![0xa5u8; len + 40];
+    let err = key.open(&m.nonce, &m.aad, &m.sealed, &mut out[3..]);
+    assert_eq!(err, Err(Error::AuthenticationFailed), "{ctx}: out of place");
+    assert!(
+        out[3..3 + len].iter().all(|&b| b == 0),
+        "{ctx}: out of place: not wiped"
+    );
+    assert!(
+        out[..3].iter().chain(&out[3 + len..]).all(|&b| b == 0xa5),
+        "{ctx}: out of place: wrote outside the body"
+    );
+}
+
+#[test]
+fn fused_open_wipes_the_output_on_any_tampering() {
+    let Some(p) = provider("fused_open_wipes_the_output_on_any_tampering") else {
+        return;
+    };
+    for alg in [AeadAlg::Aes128Gcm, AeadAlg::Aes256Gcm] {
+        let key = p
+            .aead(alg, &bytes(alg as u64 + 3, alg.info().key_len))
+            .unwrap();
+        let key = &*key;
+        for &len in LENGTH_CLASSES {
+            let ctx = format!("{alg} len {len}");
+            let good = sealed(key, len as u64, len, 13);
+
+            // The untampered message opens both ways.
+            let mut buf = good.sealed[..len].to_vec();
+            key.open_in_place(&good.nonce, &good.aad, &mut buf, &good.sealed[len..])
+                .unwrap();
+            assert_eq!(buf, good.pt, "{ctx}: in place");
+            let mut out = vec![0u8; len];
+            key.open(&good.nonce, &good.aad, &good.sealed, &mut out)
+                .unwrap();
+            assert_eq!(out, good.pt, "{ctx}: out of place");
+
+            // A flipped bit in the tag, in the first and last bytes and the middle.
+            for bit in [0, 7, 60, 127] {
+                let mut m = sealed(key, len as u64, len, 13);
+                m.sealed[len + bit / 8] ^= 1 << (bit % 8);
+                assert_refused_and_wiped(key, &m, &format!("{ctx}: tag bit {bit}"));
+            }
+            // A flipped bit in the AAD.
+            for at in [0, 6, 12] {
+                let mut m = sealed(key, len as u64, len, 13);
+                m.aad[at] ^= 0x80;
+                assert_refused_and_wiped(key, &m, &format!("{ctx}: aad byte {at}"));
+            }
+            // A flipped bit in the ciphertext: first byte, last byte, and one in every
+            // batch of sixteen blocks.
+            if len > 0 {
+                let mut positions = vec![0, len - 1, len / 2];
+                positions.extend((0..len).step_by(256).map(|b| (b + 129).min(len - 1)));
+                for at in positions {
+                    let mut m = sealed(key, len as u64, len, 13);
+                    m.sealed[at] ^= 0x01;
+                    assert_refused_and_wiped(key, &m, &format!("{ctx}: ciphertext byte {at}"));
+                }
+            }
+            // A different nonce: the whole message is someone else's.
+            let mut m = sealed(key, len as u64, len, 13);
+            m.nonce[11] ^= 1;
+            assert_refused_and_wiped(key, &m, &format!("{ctx}: nonce"));
+        }
+    }
+}
+
+/// Seal and open out of place between buffers at every pair of offsets 0..64 (so every
+/// relative misalignment of input and output), against the in-place result.
+#[test]
+fn out_of_place_at_every_offset() {
+    let Some(p) = provider("out_of_place_at_every_offset") else {
+        return;
+    };
+    for alg in [AeadAlg::Aes128Gcm, AeadAlg::Aes256Gcm] {
+        let key = p
+            .aead(alg, &bytes(alg as u64 + 9, alg.info().key_len))
+            .unwrap();
+        let nonce = bytes(77, 12);
+        let aad = bytes(78, 21);
+        // Two batches and a tail with a partial block, and a short message.
+        for len in [600, 47] {
+            let pt = bytes(len as u64, len);
+            let mut expected = pt.clone();
+            let tag = key.seal_in_place(&nonce, &aad, &mut expected).unwrap();
+            expected.extend_from_slice(&tag);
+
+            let mut src = vec![0u8; len + TAG_LEN + 64];
+            let mut dst = vec![0u8; len + TAG_LEN + 64];
+            for in_off in 0..64 {
+                for out_off in 0..64 {
+                    let ctx = format!("{alg} len {len} in +{in_off} out +{out_off}");
+                    src[in_off..in_off + len].copy_from_slice(&pt);
+                    dst.fill(0x5c);
+                    let n = key
+                        .seal(
+                            &nonce,
+                            &aad,
+                            &src[in_off..in_off + len],
+                            &mut dst[out_off..],
+                        )
+                        .unwrap();
+                    assert_eq!(n, len + TAG_LEN);
+                    assert_eq!(dst[out_off..out_off + n], expected[..], "{ctx}: seal");
+                    assert!(
+                        dst[..out_off].iter().all(|&b| b == 0x5c),
+                        "{ctx}: seal before"
+                    );
+                    assert!(
+                        dst[out_off + n..].iter().all(|&b| b == 0x5c),
+                        "{ctx}: seal after"
+                    );
+
+                    src[in_off..in_off + n].copy_from_slice(&expected);
+                    dst.fill(0x5c);
+                    let n = key
+                        .open(
+                            &nonce,
+                            &aad,
+                            &src[in_off..in_off + len + TAG_LEN],
+                            &mut dst[out_off..],
+                        )
+                        .unwrap();
+                    assert_eq!(n, len);
+                    assert_eq!(dst[out_off..out_off + n], pt[..], "{ctx}: open");
+                    assert!(
+                        dst[..out_off].iter().all(|&b| b == 0x5c),
+                        "{ctx}: open before"
+                    );
+                    assert!(
+                        dst[out_off + n..].iter().all(|&b| b == 0x5c),
+                        "{ctx}: open after"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Out-of-place seal and open refuse short buffers and bad arguments before writing:
+/// a refused seal leaves the output alone, a refused open leaves it alone or zeroed.
+#[test]
+fn out_of_place_checks_before_writing() {
+    let Some(p) = provider("out_of_place_checks_before_writing") else {
+        return;
+    };
+    let key = p.aead(AeadAlg::Aes256Gcm, &[3; 32]).unwrap();
+    let pt = bytes(1, 300);
+    let mut sealed = vec![0u8; 300 + TAG_LEN];
+    key.seal(&[1; 12], b"a", &pt, &mut sealed).unwrap();
+
+    let mut out = vec![0x77u8; 300 + TAG_LEN - 1];
+    assert!(matches!(
+        key.seal(&[1; 12], b"a", &pt, &mut out),
+        Err(Error::BufferTooSmall { .. })
+    ));
+    assert!(out.iter().all(|&b| b == 0x77));
+    let mut out = vec![0x77u8; 300 + TAG_LEN];
+    assert!(matches!(
+        key.seal(&[1; 11], b"a", &pt, &mut out),
+        Err(Error::InvalidNonceLength { .. })
+    ));
+    assert!(out.iter().all(|&b| b == 0x77));
+
+    let mut out = vec![0x77u8; 299];
+    assert!(matches!(
+        key.open(&[1; 12], b"a", &sealed, &mut out),
+        Err(Error::BufferTooSmall { .. })
+    ));
+    assert!(out.iter().all(|&b| b == 0x77));
+    let mut out = vec![0x77u8; 310];
+    assert!(matches!(
+        key.open(&[1; 12], b"a", &sealed[..TAG_LEN - 1], &mut out),
+        Err(Error::InputTooShort { .. })
+    ));
+    assert!(matches!(
+        key.open(&[1; 13], b"a", &sealed, &mut out),
+        Err(Error::InvalidNonceLength { .. })
+    ));
+    assert!(
+        out[..300].iter().all(|&b| b == 0),
+        "refused open: body wiped"
+    );
+    assert!(
+        out[300..].iter().all(|&b| b == 0x77),
+        "refused open: rest untouched"
+    );
+    let n = key.open(&[1; 12], b"a", &sealed, &mut out).unwrap();
+    assert_eq!(out[..n], pt[..]);
+}
