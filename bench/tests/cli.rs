@@ -461,3 +461,54 @@ fn speed_refuses_bad_providers_and_streams_clearly() {
         &["'pkcs11'", "unavailable"],
     );
 }
+
+#[test]
+fn speed_rounds_keep_one_row_per_implementation_and_say_so() {
+    let out = wirecrypt(
+        &[
+            "speed",
+            "--provider",
+            "rustcrypto",
+            "--alg",
+            "aes-128-gcm",
+            "--size",
+            "64",
+            "--seconds",
+            "0.01",
+            "--rounds",
+            "3",
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("best of 3 rounds"), "{text}");
+    let rows = text
+        .lines()
+        .filter(|l| l.starts_with("aes-128-gcm") && l.contains("rustcrypto"))
+        .count();
+    assert_eq!(
+        rows, 2,
+        "one seal and one open row, not one per round: {text}"
+    );
+    let json = speed_json(&[
+        "--provider",
+        "rustcrypto",
+        "--alg",
+        "aes-128-gcm",
+        "--size",
+        "64",
+        "--seconds",
+        "0.01",
+        "--rounds",
+        "2",
+    ]);
+    assert_eq!(json.len(), 2, "{json:?}");
+    let bad = wirecrypt(&["speed", "--rounds", "0"], &[]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("rounds must be from 1 to 20"));
+}

@@ -241,6 +241,8 @@ pub struct Heading {
     /// Whether streams were asked for (`--streams`): the heading explains them and every
     /// cell shows µs per call per stream. Off, the table reads as it always has.
     pub streams: bool,
+    /// Rounds per cell (`--rounds`): above 1 the heading says each rate is the best round.
+    pub rounds: usize,
 }
 
 /// The number of parts in one table cell; see [`cell`].
@@ -275,6 +277,13 @@ pub fn table(records: &[Record], heading: &Heading, notes: &[String]) -> String 
     } else {
         ""
     };
+    if heading.rounds > 1 {
+        let _ = writeln!(
+            out,
+            "each rate is the best of {} rounds; in each round every implementation ran once, in turn",
+            heading.rounds
+        );
+    }
     match heading.clock_mhz {
         Some(mhz) => {
             let _ = writeln!(
@@ -560,6 +569,7 @@ mod tests {
                 seconds: 0.5,
                 clock_mhz: Some(2100.0),
                 streams: false,
+                rounds: 1,
             },
             &["a note".to_owned()],
         );
@@ -737,6 +747,7 @@ mod tests {
                 seconds: 0.05,
                 clock_mhz: Some(2100.0),
                 streams: true,
+                rounds: 1,
             },
             &[],
         );
