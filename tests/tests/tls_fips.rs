@@ -220,6 +220,9 @@ fn fips_server_refuses_openssl_chacha_client() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
+    // If s_client died before connecting, wake the server's accept so the test fails
+    // with s_client's own words instead of hanging (an extra connection is harmless).
+    let _ = TcpStream::connect(("127.0.0.1", port));
     let server_result = server_thread.join().unwrap();
     assert!(!out.status.success(), "s_client must fail");
     let stderr = String::from_utf8_lossy(&out.stderr);
