@@ -137,31 +137,90 @@ impl Drop for EngineRng {
     }
 }
 
-impl RngCore for EngineRng {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
+/// `RngCore` and `CryptoRng` for a generator whose inherent `fill` returns the engine's
+/// error: `try_fill_bytes` passes it on; the infallible methods, which `rand_core` gives
+/// no way to refuse, panic with it.
+macro_rules! rng_core_from_fill {
+    ($t:ty) => {
+        impl RngCore for $t {
+            fn next_u32(&mut self) -> u32 {
+                let mut b = [0; 4];
+                self.fill_bytes(&mut b);
+                u32::from_le_bytes(b)
+            }
 
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
+            fn next_u64(&mut self) -> u64 {
+                let mut b = [0; 8];
+                self.fill_bytes(&mut b);
+                u64::from_le_bytes(b)
+            }
 
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        if let Err(e) = self.fill(dest) {
-            panic!("wirecrypt RNG: {e}");
+            fn fill_bytes(&mut self, dest: &mut [u8]) {
+                if let Err(e) = self.fill(dest) {
+                    panic!("wirecrypt RNG: {e}");
+                }
+            }
+
+            fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+                self.fill(dest).map_err(rand_core::Error::new)
+            }
+        }
+
+        impl CryptoRng for $t {}
+    };
+}
+
+rng_core_from_fill!(EngineRng);
+rng_core_from_fill!(PooledRng);
+
+/// An [`EngineRng`] drawn a pool at a time, for many small draws (SSH padding): one draw
+/// (about 1 µs, a system call) serves a dozen or more packets, where a draw per packet
+/// cost more than sealing a small packet. Bytes are wiped from the pool as they are handed
+/// out, the rest on drop.
+pub(crate) struct PooledRng {
+    rng: EngineRng,
+    pool: [u8; POOL],
+    used: usize,
+}
+
+/// Bytes drawn from the generator at a time.
+const POOL: usize = 256;
+
+impl PooledRng {
+    /// Pools `rng`'s output.
+    pub(crate) fn new(rng: EngineRng) -> Self {
+        PooledRng {
+            rng,
+            pool: [0; POOL],
+            used: POOL,
         }
     }
 
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill(dest).map_err(rand_core::Error::new)
+    /// Fills `out` from the pool, drawing again when it runs dry.
+    pub(crate) fn fill(&mut self, out: &mut [u8]) -> Result<(), Error> {
+        let mut written = 0;
+        while written < out.len() {
+            if self.used == POOL {
+                // On failure the generator wipes the pool and stays failed.
+                self.rng.fill(&mut self.pool)?;
+                self.used = 0;
+            }
+            let n = (out.len() - written).min(POOL - self.used);
+            let taken = &mut self.pool[self.used..self.used + n];
+            out[written..written + n].copy_from_slice(taken);
+            taken.zeroize();
+            self.used += n;
+            written += n;
+        }
+        Ok(())
     }
 }
 
-impl CryptoRng for EngineRng {}
+impl Drop for PooledRng {
+    fn drop(&mut self) {
+        self.pool.zeroize();
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -221,5 +280,52 @@ mod tests {
             rng.fill(&mut [0u8; 8]),
             Err(Error::Rng("no entropy".into()))
         );
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    /// A source whose 16-byte blocks never repeat: block i is i, little-endian.
+    fn counting() -> EngineRng {
+        let mut next = 1u128;
+        EngineRng::from_fn(move |buf| {
+            for block in buf.chunks_mut(16) {
+                block.copy_from_slice(&next.to_le_bytes()[..block.len()]);
+                next += 1;
+            }
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn the_pool_hands_out_the_stream_in_order_and_wipes_what_it_gave() {
+        let mut pool = PooledRng::new(counting());
+        let mut direct = counting();
+        let mut want = vec![0u8; 3 * POOL];
+        direct.fill(&mut want).unwrap();
+        let mut got = Vec::new();
+        // Padding-sized pieces that straddle refills.
+        for len in (4..=19).cycle().take(60) {
+            let mut piece = vec![0u8; len];
+            pool.fill(&mut piece).unwrap();
+            got.extend_from_slice(&piece);
+            assert!(
+                pool.pool[..pool.used].iter().all(|&b| b == 0),
+                "used bytes wiped"
+            );
+        }
+        assert!(got.len() > POOL, "the test crossed a refill");
+        assert_eq!(got, want[..got.len()]);
+    }
+
+    #[test]
+    fn a_failing_source_fails_padding_and_leaves_nothing_behind() {
+        let mut pool = PooledRng::new(EngineRng::from_fn(|_| Err(Error::Rng("gone".into()))));
+        let mut piece = [0xAAu8; 8];
+        assert!(matches!(pool.fill(&mut piece), Err(Error::Rng(_))));
+        assert!(pool.try_fill_bytes(&mut piece).is_err());
+        assert!(pool.pool.iter().all(|&b| b == 0));
     }
 }

@@ -5,7 +5,8 @@ use std::fmt;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
-use crate::{Engine, EngineRng, Error};
+use crate::rng::PooledRng;
+use crate::{Engine, Error};
 
 use super::limits::{
     KeyUsage, LENGTH_FIELD_LEN, MAX_PACKETS_PER_KEY, MAX_PADDING, MIN_PADDING, PADDING_LENGTH_LEN,
@@ -18,78 +19,6 @@ use super::protection::Protection;
 pub trait PaddingRng: RngCore + CryptoRng + Send {}
 
 impl<T: RngCore + CryptoRng + Send> PaddingRng for T {}
-
-/// The engine's generator drawn a pool at a time: one draw (about 1 µs, a system call)
-/// pads a dozen or more packets, where a draw per packet cost more than sealing a small
-/// packet. Bytes are wiped from the pool as they are handed out, the rest on drop.
-struct PaddingPool {
-    rng: EngineRng,
-    pool: [u8; POOL],
-    used: usize,
-}
-
-/// Bytes drawn from the generator at a time for padding.
-const POOL: usize = 256;
-
-impl PaddingPool {
-    fn new(rng: EngineRng) -> Self {
-        PaddingPool {
-            rng,
-            pool: [0; POOL],
-            used: POOL,
-        }
-    }
-
-    fn fill(&mut self, out: &mut [u8]) -> Result<(), Error> {
-        let mut written = 0;
-        while written < out.len() {
-            if self.used == POOL {
-                // On failure the generator wipes the pool and stays failed.
-                self.rng.fill(&mut self.pool)?;
-                self.used = 0;
-            }
-            let n = (out.len() - written).min(POOL - self.used);
-            let taken = &mut self.pool[self.used..self.used + n];
-            out[written..written + n].copy_from_slice(taken);
-            taken.zeroize();
-            self.used += n;
-            written += n;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for PaddingPool {
-    fn drop(&mut self) {
-        self.pool.zeroize();
-    }
-}
-
-impl RngCore for PaddingPool {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        if let Err(e) = self.fill(dest) {
-            panic!("wirecrypt RNG: {e}");
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill(dest).map_err(rand_core::Error::new)
-    }
-}
-
-impl CryptoRng for PaddingPool {}
 
 /// The padding for `payload_len` bytes of payload in `mode`: the least length of at least
 /// four bytes that makes the packet a multiple of the block size — the whole packet, or
@@ -143,7 +72,7 @@ impl PacketSealer {
             config: PacketConfig::default(),
             seq: 0,
             usage: KeyUsage::default(),
-            rng: Box::new(PaddingPool::new(engine.rng())),
+            rng: Box::new(PooledRng::new(engine.rng())),
         }
     }
 
@@ -315,52 +244,5 @@ impl fmt::Debug for PacketSealer {
             .field("usage", &self.usage)
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod pool_tests {
-    use super::*;
-
-    /// A source whose 16-byte blocks never repeat: block i is i, little-endian.
-    fn counting() -> EngineRng {
-        let mut next = 1u128;
-        EngineRng::from_fn(move |buf| {
-            for block in buf.chunks_mut(16) {
-                block.copy_from_slice(&next.to_le_bytes()[..block.len()]);
-                next += 1;
-            }
-            Ok(())
-        })
-    }
-
-    #[test]
-    fn the_pool_hands_out_the_stream_in_order_and_wipes_what_it_gave() {
-        let mut pool = PaddingPool::new(counting());
-        let mut direct = counting();
-        let mut want = vec![0u8; 3 * POOL];
-        direct.fill(&mut want).unwrap();
-        let mut got = Vec::new();
-        // Padding-sized pieces that straddle refills.
-        for len in (4..=19).cycle().take(60) {
-            let mut piece = vec![0u8; len];
-            pool.fill(&mut piece).unwrap();
-            got.extend_from_slice(&piece);
-            assert!(
-                pool.pool[..pool.used].iter().all(|&b| b == 0),
-                "used bytes wiped"
-            );
-        }
-        assert!(got.len() > POOL, "the test crossed a refill");
-        assert_eq!(got, want[..got.len()]);
-    }
-
-    #[test]
-    fn a_failing_source_fails_padding_and_leaves_nothing_behind() {
-        let mut pool = PaddingPool::new(EngineRng::from_fn(|_| Err(Error::Rng("gone".into()))));
-        let mut piece = [0xAAu8; 8];
-        assert!(matches!(pool.fill(&mut piece), Err(Error::Rng(_))));
-        assert!(pool.try_fill_bytes(&mut piece).is_err());
-        assert!(pool.pool.iter().all(|&b| b == 0));
     }
 }
