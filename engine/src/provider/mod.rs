@@ -108,13 +108,7 @@ pub trait AeadKey: Send + Sync + fmt::Debug {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let total = sealed_len(plaintext.len())?;
-        let actual = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            actual,
-        })?;
-        let (body, tag_out) = out.split_at_mut(plaintext.len());
+        let (total, body, tag_out) = seal_output(plaintext.len(), out)?;
         crate::copy::copy(body, plaintext);
         match self.seal_in_place(nonce, aad, body) {
             Ok(tag) => {
@@ -138,23 +132,52 @@ pub trait AeadKey: Send + Sync + fmt::Debug {
         sealed: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let body_len = sealed
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(Error::InputTooShort {
-                needed: TAG_LEN,
-                actual: sealed.len(),
-            })?;
-        let (body, tag) = sealed.split_at(body_len);
-        let actual = out.len();
-        let out = out.get_mut(..body_len).ok_or(Error::BufferTooSmall {
-            needed: body_len,
-            actual,
-        })?;
+        let (body, tag, out) = open_parts(sealed, out)?;
         crate::copy::copy(out, body);
         self.open_in_place(nonce, aad, out, tag)?;
-        Ok(body_len)
+        Ok(body.len())
     }
+}
+
+/// For an out-of-place seal of `plaintext_len` bytes: the sealed length and `out`'s body
+/// and tag parts, or [`Error::BufferTooSmall`].
+pub(crate) fn seal_output(
+    plaintext_len: usize,
+    out: &mut [u8],
+) -> Result<(usize, &mut [u8], &mut [u8]), Error> {
+    let total = sealed_len(plaintext_len)?;
+    let actual = out.len();
+    let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+        needed: total,
+        actual,
+    })?;
+    let (body, tag) = out.split_at_mut(plaintext_len);
+    Ok((total, body, tag))
+}
+
+/// A sealed message's ciphertext and tag, and the output its plaintext goes to.
+pub(crate) type OpenParts<'s, 'o> = (&'s [u8], &'s [u8], &'o mut [u8]);
+
+/// For an out-of-place open: `sealed` split into ciphertext and tag, and the part of
+/// `out` the plaintext goes to; or [`Error::InputTooShort`] / [`Error::BufferTooSmall`].
+pub(crate) fn open_parts<'s, 'o>(
+    sealed: &'s [u8],
+    out: &'o mut [u8],
+) -> Result<OpenParts<'s, 'o>, Error> {
+    let body_len = sealed
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or(Error::InputTooShort {
+            needed: TAG_LEN,
+            actual: sealed.len(),
+        })?;
+    let (body, tag) = sealed.split_at(body_len);
+    let actual = out.len();
+    let out = out.get_mut(..body_len).ok_or(Error::BufferTooSmall {
+        needed: body_len,
+        actual,
+    })?;
+    Ok((body, tag, out))
 }
 
 /// The length of a sealed message with a `plaintext_len`-byte body.

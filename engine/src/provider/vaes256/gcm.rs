@@ -80,7 +80,7 @@ use super::io::{Blocks, InPlace, Separate};
 use super::simd::{Batch, REGS, bswap128, from_u128, load_batch, load32};
 use super::simd::{store_batch, store16, xor_batch};
 use crate::algorithm::{AeadAlg, Algorithm};
-use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len, sealed_len};
+use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len, open_parts, seal_output};
 use crate::{Error, NONCE_LEN, TAG_LEN};
 
 /// Blocks per batch, as a counter increment.
@@ -436,14 +436,8 @@ impl AeadKey for GcmKey {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let total = sealed_len(plaintext.len())?;
-        let actual = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            actual,
-        })?;
+        let (total, body, tag_out) = seal_output(plaintext.len(), out)?;
         let nonce = self.check(nonce, aad, plaintext.len(), None)?;
-        let (body, tag_out) = out.split_at_mut(plaintext.len());
         let len = plaintext.len();
         // SAFETY: `self.cpu` is a `Vaes256Cpu`, which exists only when detection found
         // every feature `seal_any` enables.
@@ -471,19 +465,8 @@ impl AeadKey for GcmKey {
         sealed: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let body_len = sealed
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(Error::InputTooShort {
-                needed: TAG_LEN,
-                actual: sealed.len(),
-            })?;
-        let (body, tag) = sealed.split_at(body_len);
-        let actual = out.len();
-        let out = out.get_mut(..body_len).ok_or(Error::BufferTooSmall {
-            needed: body_len,
-            actual,
-        })?;
+        let (body, tag, out) = open_parts(sealed, out)?;
+        let body_len = body.len();
         let nonce = match self.check(nonce, aad, body_len, Some(tag)) {
             Ok(nonce) => nonce,
             Err(e) => {
