@@ -7,10 +7,10 @@ use std::sync::Arc;
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::mechanism::aead::GcmParams;
-use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::object::{Attribute, KeyType, ObjectClass};
 use zeroize::Zeroize;
 
-use super::token::Token;
+use super::token::{SessionKey, Token};
 use crate::algorithm::{AeadAlg, Algorithm};
 use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len};
 use crate::{Error, NONCE_LEN, TAG_LEN};
@@ -33,24 +33,13 @@ pub(super) fn aes_key_template(key: &[u8], decrypt: bool) -> Vec<Attribute> {
 
 struct Key {
     alg: AeadAlg,
-    token: Arc<Token>,
-    handle: ObjectHandle,
+    key: SessionKey,
 }
 
 pub(super) fn new(token: &Arc<Token>, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
     check_key_len(Algorithm::Aead(alg), key)?;
-    let handle = token.create_key("C_CreateObject (AES key)", aes_key_template(key, true))?;
-    Ok(Box::new(Key {
-        alg,
-        token: token.clone(),
-        handle,
-    }))
-}
-
-impl Drop for Key {
-    fn drop(&mut self) {
-        self.token.destroy_key(self.handle);
-    }
+    let key = token.create_key("C_CreateObject (AES key)", aes_key_template(key, true))?;
+    Ok(Box::new(Key { alg, key }))
 }
 
 impl fmt::Debug for Key {
@@ -85,10 +74,11 @@ impl AeadKey for Key {
         let mechanism = Self::gcm(&mut iv, aad)?;
         const OP: &str = "C_Encrypt (AES-GCM)";
         let sealed = self
+            .key
             .token
-            .run(OP, |s| s.encrypt(&mechanism, self.handle, in_out))?;
+            .run(OP, |s| s.encrypt(&mechanism, self.key.handle, in_out))?;
         if sealed.len() != in_out.len() + TAG_LEN {
-            return Err(self.token.error(
+            return Err(self.key.token.error(
                 OP,
                 &CkError::Pkcs11(RvError::GeneralError, cryptoki::context::Function::Encrypt),
             ));
@@ -133,8 +123,9 @@ impl Key {
         // Single-part C_Decrypt verifies the tag before it returns any plaintext.
         const OP: &str = "C_Decrypt (AES-GCM)";
         let opened = self
+            .key
             .token
-            .run_raw(OP, |s| s.decrypt(&mechanism, self.handle, &sealed))?;
+            .run_raw(OP, |s| s.decrypt(&mechanism, self.key.handle, &sealed))?;
         let mut plain = match opened {
             Ok(p) => p,
             // The standard answers to a bad tag; SoftHSM 2.6.1 answers CKR_GENERAL_ERROR
@@ -146,7 +137,7 @@ impl Key {
                 | RvError::GeneralError,
                 _,
             )) => return Err(Error::AuthenticationFailed),
-            Err(e) => return Err(self.token.error(OP, &e)),
+            Err(e) => return Err(self.key.token.error(OP, &e)),
         };
         let result = if plain.len() == in_out.len() {
             in_out.copy_from_slice(&plain);

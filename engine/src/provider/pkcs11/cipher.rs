@@ -11,11 +11,10 @@ use std::sync::Arc;
 
 use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
 use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::ObjectHandle;
 use zeroize::Zeroize;
 
 use super::aead::aes_key_template;
-use super::token::Token;
+use super::token::{SessionKey, Token};
 use crate::Error;
 use crate::algorithm::{Algorithm, CipherAlg};
 use crate::provider::{StreamCipher, check_key_len};
@@ -31,8 +30,7 @@ struct CtrParams {
 
 struct Ctr {
     alg: CipherAlg,
-    token: Arc<Token>,
-    handle: ObjectHandle,
+    key: SessionKey,
     start: u128,
     /// Bytes of keystream used so far.
     position: u128,
@@ -50,20 +48,13 @@ pub(super) fn new(
         expected: BLOCK,
         actual: iv.len(),
     })?;
-    let handle = token.create_key("C_CreateObject (AES key)", aes_key_template(key, false))?;
+    let key = token.create_key("C_CreateObject (AES key)", aes_key_template(key, false))?;
     Ok(Box::new(Ctr {
         alg,
-        token: token.clone(),
-        handle,
+        key,
         start: u128::from_be_bytes(start),
         position: 0,
     }))
-}
-
-impl Drop for Ctr {
-    fn drop(&mut self) {
-        self.token.destroy_key(self.handle);
-    }
 }
 
 impl fmt::Debug for Ctr {
@@ -100,8 +91,8 @@ impl Ctr {
                 Some(&params),
             ));
             let zeros = vec![0u8; n * BLOCK];
-            let part = self.token.run("C_Encrypt (AES-CTR)", |s| {
-                s.encrypt(&mechanism, self.handle, &zeros)
+            let part = self.key.token.run("C_Encrypt (AES-CTR)", |s| {
+                s.encrypt(&mechanism, self.key.handle, &zeros)
             })?;
             out.extend_from_slice(&part);
             let mut part = part;
@@ -143,6 +134,7 @@ impl StreamCipher for Ctr {
                 Ok(())
             }
             None => Err(self
+                .key
                 .token
                 .error("C_Encrypt (AES-CTR)", &cryptoki::error::Error::InvalidValue)),
         };

@@ -5,11 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::object::{Attribute, KeyType, ObjectClass};
 use sha2::Digest as _;
 use zeroize::Zeroize;
 
-use super::token::Token;
+use super::token::{SessionKey, Token};
 use crate::algorithm::MacAlg;
 use crate::provider::{MacKey, MacTag};
 use crate::{Error, SecretBytes};
@@ -66,8 +66,7 @@ fn mechanism_type(alg: MacAlg) -> MechanismType {
 
 struct Key {
     alg: MacAlg,
-    token: Arc<Token>,
-    handle: ObjectHandle,
+    key: SessionKey,
 }
 
 pub(super) fn new(token: &Arc<Token>, alg: MacAlg, key: &[u8]) -> Result<Box<dyn MacKey>, Error> {
@@ -84,18 +83,8 @@ pub(super) fn new(token: &Arc<Token>, alg: MacAlg, key: &[u8]) -> Result<Box<dyn
         Attribute::Label(b"wirecrypt session key".to_vec()),
         Attribute::Value(key.expose().to_vec()),
     ];
-    let handle = token.create_key("C_CreateObject (HMAC key)", template)?;
-    Ok(Box::new(Key {
-        alg,
-        token: token.clone(),
-        handle,
-    }))
-}
-
-impl Drop for Key {
-    fn drop(&mut self) {
-        self.token.destroy_key(self.handle);
-    }
+    let key = token.create_key("C_CreateObject (HMAC key)", template)?;
+    Ok(Box::new(Key { alg, key }))
 }
 
 impl fmt::Debug for Key {
@@ -129,9 +118,9 @@ impl MacKey for Key {
                 &joined
             }
         };
-        let tag = self
-            .token
-            .run("C_Sign (HMAC)", |s| s.sign(&mechanism, self.handle, data))?;
+        let tag = self.key.token.run("C_Sign (HMAC)", |s| {
+            s.sign(&mechanism, self.key.handle, data)
+        })?;
         Ok(MacTag::new(&tag))
     }
 }

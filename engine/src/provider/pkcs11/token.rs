@@ -440,27 +440,44 @@ impl Token {
             })
     }
 
-    /// Creates a session key object from `template` (whose `Value` is wiped afterwards).
+    /// Creates a session key object from `template` (whose `Value` is wiped afterwards),
+    /// destroyed when the returned [`SessionKey`] drops.
     pub(super) fn create_key(
-        &self,
+        self: &Arc<Self>,
         operation: &'static str,
         mut template: Vec<Attribute>,
-    ) -> Result<ObjectHandle, Error> {
+    ) -> Result<SessionKey, Error> {
         let result = self.with_owner(operation, |s| s.create_object(&template));
         for attr in &mut template {
             if let Attribute::Value(v) = attr {
                 v.zeroize();
             }
         }
-        result
+        Ok(SessionKey {
+            token: self.clone(),
+            handle: result?,
+        })
     }
 
-    /// Destroys a key object made by [`create_key`](Token::create_key), unless the token
-    /// is lost (and the object with it).
-    pub(super) fn destroy_key(&self, key: ObjectHandle) {
+    /// Destroys a session key object, unless the token is lost (and the object with it).
+    fn destroy_key(&self, key: ObjectHandle) {
         // Nothing useful can be done about a failure here: the object is a session
         // object and dies with its session at the latest.
         let _ = self.with_owner("C_DestroyObject", |s| s.destroy_object(key));
+    }
+}
+
+/// A session key object in the token (sensitive, non-extractable), destroyed on drop.
+pub(super) struct SessionKey {
+    /// The token that holds it.
+    pub(super) token: Arc<Token>,
+    /// Its handle, valid while `token` is not lost.
+    pub(super) handle: ObjectHandle,
+}
+
+impl Drop for SessionKey {
+    fn drop(&mut self) {
+        self.token.destroy_key(self.handle);
     }
 }
 
