@@ -334,8 +334,14 @@ fn token_lost_mid_transfer_fails_cleanly_and_recovers() {
     }
 }
 
-/// Takes the token away as `fault` says, from outside the engine.
+/// Takes the token away as `fault` says, from outside the engine, while the transfer is
+/// paused between records: the client (which runs this) has stopped writing, and the
+/// pause lets the server drain its socket and block in `read`. The token is lost mid-
+/// transfer but not mid-call: SoftHSM 2.6.1 corrupts its heap when `C_Finalize` runs
+/// while another thread is inside a call (seen here: glibc's "malloc_consolidate():
+/// unaligned fastbin chunk", SIGSEGV), which no caller of the module can prevent.
 fn inject(fault: &str) {
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let look = Inspector::open();
     match fault {
         "finalize" => {
