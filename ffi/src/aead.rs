@@ -96,13 +96,7 @@ pub unsafe extern "C" fn wc_aead_seal(
         let needed = in_len
             .checked_add(TAG_LEN)
             .ok_or_else(|| Fail::invalid("input too long"))?;
-        if out_cap < needed {
-            out_len.set(needed);
-            return Err(Fail::new(
-                wc_status::WC_ERR_BUFFER_TOO_SMALL,
-                format!("output buffer too small: need {needed} bytes, have {out_cap}"),
-            ));
-        }
+        out_len.ensure_room(needed, out_cap)?;
         // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `input`
         // does not alias it (copied above if it did).
         let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
@@ -149,13 +143,7 @@ pub unsafe extern "C" fn wc_aead_open(
                 "sealed input of {in_len} bytes is shorter than its {TAG_LEN}-byte tag"
             ))
         })?;
-        if out_cap < needed {
-            out_len.set(needed);
-            return Err(Fail::new(
-                wc_status::WC_ERR_BUFFER_TOO_SMALL,
-                format!("output buffer too small: need {needed} bytes, have {out_cap}"),
-            ));
-        }
+        out_len.ensure_room(needed, out_cap)?;
         // SAFETY: as in wc_aead_seal.
         let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
         let n = aead.key.open(nonce, aad, &input, out)?;

@@ -156,6 +156,21 @@ impl<T> Out<T> {
     }
 }
 
+impl Out<usize> {
+    /// Refuses an output buffer of `cap` bytes when `needed` are needed: the size needed
+    /// goes to this out-parameter and the call fails with `WC_ERR_BUFFER_TOO_SMALL`.
+    pub(crate) fn ensure_room(&self, needed: usize, cap: usize) -> Result<(), Fail> {
+        if cap >= needed {
+            return Ok(());
+        }
+        self.set(needed);
+        Err(Fail::new(
+            crate::status::wc_status::WC_ERR_BUFFER_TOO_SMALL,
+            format!("output buffer too small: need {needed} bytes, have {cap}"),
+        ))
+    }
+}
+
 /// Checks an out-parameter.
 ///
 /// # Safety

@@ -168,13 +168,7 @@ pub unsafe extern "C" fn wc_ssh_seal(
         };
         out_len.set(0);
         let needed = sealer.inner.sealed_len(len)?;
-        if out_cap < needed {
-            out_len.set(needed);
-            return Err(Fail::new(
-                wc_status::WC_ERR_BUFFER_TOO_SMALL,
-                format!("output buffer too small: need {needed} bytes, have {out_cap}"),
-            ));
-        }
+        out_len.ensure_room(needed, out_cap)?;
         // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `payload`
         // does not alias it.
         let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;

@@ -164,12 +164,8 @@ pub unsafe extern "C" fn wc_tls_seal(
             Sealer::V12(s) => s.record_len(len),
             Sealer::V13(s) => s.record_len(len),
         };
-        if out_cap < needed && len <= wirecrypt_engine::tls::MAX_PLAINTEXT {
-            out_len.set(needed);
-            return Err(Fail::new(
-                wc_status::WC_ERR_BUFFER_TOO_SMALL,
-                format!("output buffer too small: need {needed} bytes, have {out_cap}"),
-            ));
+        if len <= wirecrypt_engine::tls::MAX_PLAINTEXT {
+            out_len.ensure_room(needed, out_cap)?;
         }
         // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `data`
         // does not alias it.

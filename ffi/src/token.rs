@@ -99,15 +99,7 @@ unsafe fn write_out(
     // SAFETY: forwarded from the caller's contract.
     let out_len = unsafe { args::out(out_len, "out_len")? };
     out_len.set(data.len());
-    if out_cap < data.len() {
-        return Err(Fail::new(
-            wc_status::WC_ERR_BUFFER_TOO_SMALL,
-            format!(
-                "output buffer too small: need {} bytes, have {out_cap}",
-                data.len()
-            ),
-        ));
-    }
+    out_len.ensure_room(data.len(), out_cap)?;
     // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes.
     let out = unsafe { args::bytes_mut(out, out_cap, "out")? };
     out[..data.len()].copy_from_slice(data);
