@@ -8,6 +8,9 @@
 
 use std::fmt;
 
+pub mod root;
+pub mod sftp;
+
 /// A file-transfer protocol the harness can measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
