@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod users;
+
 use std::fmt;
 
 /// A file-transfer protocol the harness can measure.
