@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ftp;
 pub mod users;
 
 use std::fmt;
