@@ -6,6 +6,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ftp;
+pub mod users;
+
 use std::fmt;
 
 pub mod root;

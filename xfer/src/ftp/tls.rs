@@ -1,0 +1,319 @@
+//! TLS for FTPS (RFC 4217) on rustls 0.23 with the engine's `CryptoProvider`.
+//!
+//! * Configuration helpers for both ends ([`server_config`], [`client_config`]), always
+//!   on [`wirecrypt::tls::rustls_provider`] so records are sealed by the engine.
+//! * Session reuse enforcement (vsftpd's `require_ssl_reuse`): each FTP session gets
+//!   its own copy of the server configuration ([`per_session`]) with a private session
+//!   store and no ticket key. A data connection that reports
+//!   `HandshakeKind::Resumed` can then only have resumed *this* control connection's
+//!   session, which proves the data connection's client holds its secret.
+//! * CCC helpers that end TLS on the control connection with close_notify while
+//!   leaving the TCP connection open ([`clear_after_close_notify`]).
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read};
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::{StoresServerSessions, WebPkiClientVerifier};
+use rustls::{
+    ClientConfig, Connection, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme,
+    SupportedProtocolVersion,
+};
+use wirecrypt::Engine;
+use wirecrypt::tls::rustls_provider;
+
+/// The engine's rustls provider, shared (rustls wants it in an `Arc`).
+pub fn engine_provider(engine: &Engine) -> Arc<CryptoProvider> {
+    Arc::new(rustls_provider::provider(engine))
+}
+
+/// An error building a TLS configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsConfigError {
+    /// A certificate or key file could not be read or parsed.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// rustls refused the configuration.
+    #[error("TLS configuration: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// Reads a PEM certificate chain.
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+    let err = |m: String| TlsConfigError::File {
+        path: path.display().to_string(),
+        message: m,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| err(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(err("no certificate found".into()));
+    }
+    Ok(certs)
+}
+
+/// Reads a PEM private key (PKCS#8, PKCS#1 or SEC1).
+pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsConfigError> {
+    PrivateKeyDer::from_pem_file(path).map_err(|e| TlsConfigError::File {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A server configuration on `provider`: TLS 1.2 and 1.3 (or `versions`), the given
+/// certificate chain and key, and client certificates required when `client_roots`
+/// is given (mutual TLS). Use [`per_session`] for each FTP session.
+pub fn server_config(
+    provider: Arc<CryptoProvider>,
+    versions: &[&'static SupportedProtocolVersion],
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    client_roots: Option<RootCertStore>,
+) -> Result<Arc<ServerConfig>, TlsConfigError> {
+    let builder =
+        ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
+    let builder = match client_roots {
+        Some(roots) => {
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| rustls::Error::General(e.to_string()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(builder.with_single_cert(certs, key)?))
+}
+
+/// This session's copy of `base`: a private session store (reusable entries, so
+/// clients that present one ticket for every data connection, as GnuTLS does, still
+/// resume) and no ticket encryption key shared with other sessions.
+pub fn per_session(base: &Arc<ServerConfig>) -> Arc<ServerConfig> {
+    let mut cfg = (**base).clone();
+    cfg.session_storage = Arc::new(SessionStore::new(64));
+    cfg.ticketer = Arc::new(NoTickets);
+    // A few spare TLS 1.3 tickets for clients that use each one once.
+    cfg.send_tls13_tickets = 4;
+    Arc::new(cfg)
+}
+
+/// A session store for one FTP session: bounded, and `take` does not remove, so a
+/// TLS 1.3 ticket can resume several data connections.
+#[derive(Debug)]
+struct SessionStore {
+    max: usize,
+    inner: Mutex<Entries>,
+}
+
+/// The stored sessions and their insertion order (oldest first, for eviction).
+type Entries = (HashMap<Vec<u8>, Vec<u8>>, VecDeque<Vec<u8>>);
+
+impl SessionStore {
+    fn new(max: usize) -> Self {
+        SessionStore {
+            max,
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+}
+
+impl StoresServerSessions for SessionStore {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, order) = &mut *g;
+        if map.len() >= self.max
+            && let Some(old) = order.pop_front()
+        {
+            map.remove(&old);
+        }
+        if map.insert(key.clone(), value).is_none() {
+            order.push_back(key);
+        }
+        true
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.0.get(key).cloned()
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.get(key)
+    }
+
+    fn can_cache(&self) -> bool {
+        true
+    }
+}
+
+/// No stateless tickets: every resumable session lives in the session's own store.
+#[derive(Debug)]
+struct NoTickets;
+
+impl rustls::server::ProducesTickets for NoTickets {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn lifetime(&self) -> u32 {
+        0
+    }
+    fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// How a client checks the server's certificate.
+#[derive(Clone, Debug)]
+pub enum ServerTrust {
+    /// Against these roots (webpki).
+    Roots(RootCertStore),
+    /// Not at all: for test certificates only (curl's `--insecure`).
+    Insecure,
+}
+
+/// A client configuration on `provider`. Resumption uses rustls's in-memory cache, so
+/// every connection made from one `Arc<ClientConfig>` to one server name resumes the
+/// last session: share the returned `Arc` between the control and data connections.
+pub fn client_config(
+    provider: Arc<CryptoProvider>,
+    versions: &[&'static SupportedProtocolVersion],
+    trust: ServerTrust,
+    client_cert: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+) -> Result<Arc<ClientConfig>, TlsConfigError> {
+    let builder =
+        ClientConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
+    let builder = match trust {
+        ServerTrust::Roots(roots) => builder.with_root_certificates(roots),
+        ServerTrust::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerify(provider))),
+    };
+    let cfg = match client_cert {
+        Some((certs, key)) => builder.with_client_auth_cert(certs, key)?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(cfg))
+}
+
+/// Accepts any server certificate but still checks handshake signatures.
+#[derive(Debug)]
+struct NoVerify(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Runs a handshake to completion on a blocking socket, then flushes what it left
+/// queued (the client's Finished, TLS 1.3 tickets).
+pub fn handshake<D>(
+    conn: &mut rustls::ConnectionCommon<D>,
+    sock: &mut TcpStream,
+) -> io::Result<()> {
+    while conn.is_handshaking() {
+        conn.complete_io(sock)?;
+    }
+    while conn.wants_write() {
+        conn.write_tls(sock)?;
+    }
+    Ok(())
+}
+
+/// Ends TLS on a control connection for CCC after this side sent close_notify:
+/// reads at most the peer's own close_notify record (one record, byte-exact, so the
+/// clear-text command that may follow it is never swallowed) and returns the plain
+/// socket. A peer that does not answer with close_notify and goes straight to clear
+/// text (curl's passive CCC mode) is fine too.
+pub fn clear_after_close_notify(
+    mut conn: Connection,
+    mut sock: TcpStream,
+) -> io::Result<TcpStream> {
+    while conn.wants_write() {
+        conn.write_tls(&mut sock)?;
+    }
+    // The peer's close_notify may already have come in with the last reply.
+    if conn
+        .process_new_packets()
+        .is_ok_and(|state| state.peer_has_closed())
+    {
+        return Ok(sock);
+    }
+    let mut head = [0u8; 5];
+    let n = sock.peek(&mut head)?;
+    // 0x15 = alert, 0x03 = TLS major version: a TLS record, not a command letter.
+    if n >= 1 && head[0] == 0x15 {
+        sock.read_exact(&mut head)?;
+        if head[1] != 0x03 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a TLS record",
+            ));
+        }
+        let len = usize::from(u16::from_be_bytes([head[3], head[4]]));
+        if len > 16_384 + 2048 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "oversized record",
+            ));
+        }
+        let mut record = head.to_vec();
+        record.resize(5 + len, 0);
+        sock.read_exact(&mut record[5..])?;
+        conn.read_tls(&mut record.as_slice())?;
+        // The alert may fail to decrypt only if the peer is broken; either way TLS is over.
+        let _ = conn.process_new_packets();
+    }
+    Ok(sock)
+}
