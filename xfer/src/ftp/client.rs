@@ -164,9 +164,22 @@ impl std::fmt::Debug for Client {
 
 type Result<T> = std::result::Result<T, FtpError>;
 
+/// TLS sessions one control connection remembers: TLS 1.3 tickets are used once each,
+/// and a server sends a few per handshake.
+const SESSION_CACHE: usize = 32;
+
 impl Client {
     /// Connects, reads the greeting and, for explicit FTPS, runs AUTH TLS.
-    pub fn connect(addr: SocketAddr, opts: ClientOptions) -> Result<Client> {
+    ///
+    /// Each connection keeps its own TLS session cache, so that its data connections
+    /// resume this control connection's session and never a ticket of another session
+    /// to the same server (which a server enforcing reuse answers with 522).
+    pub fn connect(addr: SocketAddr, mut opts: ClientOptions) -> Result<Client> {
+        if let Some(shared) = &opts.tls {
+            let mut own = (**shared).clone();
+            own.resumption = rustls::client::Resumption::in_memory_sessions(SESSION_CACHE);
+            opts.tls = Some(Arc::new(own));
+        }
         let sock = TcpStream::connect_timeout(&addr, opts.timeout)?;
         sock.set_read_timeout(Some(opts.timeout))?;
         sock.set_write_timeout(Some(opts.timeout))?;
