@@ -1,13 +1,16 @@
-//! `wirecrypt`: probe the machine, measure the engine, check configurations, manage
-//! the keys in a PKCS#11 token.
+//! `wirecrypt`: probe the machine, measure the engine and whole transfers, serve and
+//! copy files, check configurations, manage the keys in a PKCS#11 token.
 
+mod copy;
 mod engine_args;
 mod fips;
 mod probe;
 mod selftest;
+mod serve;
 mod speed;
 mod token;
 mod transfer;
+mod users;
 
 use std::process::ExitCode;
 
@@ -38,6 +41,12 @@ enum Command {
     Selftest(selftest::Args),
     /// Check configurations against the FIPS algorithm policy (`fips check`).
     Fips(fips::Args),
+    /// Run a server in the foreground: plain FTP or FTPS.
+    Serve(serve::Args),
+    /// Copy one file to or from a server (ftp://, ftps://).
+    Copy(copy::Args),
+    /// Manage the users file the servers check passwords against.
+    Users(users::Args),
     /// Whole transfers: plain FTP, FTPS and SFTP end to end, with ratios to plain FTP.
     Bench(transfer::Args),
     /// Long-term keys in the PKCS#11 token: generate, show, delete (feature `pkcs11`).
@@ -54,6 +63,9 @@ fn main() -> ExitCode {
         Command::Speed(args) => speed::run(&args, &cli.engine),
         Command::Token(args) => token::run(&args, &cli.engine),
         Command::Bench(args) => transfer::run(&args, &cli.engine),
+        Command::Serve(args) => serve::run(&args, &cli.engine),
+        Command::Copy(args) => copy::run(&args, &cli.engine),
+        Command::Users(args) => users::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -110,11 +110,9 @@ fn timed_processes(
 ) -> Result<Run, String> {
     let me_before = cpu::this_process();
     let server_before = cpu::process(server_pid);
-    let timing = streams::run(
-        streams,
-        Ok::<usize, String>,
-        |i, _| run_client(&mut client(i), what).map(|_| ()),
-    )?;
+    let timing = streams::run(streams, Ok::<usize, String>, |i, _| {
+        run_client(&mut client(i), what).map(|_| ())
+    })?;
     // The server reaps its session processes as they end; give it a moment so their
     // time is counted.
     std::thread::sleep(Duration::from_millis(100));

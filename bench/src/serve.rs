@@ -1,0 +1,143 @@
+//! `wirecrypt serve`: run one of wirecrypt's servers in the foreground — plain FTP or
+//! FTPS (explicit AUTH TLS, or implicit) — with every TLS record sealed by the engine
+//! the global `--provider`/`--fips` switches choose. It prints the address it listens
+//! on, then one line per session event, and runs until stopped.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wirecrypt_xfer::ftp::{Server, ServerConfig, tls};
+use wirecrypt_xfer::users::UsersFile;
+
+use crate::engine_args::EngineArgs;
+
+/// Arguments of `wirecrypt serve`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    protocol: Protocol,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Protocol {
+    /// Plain FTP (RFC 959): the unprotected baseline.
+    Ftp(FtpArgs),
+    /// FTPS (RFC 4217): AUTH TLS on the control connection, PROT P on data.
+    Ftps(FtpArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct FtpArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2121")]
+    listen: SocketAddr,
+    /// The directory every session is confined to.
+    #[arg(long)]
+    root: PathBuf,
+    /// The users file (`wirecrypt users add FILE NAME`).
+    #[arg(long)]
+    users: PathBuf,
+    /// The server's certificate chain, PEM (FTPS).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// The server's private key, PEM (FTPS).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Refuse USER/PASS before AUTH TLS and answer 522 to unprotected transfers.
+    #[arg(long)]
+    require_tls: bool,
+    /// Implicit FTPS: TLS from the first byte.
+    #[arg(long)]
+    implicit: bool,
+    /// Passive data ports, as FIRST-LAST.
+    #[arg(long, value_name = "A-B", value_parser = parse_ports)]
+    pasv_ports: Option<RangeInclusive<u16>>,
+    /// Sessions served at once.
+    #[arg(long, default_value = "64")]
+    max_connections: usize,
+}
+
+/// Parses `FIRST-LAST` into a non-empty port range.
+pub fn parse_ports(s: &str) -> Result<RangeInclusive<u16>, String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("'{s}' is not a port range: use FIRST-LAST, e.g. 50000-50999"))?;
+    let port = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or_else(|| format!("'{p}' is not a port (1 to 65535)"))
+    };
+    let (a, b) = (port(a)?, port(b)?);
+    if a > b {
+        return Err(format!("port range '{s}' is empty"));
+    }
+    Ok(a..=b)
+}
+
+/// Runs `wirecrypt serve`.
+pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> {
+    let engine = engine_args.engine()?;
+    engine.status()?;
+    let (a, tls_wanted) = match &args.protocol {
+        Protocol::Ftp(a) => (a, false),
+        Protocol::Ftps(a) => (a, true),
+    };
+    if !tls_wanted && (a.require_tls || a.implicit || a.cert.is_some()) {
+        return Err("--cert, --require-tls and --implicit belong to `serve ftps`".into());
+    }
+    if !tls_wanted && engine.fips_mode() {
+        return Err("FIPS mode protects every byte: plain FTP is refused; use `serve ftps`".into());
+    }
+    let users = UsersFile::load(&a.users).map_err(|e| format!("{}: {e}", a.users.display()))?;
+    let mut config = ServerConfig::new(&a.root, Arc::new(users));
+    config.max_connections = a.max_connections;
+    if let Some(ports) = &a.pasv_ports {
+        config.pasv_ports = ports.clone();
+    }
+    if tls_wanted {
+        let (Some(cert), Some(key)) = (&a.cert, &a.key) else {
+            return Err("`serve ftps` needs --cert and --key".into());
+        };
+        let certs = tls::load_certs(cert)?;
+        let key = tls::load_key(key)?;
+        let versions = rustls::ALL_VERSIONS;
+        let server_tls =
+            tls::server_config(tls::engine_provider(&engine), versions, certs, key, None)?;
+        config = config.with_tls(server_tls, a.require_tls || engine.fips_mode());
+        config.implicit_tls = a.implicit;
+    }
+    let server =
+        Server::bind(a.listen, config).map_err(|e| format!("cannot serve on {}: {e}", a.listen))?;
+    let addr = server.local_addr()?;
+    println!(
+        "wirecrypt serve {}: listening on {addr}, root {}{}",
+        if tls_wanted { "ftps" } else { "ftp" },
+        a.root.display(),
+        if engine.fips_mode() {
+            " (FIPS mode)"
+        } else {
+            ""
+        }
+    );
+    server.run()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ports;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(parse_ports("50000-50010").unwrap(), 50000..=50010);
+        assert!(parse_ports("5-1").is_err());
+        assert!(parse_ports("0-10").is_err());
+        assert!(parse_ports("70000-70001").is_err());
+        assert!(parse_ports("100").is_err());
+    }
+}
