@@ -18,6 +18,7 @@ mod cpu;
 mod ours_ftp;
 mod payload;
 mod peers;
+mod report;
 mod streams;
 mod table;
 
@@ -81,6 +82,10 @@ pub struct Args {
     /// Write every case as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Write an HTML page with SVG charts and the protocol comparison chart.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 /// The most parallel connections `--streams` accepts.
@@ -243,6 +248,11 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         std::fs::write(path, json + "\n")
             .map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
+    if let Some(path) = &args.report {
+        let machine = machine_line(&engines[0]);
+        let page = report::html(&rows, &machine, payload.bytes.len())?;
+        std::fs::write(path, page).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
     if rows.iter().all(|r| r.error.is_some()) {
         return Err("no case could be measured".into());
     }
@@ -256,6 +266,30 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         .into());
     }
     Ok(())
+}
+
+/// One line on the machine: CPU model, cores, and the providers available.
+fn machine_line(engine: &Engine) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let providers: Vec<String> = engine.available().map(|p| p.id().to_string()).collect();
+    format!(
+        "{cpu}, {cores} cores; providers: {}{}",
+        providers.join(", "),
+        if engine.fips_mode() {
+            "; FIPS mode"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Which provider serves an FTPS cipher on `engine` (what the table shows).

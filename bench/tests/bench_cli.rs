@@ -161,3 +161,106 @@ fn peers_run_beside_ours_and_verify() {
         }
     }
 }
+
+/// Chromium, where the machine has it.
+fn chromium() -> Option<std::path::PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+#[test]
+fn the_report_renders_its_charts_in_a_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing (scripts/setup installs it)"
+        );
+        println!("SKIP: chromium is not installed");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("wirecrypt-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.html");
+    let out = wirecrypt(&[
+        "bench",
+        "--protocols",
+        "ftp,ftps",
+        "--streams",
+        "1,2",
+        "--size",
+        "1MiB",
+        "--runs",
+        "1",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The browser lays the page out; a script then records, for every chart, its
+    // rendered width and how many drawn rectangles have an area.
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.contains("The comparison chart"), "no comparison chart");
+    let probe = page.replace(
+        "</body>",
+        "<script>document.body.setAttribute('data-charts', [...document.querySelectorAll('svg')]\
+         .map(s => Math.round(s.getBoundingClientRect().width) + ':' + [...s.querySelectorAll('rect')]\
+         .filter(r => r.getBBox().width > 0 && r.getBBox().height > 0).length).join(','));</script></body>",
+    );
+    let probed = dir.join("probe.html");
+    std::fs::write(&probed, probe).unwrap();
+    let dom = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let charts = dom
+        .split("data-charts=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| {
+            panic!(
+                "the page's script did not run: {}",
+                &dom[..dom.len().min(500)]
+            )
+        });
+    let charts: Vec<(u32, u32)> = charts
+        .split(',')
+        .map(|c| {
+            let (w, n) = c.split_once(':').unwrap();
+            (w.parse().unwrap(), n.parse().unwrap())
+        })
+        .collect();
+    println!("charts rendered (width px : drawn rectangles): {charts:?}");
+    // Throughput and CPU for each direction, and the scaling chart.
+    assert_eq!(charts.len(), 5, "{charts:?}");
+    for (width, rects) in &charts {
+        assert!(*width >= 600, "a chart rendered {width} px wide");
+        assert!(*rects >= 1, "a chart rendered no background: {charts:?}");
+    }
+    // The throughput charts (upload, download) show a bar for ftp and one for ftps
+    // beside their background.
+    for i in [0, 2] {
+        assert!(
+            charts[i].1 >= 3,
+            "throughput chart {i} drew too few bars: {charts:?}"
+        );
+    }
+}
