@@ -3,8 +3,14 @@
 //! This crate is where the FTP/FTPS and SSH/SFTP clients and servers will live. For now
 //! it holds only the shared vocabulary: which protocol a transfer uses and which stage of
 //! the engine protects it.
+//!
+//! [`ssh`] is the SSH side: our own blocking SSH transport on the engine's packet layer,
+//! user authentication, and session channels whose reader/writer halves the SFTP layer
+//! runs on.
 
 #![forbid(unsafe_code)]
+
+pub mod ssh;
 
 use std::fmt;
 
