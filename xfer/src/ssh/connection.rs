@@ -49,6 +49,8 @@ pub struct Channel {
     pub replies: VecDeque<bool>,
     /// `exit-status` from the peer.
     pub exit_status: Option<u32>,
+    /// Reader and writer halves still alive (the channel is kept until they are gone).
+    pub held: u32,
 }
 
 impl Channel {
@@ -172,7 +174,11 @@ impl Channels {
 
     /// Forgets a channel once CLOSE went both ways.
     pub fn remove_if_closed(&mut self, id: u32) {
-        if self.map.get(&id).is_some_and(|c| c.close_in && c.close_out) {
+        if self
+            .map
+            .get(&id)
+            .is_some_and(|c| c.close_in && c.close_out && c.held == 0)
+        {
             self.map.remove(&id);
         }
     }

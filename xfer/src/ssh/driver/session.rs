@@ -129,6 +129,9 @@ impl Conn {
 
     /// The two halves of channel `id`.
     pub(crate) fn halves(self: &Arc<Self>, id: u32) -> (ChannelReader, ChannelWriter) {
+        if let Ok(ch) = self.chans().get(id) {
+            ch.held += 2;
+        }
         (
             ChannelReader {
                 conn: self.clone(),
@@ -140,6 +143,16 @@ impl Conn {
                 eof_sent: false,
             },
         )
+    }
+
+    /// One half of channel `id` is gone; forget the channel once both are and it is
+    /// closed both ways.
+    fn release(&self, id: u32) {
+        let mut g = self.chans();
+        if let Ok(ch) = g.get(id) {
+            ch.held = ch.held.saturating_sub(1);
+        }
+        g.remove_if_closed(id);
     }
 
     /// Sends EOF (once) on channel `id`.
@@ -259,7 +272,6 @@ impl Conn {
                 ch.opened = Some(Err(format!("open refused (code {code}): {why}")));
                 ch.close_in = true;
                 ch.close_out = true;
-                g.remove_if_closed(id);
                 self.cv.notify_all();
             }
             msg::CHANNEL_WINDOW_ADJUST => {
@@ -522,5 +534,12 @@ impl io::Write for ChannelWriter {
 impl Drop for ChannelWriter {
     fn drop(&mut self) {
         let _ = self.finish();
+        self.conn.release(self.id);
+    }
+}
+
+impl Drop for ChannelReader {
+    fn drop(&mut self) {
+        self.conn.release(self.id);
     }
 }
