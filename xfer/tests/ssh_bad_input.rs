@@ -1,0 +1,293 @@
+//! Hostile and broken peers: each gets DISCONNECT (server side) or a typed error (client
+//! side) — never a panic or a hang — while another client's transfer carries on.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use support::TempDir;
+use wirecrypt::Engine;
+use wirecrypt::ssh::{PacketOpener, PacketReader, PacketSealer};
+use wirecrypt_xfer::ssh::transport::negotiate::{KexInit, Preferences};
+use wirecrypt_xfer::ssh::wire::msg;
+use wirecrypt_xfer::ssh::{
+    AuthorizedKeys, Client, ClientConfig, KeyPair, Server, ServerConfig, ServerHandle, SshError,
+    SubsystemRegistry,
+};
+
+const MIB: usize = 1024 * 1024;
+
+struct Setup {
+    dir: TempDir,
+    server: ServerHandle,
+}
+
+fn start(rekey: Option<u64>) -> Setup {
+    let dir = TempDir::new("bad");
+    // Keys from fixed seeds keep these tests free of ssh-keygen (they run without
+    // OpenSSH installed).
+    let host = KeyPair::new(ssh_key_from_seed(1)).unwrap();
+    let user = KeyPair::new(ssh_key_from_seed(2)).unwrap();
+    std::fs::write(
+        dir.path("id.pub"),
+        user.public_key().to_openssh().unwrap() + "\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path("id"), user_private_pem(2)).unwrap();
+    let mut cfg = ServerConfig::new(Engine::builder().build().unwrap(), vec![host.clone()]);
+    cfg.auth.authorized_keys = Some(AuthorizedKeys::read_file(&dir.path("id.pub")).unwrap());
+    let mut reg = SubsystemRegistry::new();
+    reg.register("echo", |mut r, mut w| {
+        let _ = std::io::copy(&mut r, &mut w);
+    });
+    cfg.subsystems = reg;
+    cfg.rekey_bytes = rekey;
+    let server = Server::bind("127.0.0.1:0", cfg).unwrap().spawn().unwrap();
+    std::fs::write(
+        dir.path("known_hosts"),
+        format!(
+            "[127.0.0.1]:{} {}\n",
+            server.local_addr().port(),
+            host.public_key().to_openssh().unwrap()
+        ),
+    )
+    .unwrap();
+    Setup { dir, server }
+}
+
+fn ssh_key_from_seed(seed: u8) -> ssh_key::PrivateKey {
+    let kp = ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]);
+    ssh_key::PrivateKey::from(kp)
+}
+
+fn user_private_pem(seed: u8) -> String {
+    ssh_key_from_seed(seed)
+        .to_openssh(ssh_key::LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
+
+fn client_config(s: &Setup, rekey: Option<u64>) -> ClientConfig {
+    let mut c = ClientConfig::new(
+        Engine::builder().build().unwrap(),
+        "tester",
+        s.dir.path("known_hosts"),
+    );
+    c.identity = Some(KeyPair::read_openssh_file(&s.dir.path("id")).unwrap());
+    c.rekey_bytes = rekey;
+    c
+}
+
+/// Sends `size` pattern bytes through the echo subsystem at `addr` and checks them.
+fn echo(addr: std::net::SocketAddr, cfg: ClientConfig, size: usize) -> u32 {
+    let client = Client::connect(addr, cfg).unwrap();
+    let (mut r, mut w) = client.open_subsystem("echo").unwrap();
+    let writer = std::thread::spawn(move || {
+        let h = support::send_pattern(&mut w, 21, size, 100_000);
+        w.finish().unwrap();
+        h
+    });
+    let (n, got) = support::hash_reader(&mut r);
+    assert_eq!(n, size as u64);
+    assert_eq!(got, writer.join().unwrap());
+    client.info().kex_count()
+}
+
+/// A raw TCP peer: our version line sent, the server's read.
+fn raw(s: &Setup) -> TcpStream {
+    let mut t = TcpStream::connect(s.server.local_addr()).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    t.write_all(b"SSH-2.0-raw_test\r\n").unwrap();
+    t
+}
+
+fn plain(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    PacketSealer::new(&Engine::builder().build().unwrap())
+        .seal(payload, &mut out)
+        .unwrap();
+    out
+}
+
+fn strict_kexinit() -> Vec<u8> {
+    KexInit::ours(&Preferences::new(vec!["ssh-ed25519".into()]), true, true).encode([3; 16])
+}
+
+/// Reads until the server closes; returns the DISCONNECT reason it sent.
+fn disconnect_code(mut t: TcpStream) -> u32 {
+    let mut all = Vec::new();
+    t.read_to_end(&mut all)
+        .expect("the server must close, not hang");
+    let nl = all.iter().position(|&b| b == b'\n').unwrap();
+    assert!(all.starts_with(b"SSH-2.0-wirecrypt"));
+    let mut reader = PacketReader::new(PacketOpener::new(&Engine::builder().build().unwrap()));
+    let mut rest = &all[nl + 1..];
+    while !rest.is_empty() {
+        let (taken, payload) = reader.feed(rest).unwrap();
+        rest = &rest[taken..];
+        if let Some(p) = payload
+            && p[0] == msg::DISCONNECT
+        {
+            return u32::from_be_bytes([p[1], p[2], p[3], p[4]]);
+        }
+    }
+    panic!("no DISCONNECT before the server closed");
+}
+
+#[test]
+fn garbage_after_the_version_line() {
+    let s = start(None);
+    let mut t = raw(&s);
+    t.write_all(&[0xff; 64]).unwrap();
+    assert_eq!(disconnect_code(t), 2);
+}
+
+#[test]
+fn oversized_packet_length() {
+    let s = start(None);
+    let mut t = raw(&s);
+    // 16 MiB + 4: well past the 256 KiB limit, aligned so only the size is wrong.
+    t.write_all(&[0x01, 0x00, 0x00, 0x04, 4, 0, 0, 0]).unwrap();
+    assert_eq!(disconnect_code(t), 2);
+}
+
+#[test]
+fn unknown_message_type_before_key_exchange() {
+    let s = start(None);
+    let mut t = raw(&s);
+    t.write_all(&plain(&[200, 1, 2, 3])).unwrap();
+    assert_eq!(disconnect_code(t), 2);
+}
+
+#[test]
+fn strict_kex_ignore_before_kexinit_ends_the_connection() {
+    let s = start(None);
+    let mut t = raw(&s);
+    t.write_all(&plain(&[msg::IGNORE, 0, 0, 0, 0])).unwrap();
+    t.write_all(&plain(&strict_kexinit())).unwrap();
+    assert_eq!(disconnect_code(t), 3);
+}
+
+#[test]
+fn strict_kex_ignore_during_the_first_exchange_ends_the_connection() {
+    let s = start(None);
+    let mut t = raw(&s);
+    t.write_all(&plain(&strict_kexinit())).unwrap();
+    t.write_all(&plain(&[msg::IGNORE, 0, 0, 0, 0])).unwrap();
+    assert_eq!(disconnect_code(t), 3);
+}
+
+#[test]
+fn client_gets_a_typed_error_from_a_garbage_server() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let fake = std::thread::spawn(move || {
+        let (mut c, _) = l.accept().unwrap();
+        c.write_all(b"SSH-2.0-fake\r\n").unwrap();
+        c.write_all(&[0x7f; 4096]).unwrap();
+        let mut sink = Vec::new();
+        let _ = c.read_to_end(&mut sink);
+    });
+    let dir = TempDir::new("fake");
+    let cfg = ClientConfig::new(
+        Engine::builder().build().unwrap(),
+        "x",
+        dir.path("known_hosts"),
+    );
+    let err = Client::connect(addr, cfg).unwrap_err();
+    assert!(matches!(err, SshError::Packet(_)), "{err:?}");
+    fake.join().unwrap();
+}
+
+/// Forwards a connection, flipping one bit of the client's bytes after `after` bytes.
+fn bit_flipping_proxy(target: std::net::SocketAddr, after: usize) -> std::net::SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (client, _) = l.accept().unwrap();
+        let server = TcpStream::connect(target).unwrap();
+        let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+        let down = std::thread::spawn(move || {
+            let (mut s_in, mut c_out) = (server, client);
+            let _ = std::io::copy(&mut s_in, &mut c_out);
+            let _ = c_out.shutdown(std::net::Shutdown::Both);
+        });
+        let mut seen = 0usize;
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let n = match c_in.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if seen <= after && after < seen + n {
+                buf[after - seen] ^= 0x10;
+            }
+            seen += n;
+            if s_out.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = s_out.shutdown(std::net::Shutdown::Both);
+        let _ = down.join();
+    });
+    addr
+}
+
+#[test]
+fn wrong_mac_disconnects_while_another_client_carries_on() {
+    let s = start(None);
+    let addr = s.server.local_addr();
+    let cfg = client_config(&s, None);
+    // The healthy client moves 32 MiB while the other one is cut off.
+    let healthy_cfg = cfg.clone();
+    let healthy = std::thread::spawn(move || echo(addr, healthy_cfg, 32 * MIB));
+
+    let proxy = bit_flipping_proxy(addr, 2 * MIB);
+    // The proxy's port needs its own known_hosts line.
+    let kh = std::fs::read_to_string(s.dir.path("known_hosts")).unwrap();
+    let line = kh.replace(
+        &format!("]:{} ", addr.port()),
+        &format!("]:{} ", proxy.port()),
+    );
+    std::fs::write(s.dir.path("known_hosts"), kh + &line).unwrap();
+    let client = Client::connect(proxy, cfg).unwrap();
+    let (mut r, mut w) = client.open_subsystem("echo").unwrap();
+    let writer = std::thread::spawn(move || {
+        let buf = vec![0x55u8; 64 * 1024];
+        loop {
+            if let Err(e) = w.write_all(&buf) {
+                return e;
+            }
+        }
+    });
+    let mut sink = vec![0u8; 65536];
+    let read_err = loop {
+        match r.read(&mut sink) {
+            Ok(0) => break None,
+            Ok(_) => continue,
+            Err(e) => break Some(e),
+        }
+    };
+    let write_err = writer.join().unwrap();
+    let text = format!("{write_err} / {read_err:?}");
+    println!("cut-off client saw: {text}");
+    assert!(
+        text.contains("reason 5"),
+        "expected DISCONNECT MAC_ERROR: {text}"
+    );
+    assert!(healthy.join().unwrap() >= 1);
+}
+
+#[test]
+fn our_client_and_server_rekey_with_low_limits_mid_transfer() {
+    let s = start(Some(MIB as u64));
+    let kexes = echo(
+        s.server.local_addr(),
+        client_config(&s, Some(MIB as u64)),
+        24 * MIB,
+    );
+    println!("24 MiB echoed between our client and server: {kexes} key exchanges");
+    assert!(kexes >= 24, "expected a rekey per MiB, saw {kexes}");
+}
