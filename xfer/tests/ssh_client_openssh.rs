@@ -158,3 +158,30 @@ fn unknown_and_changed_host_keys_are_refused_unless_accept_new() {
         "{err}"
     );
 }
+
+#[test]
+fn rsa_and_ecdsa_keys_both_ways_and_the_raw_sftp_subsystem() {
+    if !have(
+        "sshd",
+        "rsa_and_ecdsa_keys_both_ways_and_the_raw_sftp_subsystem",
+    ) {
+        return;
+    }
+    for (host_key, user_key) in [("rsa", "rsa"), ("ecdsa384", "ecdsa256")] {
+        let sshd = Sshd::start_with_user_key(host_key, user_key, "");
+        let client = Client::connect(("127.0.0.1", sshd.port), config(&sshd))
+            .unwrap_or_else(|e| panic!("{host_key}/{user_key}: {e}\n{}", sshd.log()));
+        round_trip(&client, &sshd, MIB, 5);
+        // The sftp subsystem, raw: SSH_FXP_INIT version 3 gets SSH_FXP_VERSION 3.
+        let (mut r, mut w) = client.open_subsystem("sftp").unwrap();
+        w.write_all(&[0, 0, 0, 5, 1, 0, 0, 0, 3]).unwrap();
+        let mut head = [0u8; 9];
+        std::io::Read::read_exact(&mut r, &mut head).unwrap();
+        assert_eq!(head[4], 2, "SSH_FXP_VERSION");
+        assert_eq!(&head[5..9], &[0, 0, 0, 3]);
+        println!(
+            "{host_key} host key, {user_key} user key: ok ({})",
+            client.info().negotiated().unwrap().host_key
+        );
+    }
+}

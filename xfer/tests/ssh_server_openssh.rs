@@ -221,3 +221,25 @@ fn a_key_not_in_authorized_keys_is_refused() {
     assert!(!out.status.success());
     assert!(err.contains("Permission denied"), "{err}");
 }
+
+#[test]
+fn rsa_host_and_user_keys() {
+    if !have("ssh", "rsa_host_and_user_keys") {
+        return;
+    }
+    let s = start(Engine::builder().build().unwrap(), "rsa", "rsa", None);
+    let err = echo_through(&s, &["-v"], MIB);
+    assert!(err.contains("host key algorithm: rsa-sha2-512"), "{err}");
+    assert!(err.contains("Authenticated to 127.0.0.1"), "{err}");
+    // rsa-sha2-256 for the host key and the user key.
+    let opts = [
+        "-v",
+        "-o",
+        "HostKeyAlgorithms=rsa-sha2-256",
+        "-o",
+        "PubkeyAcceptedAlgorithms=rsa-sha2-256",
+    ];
+    let err = echo_through(&s, &opts, MIB);
+    assert!(err.contains("host key algorithm: rsa-sha2-256"), "{err}");
+    assert!(err.contains("Authenticated to 127.0.0.1"), "{err}");
+}

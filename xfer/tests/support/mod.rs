@@ -165,10 +165,14 @@ pub struct Sshd {
 
 impl Sshd {
     pub fn start(host_key: &str, extra: &str) -> Sshd {
+        Self::start_with_user_key(host_key, "ed25519", extra)
+    }
+
+    pub fn start_with_user_key(host_key: &str, user_key: &str, extra: &str) -> Sshd {
         let dir = TempDir::new("sshd");
         std::fs::create_dir_all("/run/sshd").ok();
         keygen(&dir.path("host_key"), host_key);
-        keygen(&dir.path("id"), "ed25519");
+        keygen(&dir.path("id"), user_key);
         std::fs::copy(dir.path("id.pub"), dir.path("authorized_keys")).unwrap();
         let port = free_port();
         let cfg = format!(

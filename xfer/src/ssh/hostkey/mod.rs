@@ -2,8 +2,7 @@
 //! deciding whether the client trusts the key ([`known_hosts`]).
 //!
 //! Keys, signatures and their encodings are `ssh-key`'s: `ssh-ed25519`,
-//! `ecdsa-sha2-nistp256`/`384` and RSA (`rsa-sha2-512` when we sign; `rsa-sha2-256` and
-//! `rsa-sha2-512` when we verify).
+//! `ecdsa-sha2-nistp256`/`384` and RSA (`rsa-sha2-512`, `rsa-sha2-256`).
 
 pub mod known_hosts;
 
@@ -11,7 +10,8 @@ use std::path::Path;
 
 use signature::{Signer, Verifier};
 use ssh_encoding::{Decode, Encode};
-use ssh_key::{Algorithm, EcdsaCurve, PrivateKey, PublicKey, Signature};
+use ssh_key::private::{KeypairData, RsaKeypair};
+use ssh_key::{Algorithm, EcdsaCurve, HashAlg, PrivateKey, PublicKey, Signature};
 
 use super::error::{Result, SshError};
 
@@ -62,8 +62,7 @@ impl KeyPair {
         match self.key.algorithm() {
             Algorithm::Ed25519 => vec!["ssh-ed25519".into()],
             Algorithm::Ecdsa { curve } => vec![ecdsa_name(curve).into()],
-            // ssh-key 0.6 signs RSA with SHA-512 only.
-            Algorithm::Rsa { .. } => vec!["rsa-sha2-512".into()],
+            Algorithm::Rsa { .. } => vec!["rsa-sha2-512".into(), "rsa-sha2-256".into()],
             _ => Vec::new(),
         }
     }
@@ -74,15 +73,59 @@ impl KeyPair {
         if !self.signature_algorithms().iter().any(|a| a == algorithm) {
             return Err(SshError::Key(format!("this key cannot sign {algorithm}")));
         }
-        let sig: Signature = self
-            .key
-            .try_sign(data)
-            .map_err(|e| SshError::Key(format!("signing failed: {e}")))?;
+        let sig: Signature = match self.key.key_data() {
+            KeypairData::Rsa(rsa) => {
+                let hash = if algorithm == "rsa-sha2-256" {
+                    HashAlg::Sha256
+                } else {
+                    HashAlg::Sha512
+                };
+                rsa_sign(rsa, hash, data)?
+            }
+            _ => self
+                .key
+                .try_sign(data)
+                .map_err(|e| SshError::Key(format!("signing failed: {e}")))?,
+        };
         let mut out = Vec::new();
         sig.encode(&mut out)
             .map_err(|e| SshError::Key(format!("encoding a signature: {e}")))?;
         Ok(out)
     }
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 or SHA-512 (RFC 8332). The private key is built here
+/// from its components because ssh-key 0.6.7's conversion passes the first prime twice.
+fn rsa_sign(kp: &RsaKeypair, hash: HashAlg, data: &[u8]) -> Result<Signature> {
+    use signature::SignatureEncoding;
+    let big = |m: &ssh_key::Mpint| {
+        m.as_positive_bytes()
+            .map(rsa::BigUint::from_bytes_be)
+            .ok_or_else(|| SshError::Key("RSA key component is not a positive integer".into()))
+    };
+    let key = rsa::RsaPrivateKey::from_components(
+        big(&kp.public.n)?,
+        big(&kp.public.e)?,
+        big(&kp.private.d)?,
+        vec![big(&kp.private.p)?, big(&kp.private.q)?],
+    )
+    .map_err(|e| SshError::Key(format!("RSA private key: {e}")))?;
+    if rsa::traits::PublicKeyParts::size(&key) < 256 {
+        return Err(SshError::Key("RSA keys under 2048 bits are refused".into()));
+    }
+    let fail = |e: signature::Error| SshError::Key(format!("RSA signing failed: {e}"));
+    let bytes = match hash {
+        HashAlg::Sha256 => rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key)
+            .try_sign(data)
+            .map_err(fail)?
+            .to_vec(),
+        _ => rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(key)
+            .try_sign(data)
+            .map_err(fail)?
+            .to_vec(),
+    };
+    Signature::new(Algorithm::Rsa { hash: Some(hash) }, bytes)
+        .map_err(|e| SshError::Key(format!("RSA signature: {e}")))
 }
 
 fn ecdsa_name(curve: EcdsaCurve) -> &'static str {
