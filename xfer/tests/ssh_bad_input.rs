@@ -8,92 +8,12 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use support::TempDir;
+use support::ours::{MIB, Setup, client_config, echo, start};
 use wirecrypt::Engine;
 use wirecrypt::ssh::{PacketOpener, PacketReader, PacketSealer};
 use wirecrypt_xfer::ssh::transport::negotiate::{KexInit, Preferences};
 use wirecrypt_xfer::ssh::wire::msg;
-use wirecrypt_xfer::ssh::{
-    AuthorizedKeys, Client, ClientConfig, KeyPair, Server, ServerConfig, ServerHandle, SshError,
-    SubsystemRegistry,
-};
-
-const MIB: usize = 1024 * 1024;
-
-struct Setup {
-    dir: TempDir,
-    server: ServerHandle,
-}
-
-fn start(rekey: Option<u64>) -> Setup {
-    let dir = TempDir::new("bad");
-    // Keys from fixed seeds keep these tests free of ssh-keygen (they run without
-    // OpenSSH installed).
-    let host = KeyPair::new(ssh_key_from_seed(1)).unwrap();
-    let user = KeyPair::new(ssh_key_from_seed(2)).unwrap();
-    std::fs::write(
-        dir.path("id.pub"),
-        user.public_key().to_openssh().unwrap() + "\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path("id"), user_private_pem(2)).unwrap();
-    let mut cfg = ServerConfig::new(Engine::builder().build().unwrap(), vec![host.clone()]);
-    cfg.auth.authorized_keys = Some(AuthorizedKeys::read_file(&dir.path("id.pub")).unwrap());
-    let mut reg = SubsystemRegistry::new();
-    reg.register("echo", |mut r, mut w| {
-        let _ = std::io::copy(&mut r, &mut w);
-    });
-    cfg.subsystems = reg;
-    cfg.rekey_bytes = rekey;
-    let server = Server::bind("127.0.0.1:0", cfg).unwrap().spawn().unwrap();
-    std::fs::write(
-        dir.path("known_hosts"),
-        format!(
-            "[127.0.0.1]:{} {}\n",
-            server.local_addr().port(),
-            host.public_key().to_openssh().unwrap()
-        ),
-    )
-    .unwrap();
-    Setup { dir, server }
-}
-
-fn ssh_key_from_seed(seed: u8) -> ssh_key::PrivateKey {
-    let kp = ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]);
-    ssh_key::PrivateKey::from(kp)
-}
-
-fn user_private_pem(seed: u8) -> String {
-    ssh_key_from_seed(seed)
-        .to_openssh(ssh_key::LineEnding::LF)
-        .unwrap()
-        .to_string()
-}
-
-fn client_config(s: &Setup, rekey: Option<u64>) -> ClientConfig {
-    let mut c = ClientConfig::new(
-        Engine::builder().build().unwrap(),
-        "tester",
-        s.dir.path("known_hosts"),
-    );
-    c.identity = Some(KeyPair::read_openssh_file(&s.dir.path("id")).unwrap());
-    c.rekey_bytes = rekey;
-    c
-}
-
-/// Sends `size` pattern bytes through the echo subsystem at `addr` and checks them.
-fn echo(addr: std::net::SocketAddr, cfg: ClientConfig, size: usize) -> u32 {
-    let client = Client::connect(addr, cfg).unwrap();
-    let (mut r, mut w) = client.open_subsystem("echo").unwrap();
-    let writer = std::thread::spawn(move || {
-        let h = support::send_pattern(&mut w, 21, size, 100_000);
-        w.finish().unwrap();
-        h
-    });
-    let (n, got) = support::hash_reader(&mut r);
-    assert_eq!(n, size as u64);
-    assert_eq!(got, writer.join().unwrap());
-    client.info().kex_count()
-}
+use wirecrypt_xfer::ssh::{Client, ClientConfig, SshError};
 
 /// A raw TCP peer: our version line sent, the server's read.
 fn raw(s: &Setup) -> TcpStream {
@@ -278,16 +198,4 @@ fn wrong_mac_disconnects_while_another_client_carries_on() {
         "expected DISCONNECT MAC_ERROR: {text}"
     );
     assert!(healthy.join().unwrap() >= 1);
-}
-
-#[test]
-fn our_client_and_server_rekey_with_low_limits_mid_transfer() {
-    let s = start(Some(MIB as u64));
-    let kexes = echo(
-        s.server.local_addr(),
-        client_config(&s, Some(MIB as u64)),
-        24 * MIB,
-    );
-    println!("24 MiB echoed between our client and server: {kexes} key exchanges");
-    assert!(kexes >= 24, "expected a rekey per MiB, saw {kexes}");
 }
