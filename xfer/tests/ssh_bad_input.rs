@@ -199,3 +199,43 @@ fn wrong_mac_disconnects_while_another_client_carries_on() {
     );
     assert!(healthy.join().unwrap() >= 1);
 }
+
+#[test]
+fn client_ends_a_strict_first_exchange_that_starts_with_ignore() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let fake = std::thread::spawn(move || {
+        let (mut c, _) = l.accept().unwrap();
+        c.write_all(b"SSH-2.0-fake\r\n").unwrap();
+        c.write_all(&plain(&[msg::IGNORE, 0, 0, 0, 0])).unwrap();
+        let kexinit = KexInit::ours(&Preferences::new(vec!["ssh-ed25519".into()]), false, true)
+            .encode([4; 16]);
+        c.write_all(&plain(&kexinit)).unwrap();
+        let mut sink = Vec::new();
+        let _ = c.read_to_end(&mut sink);
+        sink
+    });
+    let dir = TempDir::new("fake-strict");
+    let cfg = ClientConfig::new(
+        Engine::builder().build().unwrap(),
+        "x",
+        dir.path("known_hosts"),
+    );
+    let err = Client::connect(addr, cfg).unwrap_err();
+    assert!(matches!(err, SshError::StrictKex(_)), "{err:?}");
+    // What the client sent ends with DISCONNECT reason 3 (key exchange failed).
+    let sent = fake.join().unwrap();
+    let nl = sent.iter().position(|&b| b == b'\n').unwrap();
+    let mut reader = PacketReader::new(PacketOpener::new(&Engine::builder().build().unwrap()));
+    let mut rest = &sent[nl + 1..];
+    let mut last = Vec::new();
+    while !rest.is_empty() {
+        let (taken, payload) = reader.feed(rest).unwrap();
+        rest = &rest[taken..];
+        if let Some(p) = payload {
+            last = p.to_vec();
+        }
+    }
+    assert_eq!(last[0], msg::DISCONNECT);
+    assert_eq!(u32::from_be_bytes([last[1], last[2], last[3], last[4]]), 3);
+}

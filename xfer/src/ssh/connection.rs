@@ -31,10 +31,9 @@ pub struct Channel {
     pub local_window: u32,
     /// Bytes consumed by the reader and not yet given back by WINDOW_ADJUST.
     pub consumed: u32,
-    /// Received data not read yet.
-    pub inbox: VecDeque<Vec<u8>>,
-    /// Offset into the first inbox buffer.
-    pub inbox_pos: usize,
+    /// Received data not read yet: whole message payloads, each with the offset of its
+    /// first unread byte (the payload is kept as it came, not copied out).
+    pub inbox: VecDeque<(Vec<u8>, usize)>,
     /// The peer sent EOF.
     pub eof_in: bool,
     /// We sent EOF.
@@ -74,8 +73,14 @@ impl Channel {
         }
     }
 
-    /// Takes `len` bytes of incoming data against our window.
+    /// Takes incoming data against our window (copying it).
     pub fn receive(&mut self, data: &[u8]) -> Result<()> {
+        self.receive_owned(data.to_vec(), 0)
+    }
+
+    /// Takes incoming data `message[start..]` against our window, keeping the buffer.
+    pub fn receive_owned(&mut self, message: Vec<u8>, start: usize) -> Result<()> {
+        let data = message.get(start..).unwrap_or_default();
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         if len > self.local_window || len > LOCAL_MAX_PACKET {
             return Err(SshError::protocol(format!(
@@ -88,7 +93,7 @@ impl Channel {
         }
         self.local_window -= len;
         if len > 0 {
-            self.inbox.push_back(data.to_vec());
+            self.inbox.push_back((message, start));
         }
         Ok(())
     }
@@ -98,16 +103,15 @@ impl Channel {
     pub fn read_into(&mut self, buf: &mut [u8]) -> (usize, Option<u32>) {
         let mut n = 0;
         while n < buf.len() {
-            let Some(front) = self.inbox.front() else {
+            let Some((front, pos)) = self.inbox.front_mut() else {
                 break;
             };
-            let take = (front.len() - self.inbox_pos).min(buf.len() - n);
-            buf[n..n + take].copy_from_slice(&front[self.inbox_pos..self.inbox_pos + take]);
+            let take = (front.len() - *pos).min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&front[*pos..*pos + take]);
             n += take;
-            self.inbox_pos += take;
-            if self.inbox_pos == front.len() {
+            *pos += take;
+            if *pos == front.len() {
                 self.inbox.pop_front();
-                self.inbox_pos = 0;
             }
         }
         self.consumed += n as u32;
@@ -148,8 +152,9 @@ pub struct Channels {
     next_id: u32,
 }
 
-/// The most channels one connection may have open at once.
-pub const MAX_CHANNELS: usize = 64;
+/// The most channels one connection may have open at once (OpenSSH's `MaxSessions`
+/// default). With [`LOCAL_WINDOW`] each, this bounds what a peer can make us buffer.
+pub const MAX_CHANNELS: usize = 10;
 
 impl Channels {
     /// Adds a channel; returns our number for it.

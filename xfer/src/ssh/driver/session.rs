@@ -141,6 +141,7 @@ impl Conn {
                 conn: self.clone(),
                 id,
                 eof_sent: false,
+                scratch: Vec::new(),
             },
         )
     }
@@ -188,7 +189,7 @@ impl Conn {
     /// Runs the reading thread until the connection ends.
     pub(crate) fn run(self: &Arc<Self>, mut t: Transport, subsystems: Option<&SubsystemRegistry>) {
         while let Ok(p) = t.next() {
-            if let Err(e) = self.dispatch(&p, t.last_seq, subsystems) {
+            if let Err(e) = self.dispatch(p, t.last_seq, subsystems) {
                 t.link.disconnect(e.disconnect_reason(), &e.to_string());
                 break;
             }
@@ -198,7 +199,7 @@ impl Conn {
 
     fn dispatch(
         self: &Arc<Self>,
-        p: &[u8],
+        p: Vec<u8>,
         seq: u32,
         subsystems: Option<&SubsystemRegistry>,
     ) -> Result<()> {
@@ -282,8 +283,11 @@ impl Conn {
             }
             msg::CHANNEL_DATA => {
                 let id = r.u32()?;
-                let data = r.string()?;
-                self.chans().get(id)?.receive(data)?;
+                let len = r.string()?.len();
+                r.end()?;
+                // The data is the tail of the payload: keep the buffer, skip the header.
+                let start = p.len() - len;
+                self.chans().get(id)?.receive_owned(p, start)?;
                 self.cv.notify_all();
             }
             msg::CHANNEL_EXTENDED_DATA => {
@@ -379,21 +383,48 @@ impl Conn {
         }
         let conn = self.clone();
         std::thread::spawn(move || {
+            // Closes the channel when the handler returns — or panics.
+            let _end = EndSubsystem {
+                conn: conn.clone(),
+                id,
+                rid,
+            };
             let (r, w) = conn.halves(id);
             h(r, w);
+        });
+    }
+}
+
+/// Ends a subsystem's channel: exit-status 0 (when the handler returned normally), EOF,
+/// CLOSE.
+struct EndSubsystem {
+    conn: Arc<Conn>,
+    id: u32,
+    rid: u32,
+}
+
+impl Drop for EndSubsystem {
+    fn drop(&mut self) {
+        let closed = self
+            .conn
+            .chans()
+            .get(self.id)
+            .map(|c| c.close_out)
+            .unwrap_or(true);
+        if closed {
+            return;
+        }
+        if !std::thread::panicking() {
             let exit = Writer::msg(msg::CHANNEL_REQUEST)
-                .u32(rid)
+                .u32(self.rid)
                 .str("exit-status")
                 .bool(false)
                 .u32(0)
                 .finish();
-            let closed = conn.chans().get(id).map(|c| c.close_out).unwrap_or(true);
-            if !closed {
-                let _ = conn.link.send(&exit);
-                let _ = conn.send_eof(id);
-                conn.close(id);
-            }
-        });
+            let _ = self.conn.link.send(&exit);
+        }
+        let _ = self.conn.send_eof(self.id);
+        self.conn.close(self.id);
     }
 }
 
@@ -465,6 +496,8 @@ pub struct ChannelWriter {
     conn: Arc<Conn>,
     id: u32,
     eof_sent: bool,
+    /// The CHANNEL_DATA message under construction, reused between writes.
+    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for ChannelWriter {
@@ -518,11 +551,12 @@ impl io::Write for ChannelWriter {
                 g = self.conn.wait(g);
             }
         };
-        let payload = Writer::msg(msg::CHANNEL_DATA)
-            .u32(rid)
-            .string(&buf[..n])
-            .finish();
-        self.conn.link.send(&payload).map_err(broken)?;
+        self.scratch.clear();
+        self.scratch.push(msg::CHANNEL_DATA);
+        self.scratch.extend_from_slice(&rid.to_be_bytes());
+        self.scratch.extend_from_slice(&(n as u32).to_be_bytes());
+        self.scratch.extend_from_slice(&buf[..n]);
+        self.conn.link.send(&self.scratch).map_err(broken)?;
         Ok(n)
     }
 
