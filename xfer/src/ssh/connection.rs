@@ -187,11 +187,6 @@ impl Channels {
             self.map.remove(&id);
         }
     }
-
-    /// Every channel (to wake them when the connection dies).
-    pub fn all(&mut self) -> impl Iterator<Item = &mut Channel> {
-        self.map.values_mut()
-    }
 }
 
 /// CHANNEL_OPEN "session".

@@ -96,7 +96,7 @@ impl ClientConfig {
         }
     }
 
-    pub(crate) fn preferences(&self) -> Preferences {
+    pub(crate) fn preferences(&self) -> Result<Preferences> {
         let hk = self
             .host_key_algorithms
             .clone()
@@ -114,7 +114,8 @@ impl ClientConfig {
         if self.engine.fips_mode() {
             p = p.fips_only();
         }
-        p
+        p.validate()?;
+        Ok(p)
     }
 }
 
@@ -144,6 +145,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Connects to `addr`, checks the host key, and logs in.
     pub fn connect(addr: impl ToSocketAddrs, config: ClientConfig) -> Result<Client> {
+        let prefs = config.preferences()?;
         let addr: SocketAddr = addr
             .to_socket_addrs()?
             .next()
@@ -182,7 +184,7 @@ impl Client {
         };
         let side = Side {
             engine: config.engine.clone(),
-            prefs: config.preferences(),
+            prefs,
             packet: packet_config(config.rekey_bytes)?,
             host_keys: Vec::new(),
             check_host: Some(Box::new(check)),

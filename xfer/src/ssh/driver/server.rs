@@ -32,6 +32,10 @@ pub struct ServerConfig {
     pub subsystems: SubsystemRegistry,
     /// Ciphers to accept, best first (default: all).
     pub ciphers: Option<Vec<String>>,
+    /// MACs to accept, best first (default: the HMAC-SHA-2 family).
+    pub macs: Option<Vec<String>>,
+    /// Key exchanges to accept, best first (default: all).
+    pub kex: Option<Vec<String>>,
     /// Most connections at once; more are refused.
     pub max_connections: usize,
     /// How long the handshake and login may take.
@@ -49,13 +53,15 @@ impl ServerConfig {
             auth: ServerAuth::default(),
             subsystems: SubsystemRegistry::new(),
             ciphers: None,
+            macs: None,
+            kex: None,
             max_connections: 64,
             login_timeout: Duration::from_secs(30),
             rekey_bytes: None,
         }
     }
 
-    fn preferences(&self) -> Preferences {
+    fn preferences(&self) -> Result<Preferences> {
         let hk = self
             .host_keys
             .iter()
@@ -65,10 +71,17 @@ impl ServerConfig {
         if let Some(c) = &self.ciphers {
             p.ciphers = c.clone();
         }
+        if let Some(m) = &self.macs {
+            p.macs = m.clone();
+        }
+        if let Some(k) = &self.kex {
+            p.kex = k.clone();
+        }
         if self.engine.fips_mode() {
             p = p.fips_only();
         }
-        p
+        p.validate()?;
+        Ok(p)
     }
 }
 
@@ -111,6 +124,7 @@ impl Server {
         if config.host_keys.is_empty() {
             return Err(SshError::Key("a server needs at least one host key".into()));
         }
+        config.preferences()?;
         Ok(Server {
             listener: TcpListener::bind(addr)?,
             config: Arc::new(config),
@@ -181,7 +195,7 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
     stream.set_read_timeout(Some(config.login_timeout))?;
     let side = Side {
         engine: config.engine.clone(),
-        prefs: config.preferences(),
+        prefs: config.preferences()?,
         packet: packet_config(config.rekey_bytes)?,
         host_keys: config.host_keys.clone(),
         check_host: None,

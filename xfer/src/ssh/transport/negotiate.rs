@@ -97,6 +97,34 @@ impl Preferences {
         Ok(self)
     }
 
+    /// Refuses names this crate does not implement (a typo in a cipher list must not
+    /// surface only when a peer happens to agree to it), and empty lists.
+    pub fn validate(&self) -> Result<()> {
+        let check = |what: &str, list: &[String], known: &[&str]| -> Result<()> {
+            if list.is_empty() {
+                return Err(SshError::Kex(format!(
+                    "no {what} algorithm left to offer{}",
+                    if self.fips {
+                        " after the FIPS policy (wirecrypt::fips::policy)"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            match list.iter().find(|n| !known.contains(&n.as_str())) {
+                Some(bad) => Err(SshError::Kex(format!(
+                    "unknown {what} algorithm {bad:?}; known: {}",
+                    known.join(",")
+                ))),
+                None => Ok(()),
+            }
+        };
+        check("kex", &self.kex, KEX_ALGORITHMS)?;
+        check("host key", &self.host_key, HOST_KEY_ALGORITHMS)?;
+        check("cipher", &self.ciphers, CIPHERS)?;
+        check("MAC", &self.macs, MACS)
+    }
+
     /// Keeps only what the FIPS policy approves, asking it about every name.
     pub fn fips_only(mut self) -> Self {
         self.kex.retain(|n| policy::ssh_kex(n).status.is_approved());
@@ -350,6 +378,17 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("FIPS policy"), "{text}");
         assert!(text.contains("chacha20-poly1305@openssh.com"), "{text}");
+    }
+
+    #[test]
+    fn unknown_names_and_empty_lists_are_refused_up_front() {
+        prefs().validate().unwrap();
+        let mut p = prefs();
+        p.ciphers = vec!["aes128-cbc".into()];
+        assert!(p.validate().unwrap_err().to_string().contains("aes128-cbc"));
+        let mut p = prefs().fips_only();
+        p.ciphers.retain(|c| c.starts_with("chacha"));
+        assert!(p.validate().unwrap_err().to_string().contains("FIPS"));
     }
 
     #[test]
