@@ -37,6 +37,8 @@ fn strict_kexinit() -> Vec<u8> {
 
 /// Reads until the server closes; returns the DISCONNECT reason it sent.
 fn disconnect_code(mut t: TcpStream) -> u32 {
+    // Our half-close lets the server's lingering read end at once.
+    t.shutdown(std::net::Shutdown::Write).unwrap();
     let mut all = Vec::new();
     t.read_to_end(&mut all)
         .expect("the server must close, not hang");
@@ -132,7 +134,8 @@ fn bit_flipping_proxy(target: std::net::SocketAddr, after: usize) -> std::net::S
         let down = std::thread::spawn(move || {
             let (mut s_in, mut c_out) = (server, client);
             let _ = std::io::copy(&mut s_in, &mut c_out);
-            let _ = c_out.shutdown(std::net::Shutdown::Both);
+            // Half-close, so the client still reads everything the server sent.
+            let _ = c_out.shutdown(std::net::Shutdown::Write);
         });
         let mut seen = 0usize;
         let mut buf = vec![0u8; 65536];
@@ -149,7 +152,7 @@ fn bit_flipping_proxy(target: std::net::SocketAddr, after: usize) -> std::net::S
                 break;
             }
         }
-        let _ = s_out.shutdown(std::net::Shutdown::Both);
+        let _ = s_out.shutdown(std::net::Shutdown::Write);
         let _ = down.join();
     });
     addr

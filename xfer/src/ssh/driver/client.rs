@@ -193,6 +193,7 @@ impl Client {
         let mut t = Transport::handshake(stream.try_clone()?, side)?;
         if let Err(e) = login(&mut t, &config) {
             t.link.disconnect(e.disconnect_reason(), &e.to_string());
+            t.linger();
             return Err(e);
         }
         stream.set_read_timeout(None)?;

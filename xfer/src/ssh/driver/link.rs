@@ -91,6 +91,9 @@ pub(crate) struct Link {
     is_client: bool,
 }
 
+/// How long the reading side waits for the peer to close after our DISCONNECT.
+pub(crate) const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not wedge the connection's teardown.
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -275,7 +278,9 @@ impl Link {
         self.wire.try_lock().is_ok_and(|w| w.sealer.needs_rekey())
     }
 
-    /// Sends DISCONNECT (best effort) and closes the connection.
+    /// Sends DISCONNECT (best effort) and ends the connection. Only our sending side is
+    /// shut: the peer reads the DISCONNECT and closes, which the reading thread sees;
+    /// closing both sides at once could reset the connection and lose the message.
     pub(crate) fn disconnect(&self, code: u32, text: &str) {
         let p = Writer::msg(msg::DISCONNECT)
             .u32(code)
@@ -291,7 +296,16 @@ impl Link {
             ob.queue.push_back(Out::Packet(p));
         }
         self.try_flush();
-        self.kill(text);
+        {
+            let mut ob = lock(&self.outbox);
+            if ob.dead.is_none() {
+                ob.dead = Some(text.to_owned());
+            }
+        }
+        self.cv.notify_all();
+        // A peer that never closes must not keep the reading thread forever.
+        let _ = self.shutdown.set_read_timeout(Some(LINGER));
+        let _ = self.shutdown.shutdown(Shutdown::Write);
     }
 
     /// Marks the connection dead, wakes every waiter and shuts the socket.

@@ -216,6 +216,7 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
         Ok(u) => u,
         Err(e) => {
             t.link.disconnect(e.disconnect_reason(), &e.to_string());
+            t.linger();
             return Err(e);
         }
     };
@@ -269,6 +270,7 @@ fn login(t: &mut Transport, config: &ServerConfig) -> Result<String> {
                 let e = SshError::Auth("too many failed attempts".into());
                 t.link
                     .disconnect(disconnect::NO_MORE_AUTH_METHODS_AVAILABLE, &e.to_string());
+                t.linger();
                 return Err(e);
             }
         }

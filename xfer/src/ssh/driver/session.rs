@@ -191,6 +191,7 @@ impl Conn {
         while let Ok(p) = t.next() {
             if let Err(e) = self.dispatch(p, t.last_seq, subsystems) {
                 t.link.disconnect(e.disconnect_reason(), &e.to_string());
+                t.linger();
                 break;
             }
         }

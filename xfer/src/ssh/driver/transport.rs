@@ -159,6 +159,7 @@ impl Transport {
         })();
         if let Err(e) = &result {
             t.link.disconnect(e.disconnect_reason(), &e.to_string());
+            t.linger();
         }
         result.map(|()| t)
     }
@@ -177,6 +178,21 @@ impl Transport {
                 }
             }
         }
+    }
+
+    /// After our DISCONNECT: reads (and drops) what the peer still sends until it closes,
+    /// a bounded amount for a bounded time, so that closing the socket with unread data
+    /// does not reset the connection before the peer has read the DISCONNECT.
+    pub(crate) fn linger(&mut self) {
+        let _ = self.stream.set_read_timeout(Some(super::link::LINGER));
+        let mut total = 0usize;
+        while total < 8 * 1024 * 1024 {
+            match self.stream.read(&mut self.inbuf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        self.link.kill("disconnected");
     }
 
     /// The session identifier (the first exchange hash).
@@ -214,6 +230,7 @@ impl Transport {
         if let Err(e) = &r {
             if !matches!(e, SshError::Disconnected { .. } | SshError::Closed(_)) {
                 self.link.disconnect(e.disconnect_reason(), &e.to_string());
+                self.linger();
             } else {
                 self.link.kill(&e.to_string());
             }
