@@ -578,3 +578,21 @@ impl Drop for ChannelReader {
         self.conn.release(self.id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+
+    #[test]
+    fn halves_move_to_other_threads() {
+        // The SFTP layer runs each half on a thread of its own.
+        send::<ChannelReader>();
+        send::<ChannelWriter>();
+        send::<SubsystemRegistry>();
+        sync::<crate::ssh::Client>();
+        send::<crate::ssh::Client>();
+    }
+}
