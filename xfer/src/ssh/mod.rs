@@ -73,9 +73,10 @@ pub mod transport;
 pub mod wire;
 
 pub use auth::{AuthorizedKeys, PasswordCheck, ServerAuth};
+pub use driver::channel::{ChannelReader, ChannelWriter};
 pub use driver::client::{Client, ClientConfig, HostKeyPolicy};
 pub use driver::server::{Server, ServerConfig, ServerHandle};
-pub use driver::session::{ChannelReader, ChannelWriter, SubsystemHandler, SubsystemRegistry};
+pub use driver::session::{SubsystemHandler, SubsystemRegistry};
 pub use driver::transport::ConnectionInfo;
 pub use error::{Result, SshError};
 pub use hostkey::KeyPair;

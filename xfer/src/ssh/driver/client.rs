@@ -12,7 +12,8 @@ use ssh_key::PublicKey;
 use wirecrypt::Engine;
 use wirecrypt::ssh::PacketConfig;
 
-use super::session::{ChannelReader, ChannelWriter, Conn};
+use super::channel::{ChannelReader, ChannelWriter};
+use super::session::Conn;
 use super::transport::{ConnectionInfo, Side, Transport};
 use crate::ssh::auth;
 use crate::ssh::error::{Result, SshError};
