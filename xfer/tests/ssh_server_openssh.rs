@@ -243,3 +243,26 @@ fn rsa_host_and_user_keys() {
     assert!(err.contains("host key algorithm: rsa-sha2-256"), "{err}");
     assert!(err.contains("Authenticated to 127.0.0.1"), "{err}");
 }
+
+#[test]
+fn short_rsa_user_keys_are_refused() {
+    if !have("ssh", "short_rsa_user_keys_are_refused") {
+        return;
+    }
+    // The 1024-bit key is in authorized_keys; the server still refuses it.
+    let s = start(
+        Engine::builder().build().unwrap(),
+        "ed25519",
+        "rsa1024",
+        None,
+    );
+    let out = ssh(&s, &["-v"], "echo")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("Offering public key"), "{err}");
+    assert!(!err.contains("Server accepts key"), "{err}");
+    assert!(err.contains("Permission denied"), "{err}");
+}

@@ -227,6 +227,7 @@ impl ServerAuthState {
                 };
                 let usable = self.cfg.key_algorithms.iter().any(|a| a == alg)
                     && hostkey::algorithm_fits(&key, alg)
+                    && hostkey::check_strength(&key).is_ok()
                     && keys.contains(&key);
                 if !usable {
                     return Ok(self.fail());

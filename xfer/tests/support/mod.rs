@@ -133,6 +133,7 @@ pub fn keygen(path: &Path, kind: &str) {
         "ecdsa256" => cmd.args(["-t", "ecdsa", "-b", "256"]),
         "ecdsa384" => cmd.args(["-t", "ecdsa", "-b", "384"]),
         "rsa" => cmd.args(["-t", "rsa", "-b", "2048"]),
+        "rsa1024" => cmd.args(["-t", "rsa", "-b", "1024"]),
         other => cmd.args(["-t", other]),
     };
     let st = cmd.status().unwrap();

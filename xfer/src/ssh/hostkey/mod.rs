@@ -157,6 +157,20 @@ pub fn algorithm_fits(key: &PublicKey, algorithm: &str) -> bool {
     }
 }
 
+/// Refuses RSA keys under 2048 bits (as FIPS 186-5 and ssh-key's own RSA code do), so
+/// that a server never offers to accept one.
+pub fn check_strength(key: &PublicKey) -> Result<()> {
+    if let Some(rsa) = key.key_data().rsa() {
+        let bits = rsa.n.as_positive_bytes().map_or(0, |n| n.len() * 8);
+        if bits < 2048 {
+            return Err(SshError::Key(format!(
+                "RSA keys under 2048 bits are refused (this one has {bits})"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Verifies an encoded signature blob over `data` made by `key` with `algorithm`.
 pub fn verify(key: &PublicKey, algorithm: &str, data: &[u8], sig_blob: &[u8]) -> Result<()> {
     if !algorithm_fits(key, algorithm) {
@@ -165,6 +179,7 @@ pub fn verify(key: &PublicKey, algorithm: &str, data: &[u8], sig_blob: &[u8]) ->
             key.algorithm().as_str()
         )));
     }
+    check_strength(key)?;
     let mut rd = sig_blob;
     let sig = Signature::decode(&mut rd)
         .map_err(|e| SshError::Key(format!("bad signature encoding: {e}")))?;
