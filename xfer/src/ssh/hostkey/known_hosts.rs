@@ -85,13 +85,15 @@ pub fn patterns_match(patterns: &HostPatterns, label: &str) -> bool {
 
 impl KnownHosts {
     /// Loads `path`; a missing file is an empty list (it is created on first record).
+    /// Lines that do not parse (key types this crate does not know, say) are skipped,
+    /// as OpenSSH skips them.
     pub fn load(path: &Path) -> Result<Self> {
         let entries = if path.exists() {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| SshError::HostKey(format!("{}: {e}", path.display())))?;
             ssh_key::KnownHosts::new(&text)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| SshError::HostKey(format!("{}: {e}", path.display())))?
+                .filter_map(|line| line.ok())
+                .collect()
         } else {
             Vec::new()
         };
@@ -208,6 +210,14 @@ mod tests {
         let kh = load(&format!("{} {KEY_A}\n", patterns.to_string()));
         assert_eq!(kh.check("127.0.0.1", 2222, &key_a()), HostCheck::Known);
         assert_eq!(kh.check("127.0.0.1", 2223, &key_a()), HostCheck::Unknown);
+    }
+
+    #[test]
+    fn comments_and_unparseable_lines_are_skipped() {
+        let kh = load(&format!(
+            "# a comment\n\nhost ssh-foo AAAA\nnot a valid line\nhost {KEY_A} comment\n"
+        ));
+        assert_eq!(kh.check("host", 22, &key_a()), HostCheck::Known);
     }
 
     #[test]
