@@ -1,18 +1,25 @@
 //! Protocol endpoints built on the wirecrypt engine: plain FTP, FTPS and SFTP.
 //!
-//! This crate is where the FTP/FTPS and SSH/SFTP clients and servers will live. For now
-//! it holds only the shared vocabulary: which protocol a transfer uses and which stage of
-//! the engine protects it.
+//! Each protocol is a module; inside each, the protocol cores (state machines and
+//! codecs) do no I/O, and blocking drivers own the sockets and threads:
+//!
+//! * [`ftp`]: the FTP/FTPS control connection (RFC 959/4217 reply codes), data
+//!   connections, TLS on rustls with the engine's provider, server and client;
+//! * [`ssh`]: our own SSH transport on the engine's packet layer (key exchange, host
+//!   keys, user authentication, channels) — the handshake hands keys to the engine;
+//! * [`sftp`]: SFTP version 3 over any byte stream, server and client;
+//! * [`root`]: the filesystem both servers are confined to;
+//! * [`users`]: the users file both servers check passwords against.
 
 #![forbid(unsafe_code)]
 
 pub mod ftp;
+pub mod root;
+pub mod sftp;
+pub mod ssh;
 pub mod users;
 
 use std::fmt;
-
-pub mod root;
-pub mod sftp;
 
 /// A file-transfer protocol the harness can measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,159 @@
+//! The two halves of a channel as byte streams: [`ChannelReader`] (`Read`) and
+//! [`ChannelWriter`] (`Write`), for the SFTP layer and any other subsystem.
+
+use std::io;
+use std::sync::Arc;
+
+use super::session::{Conn, broken};
+use crate::ssh::connection;
+use crate::ssh::wire::msg;
+
+/// The receiving half of a channel: the peer's data as a byte stream. `read` returns 0
+/// at the peer's EOF or CLOSE. Reading gives window back to the peer.
+pub struct ChannelReader {
+    pub(super) conn: Arc<Conn>,
+    pub(super) id: u32,
+}
+
+impl std::fmt::Debug for ChannelReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelReader")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl ChannelReader {
+    /// Waits for the peer's `exit-status` (or the channel's end) and returns it.
+    pub fn exit_status(&self) -> Option<u32> {
+        let mut g = self.conn.chans();
+        loop {
+            match g.get(self.id) {
+                Ok(ch) if ch.exit_status.is_some() => return ch.exit_status,
+                Ok(ch) if !ch.close_in && self.conn.link.dead().is_none() => {}
+                _ => return None,
+            }
+            g = self.conn.wait(g);
+        }
+    }
+}
+
+impl io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut g = self.conn.chans();
+        loop {
+            let Ok(ch) = g.get(self.id) else {
+                return Ok(0);
+            };
+            if !ch.inbox.is_empty() {
+                let (n, adjust) = ch.read_into(buf);
+                let rid = ch.remote_id;
+                drop(g);
+                if let Some(add) = adjust {
+                    self.conn
+                        .link
+                        .queue_conn(connection::window_adjust(rid, add));
+                }
+                return Ok(n);
+            }
+            if ch.eof_in || ch.close_in {
+                return Ok(0);
+            }
+            if let Some(why) = self.conn.link.dead() {
+                return Err(broken(why));
+            }
+            g = self.conn.wait(g);
+        }
+    }
+}
+
+/// The sending half of a channel: bytes written become CHANNEL_DATA, never more than the
+/// peer's window allows. [`finish`](Self::finish) (or dropping it) sends EOF.
+pub struct ChannelWriter {
+    pub(super) conn: Arc<Conn>,
+    pub(super) id: u32,
+    pub(super) eof_sent: bool,
+    /// The CHANNEL_DATA message under construction, reused between writes.
+    pub(super) scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for ChannelWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelWriter")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl ChannelWriter {
+    /// Sends EOF: the peer reads end-of-stream after the data written so far.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if !self.eof_sent {
+            self.eof_sent = true;
+            self.conn.send_eof(self.id).map_err(broken)?;
+        }
+        Ok(())
+    }
+
+    /// Sends CLOSE: the channel is over in both directions.
+    pub fn close(mut self) {
+        let _ = self.finish();
+        self.conn.close(self.id);
+    }
+}
+
+impl io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.eof_sent {
+            return Err(broken("write after EOF"));
+        }
+        let (n, rid) = {
+            let mut g = self.conn.chans();
+            loop {
+                if let Some(why) = self.conn.link.dead() {
+                    return Err(broken(why));
+                }
+                let ch = g.get(self.id).map_err(broken)?;
+                if ch.close_in || ch.close_out {
+                    return Err(broken("channel closed by the peer"));
+                }
+                let n = ch.sendable(buf.len());
+                if n > 0 {
+                    ch.sent(n);
+                    break (n, ch.remote_id);
+                }
+                g = self.conn.wait(g);
+            }
+        };
+        self.scratch.clear();
+        self.scratch.push(msg::CHANNEL_DATA);
+        self.scratch.extend_from_slice(&rid.to_be_bytes());
+        self.scratch.extend_from_slice(&(n as u32).to_be_bytes());
+        self.scratch.extend_from_slice(&buf[..n]);
+        self.conn.link.send(&self.scratch).map_err(broken)?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ChannelWriter {
+    fn drop(&mut self) {
+        let _ = self.finish();
+        self.conn.release(self.id);
+    }
+}
+
+impl Drop for ChannelReader {
+    fn drop(&mut self) {
+        self.conn.release(self.id);
+    }
+}

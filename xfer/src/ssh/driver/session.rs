@@ -1,0 +1,449 @@
+//! The connection layer's driver: the reading thread's dispatch of connection messages,
+//! the subsystem registry, and what the channel halves ([`super::channel`]) share.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::channel::{ChannelReader, ChannelWriter};
+use super::link::Link;
+use super::transport::Transport;
+use crate::ssh::connection::{self, Channel, Channels, LOCAL_MAX_PACKET, LOCAL_WINDOW};
+use crate::ssh::error::{Result, SshError};
+use crate::ssh::wire::{Reader, Writer, msg};
+
+/// A server-side subsystem: runs on its own thread with the channel's two halves and
+/// returns when it is done (the channel is then closed with exit status 0).
+pub type SubsystemHandler = Arc<dyn Fn(ChannelReader, ChannelWriter) + Send + Sync>;
+
+/// Subsystem name → handler (`"sftp"` → the SFTP server).
+#[derive(Clone, Default)]
+pub struct SubsystemRegistry {
+    map: HashMap<String, SubsystemHandler>,
+}
+
+impl std::fmt::Debug for SubsystemRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.map.keys()).finish()
+    }
+}
+
+impl SubsystemRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `handler` for subsystem `name`, replacing any earlier one.
+    pub fn register(
+        &mut self,
+        name: &str,
+        handler: impl Fn(ChannelReader, ChannelWriter) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.map.insert(name.to_owned(), Arc::new(handler));
+        self
+    }
+
+    fn get(&self, name: &str) -> Option<SubsystemHandler> {
+        self.map.get(name).cloned()
+    }
+}
+
+/// State shared by the reading thread and every channel half.
+pub(crate) struct Conn {
+    pub(crate) link: Arc<Link>,
+    chans: Mutex<Channels>,
+    cv: Condvar,
+}
+
+pub(super) fn broken(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, e.to_string())
+}
+
+impl Conn {
+    pub(crate) fn new(link: Arc<Link>) -> Arc<Self> {
+        Arc::new(Conn {
+            link,
+            chans: Mutex::new(Channels::default()),
+            cv: Condvar::new(),
+        })
+    }
+
+    pub(super) fn chans(&self) -> MutexGuard<'_, Channels> {
+        self.chans.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn wait<'a>(&self, g: MutexGuard<'a, Channels>) -> MutexGuard<'a, Channels> {
+        self.cv.wait(g).unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes every waiter after the connection died.
+    pub(crate) fn wake_all(&self) {
+        let _g = self.chans();
+        self.cv.notify_all();
+    }
+
+    /// Opens a session channel and waits for the peer's answer.
+    pub(crate) fn open_session(self: &Arc<Self>) -> Result<u32> {
+        let id = self.chans().insert(Channel::opening())?;
+        self.link.send(&connection::open_session(id))?;
+        let mut g = self.chans();
+        loop {
+            if let Some(why) = self.link.dead() {
+                return Err(SshError::Closed(why));
+            }
+            match g.get(id)?.opened.clone() {
+                Some(Ok(())) => return Ok(id),
+                Some(Err(e)) => return Err(SshError::Channel(e)),
+                None => g = self.wait(g),
+            }
+        }
+    }
+
+    /// Sends a channel request with want-reply and waits for SUCCESS or FAILURE.
+    pub(crate) fn request(&self, id: u32, kind: &str, arg: &str) -> Result<()> {
+        let rid = self.chans().get(id)?.remote_id;
+        self.link.send(
+            &Writer::msg(msg::CHANNEL_REQUEST)
+                .u32(rid)
+                .str(kind)
+                .bool(true)
+                .str(arg)
+                .finish(),
+        )?;
+        let mut g = self.chans();
+        loop {
+            if let Some(why) = self.link.dead() {
+                return Err(SshError::Closed(why));
+            }
+            match g.get(id)?.replies.pop_front() {
+                Some(true) => return Ok(()),
+                Some(false) => {
+                    return Err(SshError::Channel(format!(
+                        "the peer refused {kind} {arg:?}"
+                    )));
+                }
+                None => g = self.wait(g),
+            }
+        }
+    }
+
+    /// The two halves of channel `id`.
+    pub(crate) fn halves(self: &Arc<Self>, id: u32) -> (ChannelReader, ChannelWriter) {
+        if let Ok(ch) = self.chans().get(id) {
+            ch.held += 2;
+        }
+        (
+            ChannelReader {
+                conn: self.clone(),
+                id,
+            },
+            ChannelWriter {
+                conn: self.clone(),
+                id,
+                eof_sent: false,
+                scratch: Vec::new(),
+            },
+        )
+    }
+
+    /// One half of channel `id` is gone; forget the channel once both are and it is
+    /// closed both ways.
+    pub(super) fn release(&self, id: u32) {
+        let mut g = self.chans();
+        if let Ok(ch) = g.get(id) {
+            ch.held = ch.held.saturating_sub(1);
+        }
+        g.remove_if_closed(id);
+    }
+
+    /// Sends EOF (once) on channel `id`.
+    pub(super) fn send_eof(&self, id: u32) -> Result<()> {
+        let rid = {
+            let mut g = self.chans();
+            let ch = g.get(id)?;
+            if ch.eof_out || ch.close_out {
+                return Ok(());
+            }
+            ch.eof_out = true;
+            ch.remote_id
+        };
+        self.link.send(&connection::simple(msg::CHANNEL_EOF, rid))
+    }
+
+    /// Sends CLOSE (once) on channel `id`.
+    pub(crate) fn close(&self, id: u32) {
+        let rid = {
+            let mut g = self.chans();
+            let Ok(ch) = g.get(id) else { return };
+            if ch.close_out {
+                return;
+            }
+            ch.close_out = true;
+            let rid = ch.remote_id;
+            g.remove_if_closed(id);
+            rid
+        };
+        let _ = self.link.send(&connection::simple(msg::CHANNEL_CLOSE, rid));
+    }
+
+    /// Runs the reading thread until the connection ends.
+    pub(crate) fn run(self: &Arc<Self>, mut t: Transport, subsystems: Option<&SubsystemRegistry>) {
+        while let Ok(p) = t.next() {
+            if let Err(e) = self.dispatch(p, t.last_seq, subsystems) {
+                t.link.disconnect(e.disconnect_reason(), &e.to_string());
+                t.linger();
+                break;
+            }
+        }
+        self.wake_all();
+    }
+
+    fn dispatch(
+        self: &Arc<Self>,
+        p: Vec<u8>,
+        seq: u32,
+        subsystems: Option<&SubsystemRegistry>,
+    ) -> Result<()> {
+        let mut r = Reader::new(&p[1..]);
+        match p[0] {
+            msg::GLOBAL_REQUEST => {
+                let _name = r.str()?;
+                if r.bool()? {
+                    self.link
+                        .queue_conn(Writer::msg(msg::REQUEST_FAILURE).finish());
+                }
+            }
+            msg::REQUEST_SUCCESS | msg::REQUEST_FAILURE => {}
+            // RFC 4252 §5.1: requests after success are ignored.
+            msg::USERAUTH_REQUEST | msg::SERVICE_REQUEST => {}
+            msg::CHANNEL_OPEN => {
+                let kind = r.str()?;
+                let sender = r.u32()?;
+                let window = r.u32()?;
+                let max_packet = r.u32()?;
+                let refuse = |code: u32, why: &str| {
+                    Writer::msg(msg::CHANNEL_OPEN_FAILURE)
+                        .u32(sender)
+                        .u32(code)
+                        .str(why)
+                        .str("")
+                        .finish()
+                };
+                if subsystems.is_none() || kind != "session" {
+                    self.link.queue_conn(refuse(3, "unsupported channel type"));
+                    return Ok(());
+                }
+                let id = match self
+                    .chans()
+                    .insert(Channel::accepted(sender, window, max_packet))
+                {
+                    Ok(id) => id,
+                    Err(_) => {
+                        self.link.queue_conn(refuse(4, "too many channels"));
+                        return Ok(());
+                    }
+                };
+                self.link.queue_conn(
+                    Writer::msg(msg::CHANNEL_OPEN_CONFIRMATION)
+                        .u32(sender)
+                        .u32(id)
+                        .u32(LOCAL_WINDOW)
+                        .u32(LOCAL_MAX_PACKET)
+                        .finish(),
+                );
+            }
+            msg::CHANNEL_OPEN_CONFIRMATION => {
+                let id = r.u32()?;
+                let mut g = self.chans();
+                let ch = g.get(id)?;
+                if ch.opened.is_some() {
+                    return Err(SshError::protocol("channel confirmed twice"));
+                }
+                ch.remote_id = r.u32()?;
+                ch.remote_window = u64::from(r.u32()?);
+                ch.remote_max_packet = r.u32()?;
+                ch.opened = Some(Ok(()));
+                self.cv.notify_all();
+            }
+            msg::CHANNEL_OPEN_FAILURE => {
+                let id = r.u32()?;
+                let code = r.u32()?;
+                let why = r.str().unwrap_or("");
+                let mut g = self.chans();
+                let ch = g.get(id)?;
+                ch.opened = Some(Err(format!("open refused (code {code}): {why}")));
+                ch.close_in = true;
+                ch.close_out = true;
+                self.cv.notify_all();
+            }
+            msg::CHANNEL_WINDOW_ADJUST => {
+                let id = r.u32()?;
+                let add = r.u32()?;
+                self.chans().get(id)?.adjust(add)?;
+                self.cv.notify_all();
+            }
+            msg::CHANNEL_DATA => {
+                let id = r.u32()?;
+                let len = r.string()?.len();
+                r.end()?;
+                // The data is the tail of the payload: keep the buffer, skip the header.
+                let start = p.len() - len;
+                self.chans().get(id)?.receive_owned(p, start)?;
+                self.cv.notify_all();
+            }
+            msg::CHANNEL_EXTENDED_DATA => {
+                // stderr: counted against the window, then dropped and given back.
+                let id = r.u32()?;
+                let _code = r.u32()?;
+                let data = r.string()?;
+                let mut g = self.chans();
+                let ch = g.get(id)?;
+                let len = data.len() as u32;
+                if len > ch.local_window {
+                    return Err(SshError::protocol("extended data past our window"));
+                }
+                let rid = ch.remote_id;
+                drop(g);
+                if len > 0 {
+                    self.link.queue_conn(connection::window_adjust(rid, len));
+                }
+            }
+            msg::CHANNEL_EOF => {
+                let id = r.u32()?;
+                self.chans().get(id)?.eof_in = true;
+                self.cv.notify_all();
+            }
+            msg::CHANNEL_CLOSE => {
+                let id = r.u32()?;
+                let mut g = self.chans();
+                let ch = g.get(id)?;
+                ch.close_in = true;
+                let reply = (!ch.close_out).then_some(ch.remote_id);
+                ch.close_out = true;
+                g.remove_if_closed(id);
+                drop(g);
+                if let Some(rid) = reply {
+                    self.link
+                        .queue_conn(connection::simple(msg::CHANNEL_CLOSE, rid));
+                }
+                self.cv.notify_all();
+            }
+            msg::CHANNEL_REQUEST => {
+                let id = r.u32()?;
+                let kind = r.str()?;
+                let want_reply = r.bool()?;
+                let rid = self.chans().get(id)?.remote_id;
+                let ok = match (kind, subsystems) {
+                    ("exit-status", _) => {
+                        let status = r.u32()?;
+                        self.chans().get(id)?.exit_status = Some(status);
+                        self.cv.notify_all();
+                        true
+                    }
+                    ("subsystem", Some(reg)) => {
+                        let name = r.str()?;
+                        match reg.get(name) {
+                            Some(handler) => {
+                                self.start_subsystem(id, rid, want_reply, handler);
+                                return Ok(());
+                            }
+                            None => false,
+                        }
+                    }
+                    _ => false,
+                };
+                if want_reply {
+                    let m = if ok {
+                        msg::CHANNEL_SUCCESS
+                    } else {
+                        msg::CHANNEL_FAILURE
+                    };
+                    self.link.queue_conn(connection::simple(m, rid));
+                }
+            }
+            m @ (msg::CHANNEL_SUCCESS | msg::CHANNEL_FAILURE) => {
+                let id = r.u32()?;
+                self.chans()
+                    .get(id)?
+                    .replies
+                    .push_back(m == msg::CHANNEL_SUCCESS);
+                self.cv.notify_all();
+            }
+            _ => {
+                self.link
+                    .queue_conn(Writer::msg(msg::UNIMPLEMENTED).u32(seq).finish());
+            }
+        }
+        Ok(())
+    }
+
+    fn start_subsystem(self: &Arc<Self>, id: u32, rid: u32, want_reply: bool, h: SubsystemHandler) {
+        if want_reply {
+            self.link
+                .queue_conn(connection::simple(msg::CHANNEL_SUCCESS, rid));
+        }
+        let conn = self.clone();
+        std::thread::spawn(move || {
+            // Closes the channel when the handler returns — or panics.
+            let _end = EndSubsystem {
+                conn: conn.clone(),
+                id,
+                rid,
+            };
+            let (r, w) = conn.halves(id);
+            h(r, w);
+        });
+    }
+}
+
+/// Ends a subsystem's channel: exit-status 0 (when the handler returned normally), EOF,
+/// CLOSE.
+struct EndSubsystem {
+    conn: Arc<Conn>,
+    id: u32,
+    rid: u32,
+}
+
+impl Drop for EndSubsystem {
+    fn drop(&mut self) {
+        let closed = self
+            .conn
+            .chans()
+            .get(self.id)
+            .map(|c| c.close_out)
+            .unwrap_or(true);
+        if closed {
+            return;
+        }
+        if !std::thread::panicking() {
+            let exit = Writer::msg(msg::CHANNEL_REQUEST)
+                .u32(self.rid)
+                .str("exit-status")
+                .bool(false)
+                .u32(0)
+                .finish();
+            let _ = self.conn.link.send(&exit);
+        }
+        let _ = self.conn.send_eof(self.id);
+        self.conn.close(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+
+    #[test]
+    fn halves_move_to_other_threads() {
+        // The SFTP layer runs each half on a thread of its own.
+        send::<ChannelReader>();
+        send::<ChannelWriter>();
+        send::<SubsystemRegistry>();
+        sync::<crate::ssh::Client>();
+        send::<crate::ssh::Client>();
+    }
+}

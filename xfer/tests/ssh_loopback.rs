@@ -1,0 +1,131 @@
+//! Our client against our server on 127.0.0.1: rekeying with low limits on both sides,
+//! password authentication through the hook with limited, delayed failures, and FIPS
+//! mode on both ends.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::ours::{MIB, client_config, echo, start, start_with};
+use wirecrypt::Engine;
+use wirecrypt_xfer::ssh::{Client, PasswordCheck, SshError};
+
+#[test]
+fn our_client_and_server_rekey_with_low_limits_mid_transfer() {
+    let s = start(Some(MIB as u64));
+    let kexes = echo(
+        s.server.local_addr(),
+        client_config(&s, Some(MIB as u64)),
+        24 * MIB,
+    );
+    println!("24 MiB echoed between our client and server: {kexes} key exchanges");
+    assert!(kexes >= 24, "expected a rekey per MiB, saw {kexes}");
+}
+
+struct OnePassword;
+
+impl PasswordCheck for OnePassword {
+    fn check(&self, user: &str, password: &str) -> bool {
+        user == "tester" && password == "correct horse"
+    }
+}
+
+#[test]
+fn password_hook_with_limited_and_delayed_failures() {
+    let delay = Duration::from_millis(200);
+    let s = start_with(None, |cfg| {
+        cfg.auth.password = Some(Arc::new(OnePassword));
+        cfg.auth.max_attempts = 2;
+        cfg.auth.failure_delay = delay;
+    });
+    let addr = s.server.local_addr();
+    let mut cfg = client_config(&s, None);
+    cfg.identity = None;
+    cfg.password = Some("correct horse".into());
+    echo(addr, cfg.clone(), MIB);
+
+    cfg.password = Some("wrong".into());
+    let started = Instant::now();
+    let err = Client::connect(addr, cfg.clone()).unwrap_err();
+    assert!(matches!(err, SshError::Auth(_)), "{err:?}");
+    assert!(started.elapsed() >= delay, "a failure must be delayed");
+
+    // A key the server does not know, then the wrong password: the second failure
+    // reaches the limit and the server disconnects (reason 14, no more auth methods).
+    cfg.identity = Some(wirecrypt_xfer::ssh::KeyPair::new(stranger()).unwrap());
+    let err = Client::connect(addr, cfg).unwrap_err();
+    assert!(
+        matches!(err, SshError::Disconnected { code: 14, .. }),
+        "{err:?}"
+    );
+    println!("after two failures: {err}");
+}
+
+fn stranger() -> ssh_key::PrivateKey {
+    ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[99; 32]))
+}
+
+#[test]
+fn fips_mode_on_both_ends_negotiates_only_approved_names() {
+    // FIPS mode refuses Ed25519 keys, so both keys are ECDSA P-256 here.
+    let host = ecdsa();
+    let user = ecdsa();
+    let s = start_with(None, |cfg| {
+        cfg.engine = Engine::builder().fips(true).build().unwrap();
+        cfg.host_keys = vec![Arc::new(host.clone())];
+        cfg.auth.authorized_keys = Some(wirecrypt_xfer::ssh::AuthorizedKeys::from_keys(vec![
+            user.public_key().clone(),
+        ]));
+    });
+    let kh = s.dir.path("known_hosts");
+    std::fs::write(
+        &kh,
+        format!(
+            "[127.0.0.1]:{} {}\n",
+            s.server.local_addr().port(),
+            host.public_key().to_openssh().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut cfg = client_config(&s, None);
+    cfg.engine = Engine::builder().fips(true).build().unwrap();
+    cfg.identity = Some(user);
+    let client = Client::connect(s.server.local_addr(), cfg).unwrap();
+    let n = client.info().negotiated().unwrap();
+    for (kind, name) in [
+        (wirecrypt::fips::policy::Kind::SshKex, n.kex.as_str()),
+        (wirecrypt::fips::policy::Kind::SshKey, n.host_key.as_str()),
+        (
+            wirecrypt::fips::policy::Kind::SshCipher,
+            n.cipher_c2s.as_str(),
+        ),
+        (
+            wirecrypt::fips::policy::Kind::SshCipher,
+            n.cipher_s2c.as_str(),
+        ),
+    ] {
+        assert!(
+            wirecrypt::fips::policy::lookup(kind, name)
+                .status
+                .is_approved(),
+            "{name} is not approved"
+        );
+    }
+    println!(
+        "FIPS both ends: {} / {} / {}",
+        n.kex, n.host_key, n.cipher_c2s
+    );
+}
+
+fn ecdsa() -> wirecrypt_xfer::ssh::KeyPair {
+    let mut rng = Engine::builder().build().unwrap().rng();
+    let key = ssh_key::PrivateKey::random(
+        &mut rng,
+        ssh_key::Algorithm::Ecdsa {
+            curve: ssh_key::EcdsaCurve::NistP256,
+        },
+    )
+    .unwrap();
+    wirecrypt_xfer::ssh::KeyPair::new(key).unwrap()
+}
