@@ -97,16 +97,42 @@ pub fn server_config(
     Ok(Arc::new(builder.with_single_cert(certs, key)?))
 }
 
-/// This session's copy of `base`: a private session store (reusable entries, so
-/// clients that present one ticket for every data connection, as GnuTLS does, still
-/// resume) and no ticket encryption key shared with other sessions.
-pub fn per_session(base: &Arc<ServerConfig>) -> Arc<ServerConfig> {
+/// One FTP session's TLS configurations: private copies of the server's base
+/// configuration sharing one private session store (reusable entries, so clients that
+/// present one ticket for every data connection, as GnuTLS does, still resume) and no
+/// ticket key shared with other sessions.
+///
+/// They differ only in how many TLS 1.3 tickets they send: four on the control
+/// connection (rustls clients use each once and keep up to eight), two on download
+/// data connections (the client reads those to the end), none on uploads: clients that
+/// never read an upload connection (curl 7.88 with OpenSSL) would leave a ticket
+/// unread, and closing a socket with unread data sends a reset that can destroy the
+/// tail of the upload before the server has read it.
+#[derive(Clone, Debug)]
+pub struct SessionTls {
+    /// For the control connection.
+    pub control: Arc<ServerConfig>,
+    /// For data connections that send (RETR, LIST, NLST, MLSD).
+    pub download: Arc<ServerConfig>,
+    /// For data connections that receive (STOR, APPE).
+    pub upload: Arc<ServerConfig>,
+}
+
+/// This session's copies of `base`.
+pub fn per_session(base: &Arc<ServerConfig>) -> SessionTls {
     let mut cfg = (**base).clone();
     cfg.session_storage = Arc::new(SessionStore::new(64));
     cfg.ticketer = Arc::new(NoTickets);
-    // A few spare TLS 1.3 tickets for clients that use each one once.
-    cfg.send_tls13_tickets = 4;
-    Arc::new(cfg)
+    let with = |n| {
+        let mut c = cfg.clone();
+        c.send_tls13_tickets = n;
+        Arc::new(c)
+    };
+    SessionTls {
+        control: with(4),
+        download: with(2),
+        upload: with(0),
+    }
 }
 
 /// A session store for one FTP session: bounded, and `take` does not remove, so a
@@ -272,10 +298,12 @@ pub fn handshake<D>(
 }
 
 /// Ends TLS on a control connection for CCC after this side sent close_notify:
-/// reads at most the peer's own close_notify record (one record, byte-exact, so the
-/// clear-text command that may follow it is never swallowed) and returns the plain
-/// socket. A peer that does not answer with close_notify and goes straight to clear
-/// text (curl's passive CCC mode) is fine too.
+/// reads the peer's TLS records up to its close_notify one record at a time,
+/// byte-exact, so the clear-text command that may follow is never swallowed, and
+/// returns the plain socket. A peer that skips close_notify and goes straight to clear
+/// text (curl's passive CCC mode) is fine too: a command starts with a letter, a TLS
+/// record with 0x15 (alert) or 0x17 (TLS 1.3 hides alerts as application data) and
+/// then 0x03.
 pub fn clear_after_close_notify(
     mut conn: Connection,
     mut sock: TcpStream,
@@ -283,17 +311,19 @@ pub fn clear_after_close_notify(
     while conn.wants_write() {
         conn.write_tls(&mut sock)?;
     }
-    // The peer's close_notify may already have come in with the last reply.
-    if conn
-        .process_new_packets()
-        .is_ok_and(|state| state.peer_has_closed())
-    {
-        return Ok(sock);
-    }
-    let mut head = [0u8; 5];
-    let n = sock.peek(&mut head)?;
-    // 0x15 = alert, 0x03 = TLS major version: a TLS record, not a command letter.
-    if n >= 1 && head[0] == 0x15 {
+    for _ in 0..16 {
+        // The peer's close_notify may already have come in with the last reply.
+        if conn
+            .process_new_packets()
+            .is_ok_and(|state| state.peer_has_closed())
+        {
+            break;
+        }
+        let mut head = [0u8; 5];
+        let n = sock.peek(&mut head)?;
+        if n == 0 || !matches!(head[0], 0x15 | 0x17) || (n > 1 && head[1] != 0x03) {
+            break;
+        }
         sock.read_exact(&mut head)?;
         if head[1] != 0x03 {
             return Err(io::Error::new(
@@ -312,8 +342,6 @@ pub fn clear_after_close_notify(
         record.resize(5 + len, 0);
         sock.read_exact(&mut record[5..])?;
         conn.read_tls(&mut record.as_slice())?;
-        // The alert may fail to decrypt only if the peer is broken; either way TLS is over.
-        let _ = conn.process_new_packets();
     }
     Ok(sock)
 }
