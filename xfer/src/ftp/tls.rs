@@ -102,7 +102,7 @@ pub fn server_config(
 /// present one ticket for every data connection, as GnuTLS does, still resume) and no
 /// ticket key shared with other sessions.
 ///
-/// They differ only in how many TLS 1.3 tickets they send: four on the control
+/// They differ only in how many TLS 1.3 tickets they send: eight on the control
 /// connection (rustls clients use each once and keep up to eight), two on download
 /// data connections (the client reads those to the end), none on uploads: clients that
 /// never read an upload connection (curl 7.88 with OpenSSL) would leave a ticket
@@ -129,7 +129,7 @@ pub fn per_session(base: &Arc<ServerConfig>) -> SessionTls {
         Arc::new(c)
     };
     SessionTls {
-        control: with(4),
+        control: with(8),
         download: with(2),
         upload: with(0),
     }
