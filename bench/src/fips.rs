@@ -20,6 +20,8 @@ use wirecrypt::fips::check::cipher_string::{self, Expander, Expansion};
 use wirecrypt::fips::check::openssh::{self, FsIncludes, Includes, NoIncludes};
 use wirecrypt::fips::check::{Builtin, Overall, Report, tls, vsftpd};
 
+use crate::engine_args::EngineArgs;
+
 /// Arguments of `wirecrypt fips`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -84,8 +86,12 @@ pub enum ExpanderChoice {
 
 /// Runs `wirecrypt fips <command>` and turns the outcome into the exit status: the
 /// report's (0, 1, 2), or 2 with a message when the command cannot run.
-pub fn main(args: &Args) -> ExitCode {
-    match run(args) {
+///
+/// The check needs no cryptography, but the engine options are honoured as on every
+/// command: a forced provider that cannot run, or an unclear `WIRECRYPT_FIPS`, stops it
+/// before anything is read.
+pub fn main(args: &Args, engine: &EngineArgs) -> ExitCode {
+    match engine.engine().map_err(Into::into).and_then(|_| run(args)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wirecrypt: {e}");

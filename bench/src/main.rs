@@ -1,6 +1,7 @@
 //! `wirecrypt`: probe the machine, measure the engine, check configurations, manage
 //! the keys in a PKCS#11 token.
 
+mod engine_args;
 mod fips;
 mod probe;
 mod selftest;
@@ -19,10 +20,9 @@ use clap::{Parser, Subcommand};
     about = "Hardware-accelerated crypto for secure file transfer"
 )]
 struct Cli {
-    /// FIPS mode: approved algorithms only, self-tests before first use
-    /// (as `WIRECRYPT_FIPS=1`).
-    #[arg(long, global = true)]
-    fips: bool,
+    /// `--provider` and `--fips`, for every command.
+    #[command(flatten)]
+    engine: engine_args::EngineArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,12 +44,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Probe(args) => probe::run(&args, cli.fips),
-        Command::Selftest(args) => selftest::run(&args, cli.fips),
+        Command::Probe(args) => probe::run(&args, &cli.engine),
+        Command::Selftest(args) => selftest::run(&args, &cli.engine),
         // Its exit status says compliant (0), not compliant (1) or unreadable (2).
-        Command::Fips(args) => return fips::main(&args),
-        Command::Speed(args) => speed::run(&args, cli.fips),
-        Command::Token(args) => token::run(&args),
+        Command::Fips(args) => return fips::main(&args, &cli.engine),
+        Command::Speed(args) => speed::run(&args, &cli.engine),
+        Command::Token(args) => token::run(&args, &cli.engine),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

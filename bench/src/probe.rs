@@ -5,27 +5,19 @@ use serde_json::{Map, Value, json};
 use wirecrypt::Engine;
 use wirecrypt::algorithm::Algorithm;
 
+use crate::engine_args::EngineArgs;
+
 /// Arguments of `wirecrypt probe`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Force a provider (as `WIRECRYPT_PROVIDER` does).
-    #[arg(long, value_name = "ID")]
-    provider: Option<String>,
 }
 
-/// Runs `wirecrypt probe`.
-pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = Engine::builder();
-    if fips {
-        builder = builder.fips(true);
-    }
-    if let Some(id) = &args.provider {
-        builder = builder.provider(id);
-    }
-    let engine = builder.build()?;
+/// Runs `wirecrypt probe` on the engine that `engine` chooses (one provider at most).
+pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let engine = engine.engine()?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report(&engine))?);
     } else {

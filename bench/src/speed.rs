@@ -3,8 +3,8 @@
 //! the same run for comparison.
 //!
 //! Speed is only ever reported as a ratio to something measured in the same run (see
-//! [`report`]): several providers (`--provider pkcs11,rustcrypto,vaes256`) are measured
-//! side by side, and the `pkcs11` provider beside a bare loop through `cryptoki` on the
+//! [`report`]): several providers (`--provider pkcs11,rustcrypto,vaes256`, or the same
+//! list in `WIRECRYPT_PROVIDER`; see [`crate::engine_args`]) are measured side by side, and the `pkcs11` provider beside a bare loop through `cryptoki` on the
 //! same token, so that a token's slowness is not mistaken for the engine's.
 //!
 //! `--streams N` runs N threads at once, each with its own key object, as N independent
@@ -32,6 +32,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wirecrypt::{Algorithm, Engine, Provider, ProviderId};
+
+use crate::engine_args::EngineArgs;
 
 use op::Op;
 use peers::Peer;
@@ -68,12 +70,6 @@ pub struct Args {
         allow_negative_numbers = true
     )]
     pub sizes: Vec<usize>,
-
-    /// Measure only these engine providers, side by side in the same run (e.g.
-    /// pkcs11,rustcrypto,vaes256); repeat or comma-separate. An unknown or unavailable id
-    /// is an error. Default: every provider available on this machine.
-    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
-    pub providers: Vec<String>,
 
     /// Concurrent streams: N threads run the same operation at once, each with its own
     /// key object; repeat or comma-separate (e.g. 1,8), 1 to 256. Rates are summed over
@@ -238,20 +234,18 @@ impl Progress {
     }
 }
 
-/// Runs `wirecrypt speed`; with `fips`, measures only what FIPS mode allows.
-pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
-    let providers = engine_providers(&args.providers, fips)?;
-    let mut algs: Vec<Algorithm> = if args.algs.is_empty() {
+/// Runs `wirecrypt speed` on the providers `engine` chooses (every available one unless
+/// some are forced); in FIPS mode, measures only what the engine allows. Fails, before
+/// measuring anything, when nothing asked for can be measured.
+pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
+    let engines = engine.engines()?;
+    let providers = providers_of(&engines)?;
+    let requested: Vec<Algorithm> = if args.algs.is_empty() {
         Algorithm::all().collect()
     } else {
         dedup(&args.algs)
     };
-    let refused: Vec<&str> = algs
-        .iter()
-        .filter(|a| fips && !a.info().fips.is_approved())
-        .map(|a| a.id())
-        .collect();
-    algs.retain(|a| !fips || a.info().fips.is_approved());
+    let (algs, refused) = allowed(&engines[0], &requested);
     let sizes = if args.sizes.is_empty() {
         DEFAULT_SIZES.to_vec()
     } else {
@@ -263,14 +257,19 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
         dedup(&args.streams)
     };
     check_buffers(&sizes, &stream_counts)?;
+    if !algs
+        .iter()
+        .any(|&alg| providers.iter().any(|p| p.supports(alg)))
+    {
+        let mut why: Vec<String> = refused.iter().map(ToString::to_string).collect();
+        why.extend(unserved(&providers, &algs));
+        return Err(format!("nothing to measure: {}", why.join("; ")).into());
+    }
     let duration = Duration::from_secs_f64(args.seconds);
     let clock_mhz = measure::cpu_mhz();
     let mut notes = Notes::default();
-    if !refused.is_empty() {
-        notes.add(format!(
-            "FIPS mode: not measured (not approved): {}",
-            refused.join(", ")
-        ));
+    for why in &refused {
+        notes.add(format!("not measured: {why}"));
     }
     let progress = Progress {
         on: std::io::stderr().is_terminal(),
@@ -305,19 +304,8 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn Error>> {
             }
         };
 
-    for p in &providers {
-        let missing: Vec<&str> = algs
-            .iter()
-            .filter(|&&alg| !p.supports(alg))
-            .map(|alg| alg.id())
-            .collect();
-        if !missing.is_empty() {
-            notes.add(format!(
-                "{} does not implement {} (no rows)",
-                p.id(),
-                missing.join(", ")
-            ));
-        }
+    for why in unserved(&providers, &algs) {
+        notes.add(format!("{why} (no rows)"));
     }
 
     let mut records: Vec<Record> = Vec::new();
@@ -539,30 +527,64 @@ fn check_buffers(sizes: &[usize], stream_counts: &[usize]) -> Result<(), String>
     }
 }
 
-/// The engine providers to measure: the forced ones, in the order given (each an error
-/// if unknown or unavailable), or every available one.
-fn engine_providers(
-    forced: &[String],
-    fips: bool,
-) -> Result<Vec<Arc<dyn Provider>>, Box<dyn Error>> {
-    if forced.is_empty() {
-        let engine = Engine::builder().ignore_env().fips(fips).build()?;
-        engine.status()?;
-        return Ok(engine.available().collect());
-    }
+/// The providers to measure: each engine's forced provider, in the order given, or every
+/// available one. An engine in its error state (a failed FIPS self-test) measures nothing.
+///
+/// A FIPS-mode engine's providers refuse caller-chosen GCM nonces, which the timing loops
+/// use on throwaway data; so once its self-tests have passed, the same providers are
+/// timed from a twin engine outside FIPS mode. FIPS mode still decides which algorithms
+/// are timed (see [`allowed`]).
+fn providers_of(engines: &[Engine]) -> Result<Vec<Arc<dyn Provider>>, Box<dyn Error>> {
     let mut providers: Vec<Arc<dyn Provider>> = Vec::new();
-    for id in forced {
-        let engine = Engine::builder().provider(id.as_str()).fips(fips).build()?;
+    for engine in engines {
         engine.status()?;
-        let provider = engine
-            .forced()
-            .and_then(|id| engine.provider(id))
-            .ok_or_else(|| format!("provider '{id}' is not available here"))?;
-        if !providers.iter().any(|p| p.id() == provider.id()) {
-            providers.push(provider);
+        let twin;
+        let timed = if engine.fips_mode() {
+            let builder = match engine.forced() {
+                Some(id) => Engine::builder().provider(id.to_string()),
+                None => Engine::builder().ignore_env(),
+            };
+            twin = builder.fips(false).build()?;
+            &twin
+        } else {
+            engine
+        };
+        match timed.forced() {
+            Some(id) => providers.extend(timed.provider(id)),
+            None => providers.extend(timed.available()),
         }
     }
     Ok(providers)
+}
+
+/// Splits `requested` into what `engine` allows and why it refuses the rest: in FIPS
+/// mode, the refusal [`Engine::provider_for`] gives every other caller.
+fn allowed(engine: &Engine, requested: &[Algorithm]) -> (Vec<Algorithm>, Vec<wirecrypt::Error>) {
+    let mut algs = Vec::new();
+    let mut refused = Vec::new();
+    for &alg in requested {
+        match engine.provider_for(alg) {
+            Err(e @ wirecrypt::Error::FipsNotApproved { .. }) => refused.push(e),
+            _ => algs.push(alg),
+        }
+    }
+    (algs, refused)
+}
+
+/// For each provider, the algorithms in `algs` it does not implement, said in words.
+fn unserved(providers: &[Arc<dyn Provider>], algs: &[Algorithm]) -> Vec<String> {
+    providers
+        .iter()
+        .filter_map(|p| {
+            let missing: Vec<&str> = algs
+                .iter()
+                .filter(|&&alg| !p.supports(alg))
+                .map(|alg| alg.id())
+                .collect();
+            (!missing.is_empty())
+                .then(|| format!("{} does not implement {}", p.id(), missing.join(", ")))
+        })
+        .collect()
 }
 
 /// Runs `openssl speed` for one cell, recording the result or a note on why not.
@@ -629,7 +651,6 @@ mod tests {
         assert!(a.algs.is_empty());
         assert!(a.sizes.is_empty());
         assert_eq!(a.seconds, 0.5);
-        assert!(a.providers.is_empty());
         assert!(a.streams.is_empty());
         assert!(!a.json && !a.peers);
     }
@@ -648,9 +669,6 @@ mod tests {
             "--size=1MiB",
             "--seconds",
             "0.25",
-            "--provider",
-            "rustcrypto",
-            "--provider=pkcs11,vaes256",
             "--streams",
             "1,8",
             "--streams=256",
@@ -662,7 +680,6 @@ mod tests {
         assert_eq!(ids, ["aes-256-gcm", "chacha20-poly1305", "sha256"]);
         assert_eq!(a.sizes, [64, 16384, 0, 1 << 20]);
         assert_eq!(a.seconds, 0.25);
-        assert_eq!(a.providers, ["rustcrypto", "pkcs11", "vaes256"]);
         assert_eq!(a.streams, [1, 8, 256]);
         assert!(a.json && a.peers);
     }
@@ -747,46 +764,39 @@ mod tests {
         assert_eq!(dedup(&[3, 1, 3, 2, 1]), [3, 1, 2]);
     }
 
-    fn ids(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn engine(fips: bool) -> Engine {
+        Engine::builder().ignore_env().fips(fips).build().unwrap()
     }
 
     #[test]
-    fn an_unknown_provider_names_the_valid_ones() {
-        let err = engine_providers(&ids(&["nonexistent"]), false)
-            .err()
-            .unwrap()
-            .to_string();
+    fn fips_mode_refuses_what_the_engine_refuses() {
+        let requested: Vec<Algorithm> = Algorithm::all().collect();
+        let (algs, refused) = allowed(&engine(false), &requested);
+        assert_eq!(algs, requested);
+        assert!(refused.is_empty());
+
+        let (algs, refused) = allowed(&engine(true), &requested);
+        assert!(algs.iter().all(|a| a.info().fips.is_approved()), "{algs:?}");
+        assert_eq!(algs.len() + refused.len(), requested.len());
+        let chacha: Algorithm = "chacha20-poly1305".parse().unwrap();
+        assert!(!algs.contains(&chacha));
+        let said: Vec<String> = refused.iter().map(ToString::to_string).collect();
         assert!(
-            err.contains("nonexistent") && err.contains("rustcrypto"),
-            "{err}"
+            said.iter()
+                .any(|s| s.starts_with("FIPS mode refuses chacha20-poly1305: ")),
+            "{said:?}"
         );
-        // One bad id among good ones fails the whole list.
-        let err = engine_providers(&ids(&["rustcrypto", "bogus"]), false)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("bogus") && err.contains("rustcrypto"), "{err}");
-        assert!(!engine_providers(&[], false).unwrap().is_empty());
-        let forced = engine_providers(&ids(&["rustcrypto"]), false).unwrap();
-        assert_eq!(forced.len(), 1);
     }
 
     #[test]
-    fn several_providers_keep_their_order_once_each() {
-        let all: Vec<String> = engine_providers(&[], false)
-            .unwrap()
-            .iter()
-            .map(|p| p.id().to_string())
-            .collect();
-        let mut wanted: Vec<String> = all.iter().rev().cloned().collect();
-        wanted.push(all[0].to_uppercase());
-        let got: Vec<String> = engine_providers(&wanted, false)
-            .unwrap()
-            .iter()
-            .map(|p| p.id().to_string())
-            .collect();
-        let expected: Vec<String> = all.iter().rev().cloned().collect();
-        assert_eq!(got, expected, "in the order given, a repeat measured once");
+    fn unserved_names_each_provider_and_what_it_lacks() {
+        let providers = providers_of(&[engine(false)]).unwrap();
+        let chacha: Algorithm = "chacha20-poly1305".parse().unwrap();
+        let said = unserved(&providers, &[chacha]);
+        for p in &providers {
+            let line = format!("{} does not implement chacha20-poly1305", p.id());
+            assert_eq!(said.contains(&line), !p.supports(chacha), "{said:?}");
+        }
+        assert!(unserved(&providers, &[]).is_empty());
     }
 }

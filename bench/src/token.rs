@@ -9,6 +9,8 @@
 
 use std::error::Error;
 
+use crate::engine_args::EngineArgs;
+
 /// Arguments of `wirecrypt token`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -41,11 +43,16 @@ enum Command {
     },
 }
 
-/// Runs `wirecrypt token`.
+/// Runs `wirecrypt token` through the `pkcs11` provider: the engine options choose it
+/// as on every command (another forced provider is an error), and in FIPS mode the
+/// self-tests must have passed before the token is touched.
 #[cfg(feature = "pkcs11")]
-pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
+pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
+    use wirecrypt::ProviderId;
     use wirecrypt::provider::pkcs11::{KeyKind, Pkcs11};
 
+    engine.engine_on(ProviderId::Pkcs11)?.status()?;
+    // The same token the engine just logged in to (one login per process).
     let token = Pkcs11::from_env()?;
     match &args.command {
         Command::Keygen { label, kind } => {
@@ -70,11 +77,23 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
 
 /// Without the `pkcs11` feature there is no token to talk to.
 #[cfg(not(feature = "pkcs11"))]
-pub fn run(_: &Args) -> Result<(), Box<dyn Error>> {
-    Err(
-        "this wirecrypt was built without the `pkcs11` feature; rebuild with --features pkcs11"
-            .into(),
-    )
+pub fn run(_: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
+    use crate::engine_args::EngineArgsError;
+    use wirecrypt::{Error::ProviderUnavailable, ProviderId::Pkcs11};
+    match engine.engine_on(Pkcs11) {
+        // The engine cannot have the provider in this build.
+        Ok(_)
+        | Err(EngineArgsError::Engine {
+            error: ProviderUnavailable { id: Pkcs11, .. },
+            ..
+        }) => Err(
+            "this wirecrypt was built without the `pkcs11` feature; rebuild with --features pkcs11"
+                .into(),
+        ),
+        // The user's own choice is wrong (an unknown or another provider, an unclear
+        // WIRECRYPT_FIPS).
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(feature = "pkcs11")]

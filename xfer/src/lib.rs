@@ -11,6 +11,9 @@ pub mod users;
 
 use std::fmt;
 
+pub mod root;
+pub mod sftp;
+
 /// A file-transfer protocol the harness can measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {

@@ -3,7 +3,7 @@
 //! 64 MiB with SHA-256 compared; and every FTPS reply code the talk lists, as curl
 //! provokes them (234, 522 twice, CCC's 200/534/500; 533 through a raw connection).
 
-mod common;
+mod ftp_common;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
+use ftp_common::*;
 use wirecrypt_xfer::ftp::control::CccPolicy;
 
 fn curl(f: &Fixture, tls: &[&str]) -> Command {

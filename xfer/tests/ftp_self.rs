@@ -4,7 +4,7 @@
 //! garbage, login failures, timeouts, the connection cap) while a second client keeps
 //! transferring unaffected.
 
-mod common;
+mod ftp_common;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,7 +13,7 @@ use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use common::*;
+use ftp_common::*;
 use rustls::HandshakeKind;
 use wirecrypt_xfer::ftp::{Client, ClientOptions, FtpError};
 

@@ -7,7 +7,7 @@
 //! vsftpd must run as root (it drops to its `ftp` user per session); the anonymous
 //! account writing into `pub/` avoids creating a system user.
 
-mod common;
+mod ftp_common;
 
 use std::fs;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use ftp_common::*;
 use rustls::HandshakeKind;
 use wirecrypt_xfer::ftp::{Client, ClientOptions, FtpError, tls};
 

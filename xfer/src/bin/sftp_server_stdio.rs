@@ -1,0 +1,50 @@
+//! `wirecrypt-sftp-server`: serves one directory tree as SFTP v3 over standard input and
+//! output, like OpenSSH's `sftp-server`, so that OpenSSH's own client can drive it with
+//! `sftp -D wirecrypt-sftp-server` (no SSH involved) and sshd can run it as a subsystem.
+//!
+//! The root is the first argument, else `$WIRECRYPT_SFTP_ROOT`, else the current
+//! directory (`sftp -D` passes no arguments, so tests use the environment).
+
+use std::fs::File;
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+
+use wirecrypt_xfer::root::Root;
+use wirecrypt_xfer::sftp::{Config, Server};
+
+fn main() -> ExitCode {
+    let root = std::env::args_os()
+        .nth(1)
+        .or_else(|| std::env::var_os("WIRECRYPT_SFTP_ROOT"))
+        .unwrap_or_else(|| ".".into());
+    let root = match Root::open(&root) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "wirecrypt-sftp-server: {}: {e}",
+                std::path::Path::new(&root).display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    // Plain files over duplicates of fds 0 and 1: std's Stdout is line-buffered and
+    // would flush at every newline byte inside file data.
+    let (input, output) = match (
+        std::io::stdin().as_fd().try_clone_to_owned(),
+        std::io::stdout().as_fd().try_clone_to_owned(),
+    ) {
+        (Ok(i), Ok(o)) => (File::from(i), File::from(o)),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("wirecrypt-sftp-server: stdio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = Server::new(root, Config::default());
+    match server.serve(input, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wirecrypt-sftp-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
