@@ -379,3 +379,98 @@ fn lftp_ssl_force_upload_download_list() {
         f.lines()
     );
 }
+
+/// Active mode (PORT): lftp, since curl 7.88.1's active mode fails on its own side
+/// ("sa_addr inet_ntop() failed with errno 97") before any data flows.
+#[test]
+fn lftp_active_mode_port() {
+    if !have("lftp") {
+        return;
+    }
+    let f = fixture(Mode::Explicit, |_| {});
+    fs::write(f.root.join("a"), b"active data").unwrap();
+    let out_path = f.dir.path().join("a.out");
+    let script = format!(
+        "set ftp:ssl-force true; set ssl:ca-file {ca}; set ssl:check-hostname no; \
+         set ftp:passive-mode off; set net:max-retries 1; set net:timeout 20; \
+         open -u {USER},{PASS} -p {port} 127.0.0.1; get a -o {out}; bye",
+        ca = f.ca.display(),
+        port = f.port(),
+        out = out_path.display(),
+    );
+    let (ok, _, err) = run(Command::new("lftp").args(["-c", &script]));
+    assert!(ok, "{err}\n{:#?}", f.lines());
+    assert_eq!(fs::read(&out_path).unwrap(), b"active data");
+    assert!(
+        f.saw_in_order(&[
+            "> PORT 127,0,0,1,",
+            "< 200",
+            "> RETR a",
+            "< 150",
+            "data TLS Resumed",
+            "< 226"
+        ]),
+        "{:#?}",
+        f.lines()
+    );
+}
+
+#[test]
+fn curl_type_a_download_converts_line_ends() {
+    if !have("curl") {
+        return;
+    }
+    let f = fixture(Mode::Plain, |_| {});
+    fs::write(f.root.join("t.txt"), b"one\ntwo\r\nthree\n").unwrap();
+    let (ok, out, err) = run(curl(&f, &["--use-ascii"]).arg(url(&f, "ftp", "t.txt")));
+    assert!(ok, "{err}");
+    // the wire form is CRLF (checked byte-exact in ftp_self); curl turns it back to LF
+    assert_eq!(out, "one\ntwo\nthree\n");
+    assert!(f.lines().iter().any(|l| l.ends_with("> TYPE A")));
+}
+
+#[test]
+fn fips_server_serves_aes_gcm_and_refuses_chacha20() {
+    if !have("curl") {
+        return;
+    }
+    let f = fixture(Mode::Explicit, |c| {
+        let engine = wirecrypt::Engine::builder().fips(true).build().unwrap();
+        let provider = wirecrypt_xfer::ftp::tls::engine_provider(&engine);
+        let old = c.tls.take().unwrap();
+        // same certificate as the fixture's (its resolver is reused), FIPS provider
+        let mut fips = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(old.cert_resolver.clone());
+        fips.alpn_protocols.clear();
+        c.tls = Some(std::sync::Arc::new(fips));
+    });
+    fs::write(f.root.join("g"), b"gcm").unwrap();
+    let (ok, out, err) = run(curl(&f, &["--ssl-reqd"]).arg(url(&f, "ftp", "g")));
+    assert!(ok && out == "gcm", "{err}");
+    for chacha in [
+        &[
+            "--tls-max",
+            "1.2",
+            "--ciphers",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+        ][..],
+        &[
+            "--tlsv1.3",
+            "--tls13-ciphers",
+            "TLS_CHACHA20_POLY1305_SHA256",
+        ],
+    ] {
+        let mut args = vec!["--ssl-reqd"];
+        args.extend_from_slice(chacha);
+        let (ok, _, _) = run(curl(&f, &args).arg(url(&f, "ftp", "g")));
+        assert!(!ok, "{chacha:?} must be refused at the handshake");
+    }
+    assert!(
+        f.lines().iter().any(|l| l.contains("TLS handshake failed")),
+        "{:#?}",
+        f.lines()
+    );
+}

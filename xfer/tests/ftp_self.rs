@@ -381,3 +381,135 @@ fn timeouts_and_connection_cap() {
     assert!(a.starts_with("421"), "{a}");
     assert_eq!(reply(&mut r1), "");
 }
+
+#[test]
+fn mutual_tls_requires_a_client_certificate() {
+    let client_id = identity();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(client_id.cert.clone()).unwrap();
+    // the fixture only lends its root directory and server identity here
+    let f = fixture(Mode::Plain, |_| {});
+    // a server that demands client certificates signed by `client_id`
+    let server_id = &f.id;
+    let mtls = wirecrypt_xfer::ftp::tls::server_config(
+        engine_provider(),
+        rustls::ALL_VERSIONS,
+        vec![server_id.cert.clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(server_id.key.clone().into()),
+        Some(roots),
+    )
+    .unwrap();
+    let mut cfg = wirecrypt_xfer::ftp::ServerConfig::new(
+        &f.root,
+        std::sync::Arc::new({
+            let mut u = wirecrypt_xfer::users::UsersFile::new()
+                .with_iterations(wirecrypt_xfer::users::MIN_ITERATIONS);
+            u.add(USER, PASS).unwrap();
+            u
+        }),
+    )
+    .with_tls(mtls, true);
+    cfg.pasv_ports = 39600..=39699;
+    let server = wirecrypt_xfer::ftp::Server::bind("127.0.0.1:0", cfg)
+        .unwrap()
+        .spawn()
+        .unwrap();
+
+    let mut server_roots = rustls::RootCertStore::empty();
+    server_roots.add(server_id.cert.clone()).unwrap();
+    let with_cert = wirecrypt_xfer::ftp::tls::client_config(
+        engine_provider(),
+        rustls::ALL_VERSIONS,
+        wirecrypt_xfer::ftp::tls::ServerTrust::Roots(server_roots.clone()),
+        Some((
+            vec![client_id.cert.clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(client_id.key.clone().into()),
+        )),
+    )
+    .unwrap();
+    let mut c = Client::connect(
+        server.local_addr(),
+        ClientOptions::explicit(with_cert, name()),
+    )
+    .unwrap();
+    c.login(USER, PASS).unwrap();
+    c.stor("m", &mut &b"mutual"[..]).unwrap();
+    assert_eq!(c.last_data_handshake(), Some(HandshakeKind::Resumed));
+    c.quit().unwrap();
+    assert_eq!(fs::read(f.root.join("m")).unwrap(), b"mutual");
+
+    let without = wirecrypt_xfer::ftp::tls::client_config(
+        engine_provider(),
+        rustls::ALL_VERSIONS,
+        wirecrypt_xfer::ftp::tls::ServerTrust::Roots(server_roots),
+        None,
+    )
+    .unwrap();
+    let refused = Client::connect(
+        server.local_addr(),
+        ClientOptions::explicit(without, name()),
+    )
+    .and_then(|mut c| c.login(USER, PASS));
+    assert!(
+        refused.is_err(),
+        "a client without a certificate must not get in"
+    );
+}
+
+#[test]
+fn a_certified_key_must_match_its_certificate() {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let (a, b) = (identity(), identity());
+    let provider = engine_provider();
+    let key = provider
+        .key_provider
+        .load_private_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            b.key.clone(),
+        )))
+        .unwrap();
+    let wrong = std::sync::Arc::new(rustls::sign::CertifiedKey::new(
+        vec![a.cert.clone()],
+        key.clone(),
+    ));
+    let tls = wirecrypt_xfer::ftp::tls::server_config_certified(
+        provider.clone(),
+        rustls::ALL_VERSIONS,
+        wrong,
+        None,
+    );
+    assert!(tls.is_err(), "a certificate for another key is refused");
+    let right = std::sync::Arc::new(rustls::sign::CertifiedKey::new(vec![b.cert.clone()], key));
+    assert!(
+        wirecrypt_xfer::ftp::tls::server_config_certified(
+            provider,
+            rustls::ALL_VERSIONS,
+            right,
+            None
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn type_a_converts_line_ends_on_the_wire() {
+    let f = fixture(Mode::Plain, |_| {});
+    fs::write(f.root.join("t.txt"), b"one\ntwo\r\nthree\n").unwrap();
+    let mut c = Client::connect(f.addr(), ClientOptions::plain()).unwrap();
+    c.login(USER, PASS).unwrap();
+    assert_eq!(c.command("TYPE A").unwrap().code, 200);
+    // the client moves bytes as they are, so this is exactly what the wire carried
+    let mut wire = Vec::new();
+    c.retr("t.txt", 0, &mut wire).unwrap();
+    assert_eq!(wire, b"one\r\ntwo\r\nthree\r\n");
+    c.stor("u.txt", &mut &b"a\r\nb\r\n"[..]).unwrap();
+    assert_eq!(
+        fs::read(f.root.join("u.txt")).unwrap(),
+        b"a\nb\n",
+        "CRLF stored as LF"
+    );
+    assert_eq!(c.command("TYPE I").unwrap().code, 200);
+    let mut raw = Vec::new();
+    c.retr("t.txt", 0, &mut raw).unwrap();
+    assert_eq!(raw, b"one\ntwo\r\nthree\n", "TYPE I leaves bytes alone");
+    c.quit().unwrap();
+}

@@ -21,6 +21,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::{StoresServerSessions, WebPkiClientVerifier};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{
     ClientConfig, Connection, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme,
     SupportedProtocolVersion,
@@ -83,6 +84,27 @@ pub fn server_config(
     key: PrivateKeyDer<'static>,
     client_roots: Option<RootCertStore>,
 ) -> Result<Arc<ServerConfig>, TlsConfigError> {
+    let signing = provider.key_provider.load_private_key(key)?;
+    let certified = Arc::new(CertifiedKey::new(certs, signing));
+    server_config_certified(provider, versions, certified, client_roots)
+}
+
+/// Like [`server_config`] for a key that signs elsewhere: a `CertifiedKey` whose
+/// `SigningKey` is, say, a PKCS#11 token key (`wirecrypt::provider::pkcs11`), so the
+/// server's private key never leaves the token. The certificate must match the key.
+pub fn server_config_certified(
+    provider: Arc<CryptoProvider>,
+    versions: &[&'static SupportedProtocolVersion],
+    certified: Arc<CertifiedKey>,
+    client_roots: Option<RootCertStore>,
+) -> Result<Arc<ServerConfig>, TlsConfigError> {
+    // A key that cannot show its public half (some tokens) is taken on trust; a key
+    // that shows a different one is refused.
+    if let Err(e @ rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        return Err(e.into());
+    }
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
     let builder = match client_roots {
@@ -94,7 +116,9 @@ pub fn server_config(
         }
         None => builder.with_no_client_auth(),
     };
-    Ok(Arc::new(builder.with_single_cert(certs, key)?))
+    Ok(Arc::new(builder.with_cert_resolver(Arc::new(
+        SingleCertAndKey::from(certified),
+    ))))
 }
 
 /// One FTP session's TLS configurations: private copies of the server's base
