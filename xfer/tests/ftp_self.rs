@@ -513,3 +513,19 @@ fn type_a_converts_line_ends_on_the_wire() {
     assert_eq!(raw, b"one\ntwo\r\nthree\n", "TYPE I leaves bytes alone");
     c.quit().unwrap();
 }
+
+#[test]
+fn many_tls13_uploads_in_a_row_keep_resuming() {
+    let f = fixture(Mode::Explicit, |_| {});
+    let mut c = session(&f, &[&rustls::version::TLS13], false);
+    for i in 0..20 {
+        c.stor(&format!("u{i}"), &mut &b"small"[..]).unwrap();
+        assert_eq!(
+            c.last_data_handshake(),
+            Some(HandshakeKind::Resumed),
+            "upload {i}"
+        );
+    }
+    c.quit().unwrap();
+    assert!(!f.lines().iter().any(|l| l.contains("refused")));
+}

@@ -151,6 +151,7 @@ pub struct Client {
     data_tls: bool,
     last_data_handshake: Option<HandshakeKind>,
     log: Vec<String>,
+    tickets: Option<Arc<tls::CountingStore>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -166,7 +167,16 @@ type Result<T> = std::result::Result<T, FtpError>;
 
 impl Client {
     /// Connects, reads the greeting and, for explicit FTPS, runs AUTH TLS.
-    pub fn connect(addr: SocketAddr, opts: ClientOptions) -> Result<Client> {
+    pub fn connect(addr: SocketAddr, mut opts: ClientOptions) -> Result<Client> {
+        // A private copy of the configuration whose session store counts tickets, so
+        // control and data connections share it and uploads can tell when to refill.
+        let tickets = opts.tls.as_mut().map(|cfg| {
+            let store = Arc::new(tls::CountingStore::new());
+            let mut own = (**cfg).clone();
+            own.resumption = rustls::client::Resumption::store(store.clone());
+            *cfg = Arc::new(own);
+            store
+        });
         let sock = TcpStream::connect_timeout(&addr, opts.timeout)?;
         sock.set_read_timeout(Some(opts.timeout))?;
         sock.set_write_timeout(Some(opts.timeout))?;
@@ -179,6 +189,7 @@ impl Client {
             data_tls: false,
             last_data_handshake: None,
             log: Vec::new(),
+            tickets,
         };
         if c.opts.security == Security::Implicit {
             c.start_tls()?;
@@ -361,7 +372,26 @@ impl Client {
         // close_notify, FIN, then read to the server's close: stores its tickets.
         s.finish(Duration::from_secs(5))?;
         self.expect(line, &[226, 250])?;
+        self.refill_tickets(line.split_once(' ').map_or("", |(_, p)| p))?;
         Ok(n)
+    }
+
+    /// TLS 1.3 tickets are used once each, and a server may send none on upload
+    /// connections (ours does not: clients that never read them would reset the
+    /// connection and lose data). When the last two are all that is left, a one-line
+    /// NLST of the file just written — a download connection — fetches new ones.
+    fn refill_tickets(&mut self, path: &str) -> Result<()> {
+        let Some(store) = self.tickets.clone() else {
+            return Ok(());
+        };
+        let tls13 = match &self.ctl {
+            Ctl::Tls(s) => s.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3),
+            _ => false,
+        };
+        if !self.data_tls || !tls13 || store.tls13_tickets(&self.opts.server_name) > 2 {
+            return Ok(());
+        }
+        self.list("NLST", path).map(|_| ())
     }
 
     /// A directory listing: `LIST`, `NLST` or `MLSD` (`verb`), as text.

@@ -127,7 +127,7 @@ pub fn server_config_certified(
 /// ticket key shared with other sessions.
 ///
 /// They differ only in how many TLS 1.3 tickets they send: eight on the control
-/// connection (rustls clients use each once and keep up to eight), two on download
+/// connection (rustls clients use each once and keep up to eight), four on download
 /// data connections (the client reads those to the end), none on uploads: clients that
 /// never read an upload connection (curl 7.88 with OpenSSL) would leave a ticket
 /// unread, and closing a socket with unread data sends a reset that can destroy the
@@ -154,7 +154,7 @@ pub fn per_session(base: &Arc<ServerConfig>) -> SessionTls {
     };
     SessionTls {
         control: with(8),
-        download: with(2),
+        download: with(4),
         upload: with(0),
     }
 }
@@ -368,4 +368,77 @@ pub fn clear_after_close_notify(
         conn.read_tls(&mut record.as_slice())?;
     }
     Ok(sock)
+}
+
+/// A client session store that also counts the TLS 1.3 tickets it holds per server, so
+/// the FTP client can see when it is about to run out (rustls uses each ticket once)
+/// and fetch more before a data connection would have to do a full handshake.
+#[derive(Debug)]
+pub(crate) struct CountingStore {
+    inner: rustls::client::ClientSessionMemoryCache,
+    tls13: Mutex<HashMap<String, usize>>,
+}
+
+/// rustls's in-memory cache keeps at most this many TLS 1.3 tickets per server.
+const TICKETS_PER_SERVER: usize = 8;
+
+impl CountingStore {
+    pub(crate) fn new() -> Self {
+        CountingStore {
+            inner: rustls::client::ClientSessionMemoryCache::new(256),
+            tls13: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// TLS 1.3 tickets held for `name`.
+    pub(crate) fn tls13_tickets(&self, name: &ServerName<'_>) -> usize {
+        let g = self.tls13.lock().unwrap_or_else(|e| e.into_inner());
+        g.get(&format!("{name:?}")).copied().unwrap_or(0)
+    }
+}
+
+impl rustls::client::ClientSessionStore for CountingStore {
+    fn set_kx_hint(&self, name: ServerName<'static>, group: rustls::NamedGroup) {
+        self.inner.set_kx_hint(name, group)
+    }
+    fn kx_hint(&self, name: &ServerName<'_>) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(name)
+    }
+    fn set_tls12_session(
+        &self,
+        name: ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.inner.set_tls12_session(name, value)
+    }
+    fn tls12_session(
+        &self,
+        name: &ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(name)
+    }
+    fn remove_tls12_session(&self, name: &ServerName<'static>) {
+        self.inner.remove_tls12_session(name)
+    }
+    fn insert_tls13_ticket(
+        &self,
+        name: ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        let key = format!("{name:?}");
+        self.inner.insert_tls13_ticket(name, value);
+        let mut g = self.tls13.lock().unwrap_or_else(|e| e.into_inner());
+        let n = g.entry(key).or_insert(0);
+        *n = (*n + 1).min(TICKETS_PER_SERVER);
+    }
+    fn take_tls13_ticket(
+        &self,
+        name: &ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        let v = self.inner.take_tls13_ticket(name);
+        let mut g = self.tls13.lock().unwrap_or_else(|e| e.into_inner());
+        let n = g.entry(format!("{name:?}")).or_insert(0);
+        *n = if v.is_some() { n.saturating_sub(1) } else { 0 };
+        v
+    }
 }
