@@ -529,3 +529,23 @@ fn many_tls13_uploads_in_a_row_keep_resuming() {
     c.quit().unwrap();
     assert!(!f.lines().iter().any(|l| l.contains("refused")));
 }
+
+#[test]
+fn garbage_on_a_protected_data_connection_gets_522_and_the_session_goes_on() {
+    let f = fixture(Mode::Explicit, |_| {});
+    fs::write(f.root.join("f"), b"file").unwrap();
+    let mut c = session(&f, rustls::ALL_VERSIONS, false);
+    let r = c.command("EPSV").unwrap();
+    assert_eq!(r.code, 229);
+    let port = wirecrypt_xfer::ftp::client::parse_epsv(&r.text()).unwrap();
+    let mut junk = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert_eq!(c.command("RETR f").unwrap().code, 150);
+    junk.write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00])
+        .unwrap();
+    assert_eq!(c.read_reply().unwrap().code, 522);
+    // the control connection is intact: a proper transfer follows
+    let mut back = Vec::new();
+    c.retr("f", 0, &mut back).unwrap();
+    assert_eq!(back, b"file");
+    c.quit().unwrap();
+}

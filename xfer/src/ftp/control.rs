@@ -613,7 +613,12 @@ impl Session {
             },
             "LIST" | "NLST" | "MLSD" => {
                 // Options such as `-la` (sent by many clients) are not paths.
-                let a = if arg.starts_with('-') { "" } else { arg };
+                let a = if arg.starts_with('-') {
+                    arg.split_once(' ')
+                        .map_or("", |(_, rest)| rest.trim_start())
+                } else {
+                    arg
+                };
                 let Some(p) = self.cwd.resolve(a) else {
                     return reply(501, "Invalid path.");
                 };

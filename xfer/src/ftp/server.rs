@@ -242,7 +242,11 @@ impl Server {
             if self.shared.stop.load(Ordering::SeqCst) {
                 break;
             }
-            let Ok(mut sock) = conn else { continue };
+            let Ok(mut sock) = conn else {
+                // Out of descriptors, say: do not spin.
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            };
             let shared = self.shared.clone();
             if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
                 shared.active.fetch_sub(1, Ordering::SeqCst);

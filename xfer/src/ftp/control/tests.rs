@@ -502,3 +502,22 @@ fn transfer_outcomes_map_to_reply_codes() {
         451
     );
 }
+
+#[test]
+fn list_options_are_not_paths() {
+    let mut s = Session::new(Policy::plain(PEER.parse().unwrap()));
+    login(&mut s);
+    for (cmd, want) in [
+        ("LIST -la", "/"),
+        ("LIST -la sub", "/sub"),
+        ("NLST sub", "/sub"),
+        ("MLSD", "/"),
+    ] {
+        s.handle("PASV");
+        s.passive_ready(Some("127.0.0.1:50000".parse().unwrap()), false);
+        match s.handle(cmd) {
+            Action::Transfer(t) => assert_eq!(t.path.to_string(), want, "{cmd}"),
+            other => panic!("{cmd}: {other:?}"),
+        }
+    }
+}
