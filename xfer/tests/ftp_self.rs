@@ -221,6 +221,9 @@ fn bad_input_gets_a_reply_or_a_close_and_other_clients_carry_on() {
     assert!(say(&mut r, &mut w, "XYZZY").starts_with("500"));
     w.write_all(b"\xff\xfe\r\n").unwrap();
     assert!(reply(&mut r).starts_with("501"));
+    // multi-byte characters where a command word is expected
+    assert!(say(&mut r, &mut w, "PASé x").starts_with("500"));
+    assert!(say(&mut r, &mut w, "é").starts_with("500"));
     assert!(say(&mut r, &mut w, "NOOP").starts_with("200"));
 
     // path escapes

@@ -449,7 +449,7 @@ impl Client {
 
 /// The port in `Entering Extended Passive Mode (|||port|)`.
 pub fn parse_epsv(text: &str) -> Option<u16> {
-    let inner = &text[text.find('(')? + 1..text.rfind(')')?];
+    let inner = text.get(text.find('(')? + 1..text.rfind(')')?)?;
     let d = inner.chars().next()?;
     let parts: Vec<&str> = inner.split(d).collect();
     match parts[..] {
@@ -486,6 +486,8 @@ mod tests {
         assert_eq!(parse_epsv("ok (!!!2121!)"), Some(2121));
         assert_eq!(parse_epsv("no parens"), None);
         assert_eq!(parse_epsv("(|||x|)"), None);
+        assert_eq!(parse_epsv(")("), None, "a hostile reply is no panic");
+        assert_eq!(parse_epsv("(é)"), None);
         assert_eq!(
             parse_pasv("Entering Passive Mode (127,0,0,1,200,2)."),
             Some(51202)

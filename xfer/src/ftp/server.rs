@@ -403,7 +403,10 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
                 continue;
             }
         };
-        let shown = if line.len() >= 4 && line[..4].eq_ignore_ascii_case("PASS") {
+        let shown = if line
+            .get(..4)
+            .is_some_and(|v| v.eq_ignore_ascii_case("PASS"))
+        {
             "PASS <redacted>".to_owned()
         } else {
             line.clone()
