@@ -521,3 +521,57 @@ fn list_options_are_not_paths() {
         }
     }
 }
+
+#[test]
+fn random_input_never_panics() {
+    const VERBS: &[&str] = &[
+        "USER", "PASS", "AUTH", "PBSZ", "PROT", "CCC", "PORT", "EPRT", "EPSV", "PASV", "REST",
+        "RETR", "STOR", "LIST", "CWD", "RNFR", "RNTO", "TYPE", "OPTS", "MLST", "STAT", "x",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut reader = LineReader::new();
+    for round in 0..20_000 {
+        let mut s = Session::new(if round % 2 == 0 {
+            policy()
+        } else {
+            Policy::plain(PEER.parse().unwrap())
+        });
+        if round % 2 == 0 {
+            s.handle("AUTH TLS");
+        }
+        if round % 5 != 0 {
+            login(&mut s);
+        }
+        let verb = VERBS[(next() % VERBS.len() as u64) as usize];
+        let len = (next() % 40) as usize;
+        let arg: String = (0..len)
+            .map(|_| char::from_u32((next() % 0x3000) as u32).unwrap_or('?'))
+            .collect();
+        let line = format!("{verb} {arg}");
+        match s.handle(&line) {
+            Action::Reply(r) | Action::Close(r) | Action::StartTls(r) | Action::ClearControl(r) => {
+                assert!((100..600).contains(&r.code));
+                let _ = r.to_wire();
+            }
+            Action::Fs(_) => {
+                let _ = s.fs_done(Err(std::io::Error::from(std::io::ErrorKind::NotFound)));
+            }
+            Action::OpenPassive { extended } => {
+                let _ = s.passive_ready(None, extended);
+            }
+            _ => {}
+        }
+        let mut bytes = vec![0u8; (next() % 64) as usize];
+        bytes.iter_mut().for_each(|b| *b = next() as u8);
+        reader.feed(&bytes);
+        while reader.next_line().is_some() {}
+        let mut p = ReplyParser::new();
+        let _ = p.push(&String::from_utf8_lossy(&bytes));
+    }
+}
