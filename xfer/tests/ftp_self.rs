@@ -552,3 +552,34 @@ fn garbage_on_a_protected_data_connection_gets_522_and_the_session_goes_on() {
     assert_eq!(back, b"file");
     c.quit().unwrap();
 }
+
+#[test]
+fn idle_sessions_time_out_after_login() {
+    let f = fixture(Mode::Plain, |c| c.idle_timeout = Duration::from_millis(300));
+    let (mut r, mut w) = plain_login(&f);
+    assert!(say(&mut r, &mut w, "NOOP").starts_with("200"));
+    let a = reply(&mut r);
+    assert!(a.starts_with("421"), "{a}");
+    assert_eq!(reply(&mut r), "", "closed");
+}
+
+#[test]
+fn a_peer_with_too_many_failures_is_refused_across_sessions() {
+    let f = fixture(Mode::Plain, |c| {
+        c.limiter = std::sync::Arc::new(wirecrypt_xfer::users::LoginLimiter::new(
+            2,
+            Duration::from_secs(60),
+            Duration::from_millis(10),
+        ));
+    });
+    for _ in 0..2 {
+        let (mut r, mut w) = raw(f.addr());
+        assert!(say(&mut r, &mut w, "USER alice").starts_with("331"));
+        assert!(say(&mut r, &mut w, "PASS wrong").starts_with("530"));
+    }
+    // even the right password is refused now, from this address
+    let (mut r, mut w) = raw(f.addr());
+    assert!(say(&mut r, &mut w, "USER alice").starts_with("331"));
+    let a = say(&mut r, &mut w, &format!("PASS {PASS}"));
+    assert!(a.starts_with("421"), "{a}");
+}
