@@ -344,15 +344,21 @@ fn lftp_ssl_force_upload_download_list() {
     let local = f.dir.path().join("l.bin");
     fs::write(&local, &data).unwrap();
     let back = f.dir.path().join("l.back");
+    // halves already there: lftp resumes with REST + STOR and REST + RETR
+    fs::write(f.root.join("resume.bin"), &data[..1_000_000]).unwrap();
+    let partial = f.dir.path().join("l.partial");
+    fs::write(&partial, &data[..777_777]).unwrap();
     let script = format!(
         "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:ca-file {ca}; \
          set ssl:check-hostname no; set net:max-retries 1; set net:timeout 20; \
          open -u {USER},{PASS} -p {port} 127.0.0.1; put {local} -o up.bin; get up.bin -o {back}; \
+         put -c {local} -o resume.bin; get -c up.bin -o {partial}; \
          cls -l; mkdir d; cd d; pwd; cd ..; rm up.bin; bye",
         ca = f.ca.display(),
         port = f.port(),
         local = local.display(),
         back = back.display(),
+        partial = partial.display(),
     );
     let (ok, out, err) = run(Command::new("lftp").args(["-c", &script]));
     assert!(ok, "lftp failed: {err}\n{:#?}", f.lines());
@@ -362,6 +368,18 @@ fn lftp_ssl_force_upload_download_list() {
         f.lines()
     );
     assert!(out.contains("up.bin"), "listing: {out}");
+    same(&f, f.root.join("resume.bin"), &data);
+    same(&f, &partial, &data);
+    assert!(
+        f.saw_in_order(&["> REST 1000000", "< 350", "> STOR resume.bin", "< 226"]),
+        "{:#?}",
+        f.lines()
+    );
+    assert!(
+        f.saw_in_order(&["> REST 777777", "< 350", "> RETR up.bin", "< 226"]),
+        "{:#?}",
+        f.lines()
+    );
     assert!(f.root.join("d").is_dir());
     assert!(!f.root.join("up.bin").exists(), "rm removed it");
     assert!(
