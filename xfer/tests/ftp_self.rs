@@ -583,3 +583,27 @@ fn a_peer_with_too_many_failures_is_refused_across_sessions() {
     let a = say(&mut r, &mut w, &format!("PASS {PASS}"));
     assert!(a.starts_with("421"), "{a}");
 }
+
+#[test]
+fn a_refused_transfer_closes_its_passive_port() {
+    let f = fixture(Mode::Plain, |_| {});
+    let (mut r, mut w) = plain_login(&f);
+    let a = say(&mut r, &mut w, "EPSV");
+    let port = wirecrypt_xfer::ftp::client::parse_epsv(&a[4..]).unwrap();
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "offered port is open"
+    );
+    assert!(say(&mut r, &mut w, "ABOR").starts_with("225"));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "ABOR closed it"
+    );
+    let a = say(&mut r, &mut w, "EPSV");
+    let port = wirecrypt_xfer::ftp::client::parse_epsv(&a[4..]).unwrap();
+    assert!(say(&mut r, &mut w, "PORT 127,0,0,1,200,1").starts_with("200"));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "PORT replaced the passive offer"
+    );
+}

@@ -457,6 +457,11 @@ impl Session {
         self.prot
     }
 
+    /// How the next data connection will be made (`None` once used or refused).
+    pub fn data_mode(&self) -> DataMode {
+        self.data
+    }
+
     /// Handles one command line.
     pub fn handle(&mut self, line: &str) -> Action {
         let (verb, arg) = match line.split_once(' ') {

@@ -413,7 +413,12 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
         };
         cx.log(format!("> {shown}"));
 
-        match session.handle(&line) {
+        let action = session.handle(&line);
+        if session.data_mode() != DataMode::Passive && !matches!(action, Action::Transfer(_)) {
+            // A refused transfer, PORT or ABOR ends the passive offer: close its port.
+            cx.pasv = None;
+        }
+        match action {
             Action::Reply(r) => cx.reply(&mut ctl, &r)?,
             Action::Close(r) => {
                 let _ = cx.reply(&mut ctl, &r);
