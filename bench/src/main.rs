@@ -7,6 +7,7 @@ mod probe;
 mod selftest;
 mod speed;
 mod token;
+mod transfer;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,8 @@ enum Command {
     Selftest(selftest::Args),
     /// Check configurations against the FIPS algorithm policy (`fips check`).
     Fips(fips::Args),
+    /// Whole transfers: plain FTP, FTPS and SFTP end to end, with ratios to plain FTP.
+    Bench(transfer::Args),
     /// Long-term keys in the PKCS#11 token: generate, show, delete (feature `pkcs11`).
     Token(token::Args),
 }
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Fips(args) => return fips::main(&args, &cli.engine),
         Command::Speed(args) => speed::run(&args, &cli.engine),
         Command::Token(args) => token::run(&args, &cli.engine),
+        Command::Bench(args) => transfer::run(&args, &cli.engine),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,7 +24,7 @@ mod op;
 mod openssl;
 mod peers;
 mod pkcs11_bare;
-mod report;
+pub(crate) mod report;
 
 use std::error::Error;
 use std::io::IsTerminal;

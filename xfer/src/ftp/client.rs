@@ -165,13 +165,20 @@ impl std::fmt::Debug for Client {
 
 type Result<T> = std::result::Result<T, FtpError>;
 
+/// TLS sessions one control connection remembers: TLS 1.3 tickets are used once each,
+/// and a server sends a few per handshake.
+const SESSION_CACHE: usize = 32;
+
 impl Client {
     /// Connects, reads the greeting and, for explicit FTPS, runs AUTH TLS.
+    ///
+    /// Each connection keeps its own TLS session cache, so that its data connections
+    /// resume this control connection's session and never a ticket of another session
+    /// to the same server (which a server enforcing reuse answers with 522). The cache
+    /// counts its TLS 1.3 tickets so uploads can tell when to refill them.
     pub fn connect(addr: SocketAddr, mut opts: ClientOptions) -> Result<Client> {
-        // A private copy of the configuration whose session store counts tickets, so
-        // control and data connections share it and uploads can tell when to refill.
         let tickets = opts.tls.as_mut().map(|cfg| {
-            let store = Arc::new(tls::CountingStore::new());
+            let store = Arc::new(tls::CountingStore::new(SESSION_CACHE));
             let mut own = (**cfg).clone();
             own.resumption = rustls::client::Resumption::store(store.clone());
             *cfg = Arc::new(own);

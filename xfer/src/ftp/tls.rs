@@ -383,9 +383,10 @@ pub(crate) struct CountingStore {
 const TICKETS_PER_SERVER: usize = 8;
 
 impl CountingStore {
-    pub(crate) fn new() -> Self {
+    /// A store holding up to `size` sessions.
+    pub(crate) fn new(size: usize) -> Self {
         CountingStore {
-            inner: rustls::client::ClientSessionMemoryCache::new(256),
+            inner: rustls::client::ClientSessionMemoryCache::new(size),
             tls13: Mutex::new(HashMap::new()),
         }
     }

@@ -1,0 +1,512 @@
+//! `wirecrypt bench`: whole file transfers — plain FTP, FTPS and SFTP — measured end to
+//! end on this machine, per provider, cipher, direction and number of streams, beside
+//! the tools a user would otherwise run.
+//!
+//! With no flags it starts its own endpoints on 127.0.0.1 in this process and moves a
+//! generated payload up and down with each protocol, plain FTP first: plain FTP is the
+//! baseline every protected row is divided by, measured in the same run. Each case is
+//! warmed up once, then timed `--runs` times; the table shows the median and the
+//! slowest and fastest run, CPU seconds per GB moved, the handshake apart from the
+//! transfer, and whether every byte that arrived matched (SHA-256).
+//!
+//! Modules: [`case`] names a measurement and summarises its runs, [`streams`] runs N
+//! connections from one common start, [`ours_ftp`] is wirecrypt at both ends of FTP and
+//! FTPS, [`payload`] makes and checks the data, [`cpu`] reads CPU time, [`table`] prints.
+
+mod case;
+mod cpu;
+mod ours_ftp;
+mod payload;
+mod peers;
+mod streams;
+mod table;
+
+use std::error::Error;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use wirecrypt::{AeadAlg, Engine};
+use wirecrypt_xfer::Protocol;
+
+use crate::engine_args::EngineArgs;
+use case::{Case, Direction, Row, Run, TlsVersion};
+use ours_ftp::{FTPS_CIPHERS, OurFtp};
+use payload::{Payload, Scratch};
+use peers::SFTP_CIPHERS;
+
+/// The payload size when `--size` is not given.
+pub const DEFAULT_SIZE: usize = 256 << 20;
+
+/// Arguments of `wirecrypt bench`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// Protocols to measure, comma-separated: ftp, ftps, sftp. Plain FTP is always
+    /// measured too, as the baseline of the ratios.
+    #[arg(long, value_delimiter = ',', value_parser = parse_protocol, default_value = "ftp,ftps,sftp")]
+    pub protocols: Vec<Protocol>,
+
+    /// Ciphers, comma-separated. FTPS: aes-256-gcm, aes-128-gcm, chacha20-poly1305
+    /// (default aes-256-gcm). SFTP: aes256-gcm@openssh.com (default),
+    /// aes128-gcm@openssh.com, chacha20-poly1305@openssh.com,
+    /// aes128-ctr+hmac-sha2-256-etm@openssh.com.
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    pub ciphers: Vec<String>,
+
+    /// Parallel connections, comma-separated (e.g. 1,2,4), 1 to 64. Default: 1.
+    #[arg(long, value_delimiter = ',', value_parser = parse_streams)]
+    pub streams: Vec<usize>,
+
+    /// Bytes each stream moves each way (k/KiB, m/MiB suffixes). Default: 256MiB.
+    #[arg(long, value_parser = crate::speed::parse_size)]
+    pub size: Option<usize>,
+
+    /// A real file to move instead of generated data.
+    #[arg(long, value_name = "PATH", conflicts_with = "size")]
+    pub file: Option<PathBuf>,
+
+    /// Timed runs per case, after one warm-up run (1 to 20).
+    #[arg(long, default_value = "3", value_parser = crate::speed::parse_rounds)]
+    pub runs: usize,
+
+    /// Measure FTPS with TLS 1.2 as well as TLS 1.3.
+    #[arg(long)]
+    pub tls12: bool,
+
+    /// Measure the peers in the same run where they are installed: curl against
+    /// vsftpd (plain FTP and FTPS), OpenSSH's sftp against sshd, and the mixed FTPS
+    /// pairs (our client with vsftpd, curl with our server).
+    #[arg(long)]
+    pub peers: bool,
+
+    /// Write every case as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// The most parallel connections `--streams` accepts.
+pub const MAX_STREAMS: usize = 64;
+
+fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    Protocol::ALL
+        .into_iter()
+        .find(|p| p.to_string() == s.trim().to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown protocol '{s}': use ftp, ftps or sftp"))
+}
+
+fn parse_streams(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_STREAMS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "streams must be from 1 to {MAX_STREAMS}, got '{s}'"
+        )),
+    }
+}
+
+/// What the run will measure, checked before anything starts.
+struct Plan {
+    protocols: Vec<Protocol>,
+    ftps_ciphers: Vec<String>,
+    sftp_ciphers: Vec<String>,
+    versions: Vec<TlsVersion>,
+    streams: Vec<usize>,
+}
+
+impl Plan {
+    fn from(args: &Args) -> Result<Plan, String> {
+        let mut protocols = vec![Protocol::Ftp];
+        for p in &args.protocols {
+            if !protocols.contains(p) {
+                protocols.push(*p);
+            }
+        }
+        let mut ftps_ciphers = Vec::new();
+        let mut sftp_ciphers = Vec::new();
+        for c in &args.ciphers {
+            let c = c.trim().to_ascii_lowercase();
+            let list = if FTPS_CIPHERS.contains(&c.as_str()) {
+                &mut ftps_ciphers
+            } else if SFTP_CIPHERS.contains(&c.as_str()) {
+                &mut sftp_ciphers
+            } else {
+                return Err(format!(
+                    "unknown cipher '{c}': FTPS ciphers are {}; SFTP ciphers are {}",
+                    FTPS_CIPHERS.join(", "),
+                    SFTP_CIPHERS.join(", ")
+                ));
+            };
+            if !list.contains(&c) {
+                list.push(c);
+            }
+        }
+        if ftps_ciphers.is_empty() {
+            ftps_ciphers.push(FTPS_CIPHERS[0].to_string());
+        }
+        if sftp_ciphers.is_empty() {
+            sftp_ciphers.push(SFTP_CIPHERS[0].to_string());
+        }
+        let mut versions = vec![TlsVersion::Tls13];
+        if args.tls12 {
+            versions.push(TlsVersion::Tls12);
+        }
+        let mut streams = args.streams.clone();
+        streams.dedup();
+        if streams.is_empty() {
+            streams.push(1);
+        }
+        Ok(Plan {
+            protocols,
+            ftps_ciphers,
+            sftp_ciphers,
+            versions,
+            streams,
+        })
+    }
+}
+
+/// Runs `wirecrypt bench`.
+pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> {
+    let plan = Plan::from(args)?;
+    let engines = engine_args.engines()?;
+    let payload = match &args.file {
+        Some(path) => {
+            Payload::from_file(path).map_err(|e| format!("reading {}: {e}", path.display()))?
+        }
+        None => Payload::generated(args.size.unwrap_or(DEFAULT_SIZE)),
+    };
+    if payload.bytes.is_empty() {
+        return Err("the payload is empty: nothing to measure".into());
+    }
+    let source_dir = Scratch::new("source")?;
+    let source = payload.install(source_dir.path())?;
+    let sink = Scratch::new("sink")?;
+    let bench = Bench {
+        plan: &plan,
+        runs: args.runs,
+        payload: &payload,
+        source: &source,
+        sink: sink.path(),
+        progress: Progress::new(),
+    };
+    let mut rows = Vec::new();
+    for &protocol in &plan.protocols {
+        match protocol {
+            Protocol::Ftp => {
+                rows.extend(bench.ours_ftp(&engines[0], protocol, None, "none"));
+                if args.peers {
+                    rows.extend(bench.vsftpd_rows(false));
+                }
+            }
+            Protocol::Ftps => {
+                for engine in &engines {
+                    for cipher in &plan.ftps_ciphers {
+                        for &version in &plan.versions {
+                            rows.extend(bench.ours_ftp(engine, protocol, Some(version), cipher));
+                        }
+                    }
+                }
+                if args.peers {
+                    rows.extend(bench.vsftpd_rows(true));
+                    rows.extend(bench.mixed_ftps(&engines[0]));
+                }
+            }
+            Protocol::Sftp => {
+                rows.extend(bench.group(
+                    |direction, streams| Case {
+                        protocol,
+                        tls_version: None,
+                        provider: "-".into(),
+                        cipher: plan.sftp_ciphers[0].clone(),
+                        direction,
+                        streams,
+                        peer: None,
+                    },
+                    || {
+                        Err::<(), _>(
+                            "wirecrypt's SFTP endpoints are not part of this build yet".into(),
+                        )
+                    },
+                    |_, _, _| unreachable!("the setup always fails"),
+                ));
+                if args.peers {
+                    for cipher in &plan.sftp_ciphers {
+                        rows.extend(bench.sshd_rows(cipher));
+                    }
+                }
+            }
+        }
+    }
+    bench.progress.done();
+    case::attach_ftp_ratios(&mut rows);
+    print!("{}", table::render(&rows, payload.bytes.len()));
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&rows)?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    if rows.iter().all(|r| r.error.is_some()) {
+        return Err("no case could be measured".into());
+    }
+    if let Some(bad) = rows.iter().find(|r| r.error.is_none() && !r.verified) {
+        return Err(format!(
+            "data arrived corrupted in {} {} {} (SHA-256 mismatch)",
+            bad.case.protocol,
+            bad.case.who(),
+            bad.case.direction
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Which provider serves an FTPS cipher on `engine` (what the table shows).
+fn provider_for_cipher(engine: &Engine, cipher: &str) -> String {
+    let alg = match cipher {
+        "aes-128-gcm" => AeadAlg::Aes128Gcm,
+        "chacha20-poly1305" => AeadAlg::ChaCha20Poly1305,
+        _ => AeadAlg::Aes256Gcm,
+    };
+    engine
+        .provider_for(alg)
+        .map(|p| p.id().to_string())
+        .unwrap_or_else(|e| format!("refused ({e})"))
+}
+
+/// What every group of cases shares: the plan, the data and where it goes.
+struct Bench<'a> {
+    plan: &'a Plan,
+    runs: usize,
+    payload: &'a Payload,
+    source: &'a std::path::Path,
+    sink: &'a std::path::Path,
+    progress: Progress,
+}
+
+impl Bench<'_> {
+    /// Every direction and stream count of one group: `setup` starts what the group
+    /// shares (a server), then each case gets a warm-up run and the timed runs. A setup
+    /// that fails, or a case whose runs fail, becomes a row that says why.
+    fn group<T>(
+        &self,
+        case: impl Fn(Direction, usize) -> Case,
+        setup: impl FnOnce() -> Result<T, String>,
+        run: impl Fn(&T, Direction, usize) -> Result<Run, String>,
+    ) -> Vec<Row> {
+        let shared = setup();
+        let mut rows = Vec::new();
+        for &direction in &Direction::BOTH {
+            for &streams in &self.plan.streams {
+                let c = case(direction, streams);
+                let shared = match &shared {
+                    Ok(s) => s,
+                    Err(e) => {
+                        rows.push(Row::failed(c, e.clone()));
+                        continue;
+                    }
+                };
+                self.progress.show(&format!(
+                    "{} {} {} {direction} x{streams}",
+                    c.protocol,
+                    c.who(),
+                    c.cipher
+                ));
+                let runs: Result<Vec<Run>, String> = (0..=self.runs)
+                    .map(|_| run(shared, direction, streams))
+                    .collect();
+                rows.push(match runs {
+                    // The first run warmed caches and connections up; it is not counted.
+                    Ok(runs) => Row::from_runs(c, &runs[1..]),
+                    Err(e) => Row::failed(c, e),
+                });
+            }
+        }
+        rows
+    }
+
+    /// wirecrypt at both ends of plain FTP or FTPS.
+    fn ours_ftp(
+        &self,
+        engine: &Engine,
+        protocol: Protocol,
+        version: Option<TlsVersion>,
+        cipher: &str,
+    ) -> Vec<Row> {
+        let provider = match version {
+            Some(_) => provider_for_cipher(engine, cipher),
+            None => "none".into(),
+        };
+        self.group(
+            |direction, streams| Case {
+                protocol,
+                tls_version: version,
+                provider: provider.clone(),
+                cipher: cipher.into(),
+                direction,
+                streams,
+                peer: None,
+            },
+            || {
+                let root = Scratch::new("root").map_err(|e| e.to_string())?;
+                self.payload
+                    .install(root.path())
+                    .map_err(|e| e.to_string())?;
+                let server = OurFtp::start(engine, protocol, version, cipher, root.path())?;
+                Ok((root, server))
+            },
+            |(_, server), direction, streams| {
+                server.target().run(
+                    direction,
+                    streams,
+                    self.source,
+                    &self.payload.sha256,
+                    self.sink,
+                )
+            },
+        )
+    }
+
+    /// curl against vsftpd, plain FTP or FTPS (TLS 1.2: Debian 12's curl loses uploads
+    /// to vsftpd over TLS 1.3).
+    fn vsftpd_rows(&self, tls: bool) -> Vec<Row> {
+        let (protocol, version, cipher) = if tls {
+            (Protocol::Ftps, Some(TlsVersion::Tls12), "aes-256-gcm")
+        } else {
+            (Protocol::Ftp, None, "none")
+        };
+        self.group(
+            |direction, streams| Case {
+                protocol,
+                tls_version: version,
+                provider: if tls { "openssl" } else { "none" }.into(),
+                cipher: cipher.into(),
+                direction,
+                streams,
+                peer: Some("curl -> vsftpd".into()),
+            },
+            || peers::Vsftpd::start(tls, self.source),
+            |v, direction, streams| {
+                v.curl_run(
+                    direction,
+                    streams,
+                    self.source,
+                    &self.payload.sha256,
+                    self.sink,
+                )
+            },
+        )
+    }
+
+    /// The mixed FTPS pairs, so that client-side and server-side gains show apart: our
+    /// client against vsftpd, and curl against our server (TLS 1.2, AES-256-GCM).
+    fn mixed_ftps(&self, engine: &Engine) -> Vec<Row> {
+        let version = TlsVersion::Tls12;
+        let case = |peer: &str, provider: &str| {
+            let (peer, provider) = (peer.to_string(), provider.to_string());
+            move |direction, streams| Case {
+                protocol: Protocol::Ftps,
+                tls_version: Some(version),
+                provider: provider.clone(),
+                cipher: "aes-256-gcm".into(),
+                direction,
+                streams,
+                peer: Some(peer.clone()),
+            }
+        };
+        let ours = provider_for_cipher(engine, "aes-256-gcm");
+        let mut rows = self.group(
+            case("wirecrypt -> vsftpd", &ours),
+            || {
+                let v = peers::Vsftpd::start(true, self.source)?;
+                let target = ours_ftp::vsftpd_target(engine, &v, version)?;
+                Ok((v, target))
+            },
+            |(_, target), direction, streams| {
+                target.run(
+                    direction,
+                    streams,
+                    self.source,
+                    &self.payload.sha256,
+                    self.sink,
+                )
+            },
+        );
+        rows.extend(self.group(
+            case("curl -> wirecrypt", &ours),
+            || {
+                let root = Scratch::new("root").map_err(|e| e.to_string())?;
+                self.payload
+                    .install(root.path())
+                    .map_err(|e| e.to_string())?;
+                let server = OurFtp::start(
+                    engine,
+                    Protocol::Ftps,
+                    Some(version),
+                    "aes-256-gcm",
+                    root.path(),
+                )?;
+                Ok((root, server))
+            },
+            |(root, server), direction, streams| {
+                let curl = peers::Curl {
+                    addr: server.addr(),
+                    user: Some(server.credentials()),
+                    remote_dir: "",
+                    tls: Some(version),
+                };
+                curl.run(
+                    direction,
+                    streams,
+                    self.source,
+                    &self.payload.sha256,
+                    self.sink,
+                    root.path(),
+                    std::process::id(),
+                )
+            },
+        ));
+        rows
+    }
+
+    /// OpenSSH's sftp against OpenSSH's sshd with `cipher`.
+    fn sshd_rows(&self, cipher: &str) -> Vec<Row> {
+        self.group(
+            |direction, streams| Case {
+                protocol: Protocol::Sftp,
+                tls_version: None,
+                provider: "openssh".into(),
+                cipher: cipher.into(),
+                direction,
+                streams,
+                peer: Some("sftp -> sshd".into()),
+            },
+            || peers::Sshd::start(self.source),
+            |sshd, direction, streams| {
+                sshd.sftp_run(direction, streams, cipher, &self.payload.sha256, self.sink)
+            },
+        )
+    }
+}
+
+/// A one-line progress note on a terminal; nothing when piped.
+struct Progress {
+    on: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&self, what: &str) {
+        if self.on {
+            eprint!("\r\x1b[2Kmeasuring {what} ...");
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
