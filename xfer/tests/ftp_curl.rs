@@ -492,3 +492,37 @@ fn fips_server_serves_aes_gcm_and_refuses_chacha20() {
         f.lines()
     );
 }
+
+/// `curl --range` stops reading early: the server's send fails (426 for the transfer)
+/// and the session carries on; curl still gets exactly its bytes.
+#[test]
+fn curl_range_download_stops_early() {
+    if !have("curl") {
+        return;
+    }
+    let f = fixture(Mode::Explicit, |_| {});
+    let data = pattern(16 << 20, 8);
+    fs::write(f.root.join("r.bin"), &data).unwrap();
+    let out = f.dir.path().join("r.part");
+    let (ok, _, err) = run(curl(&f, &["--ssl-reqd", "--range", "1000-1999"])
+        .arg("-o")
+        .arg(&out)
+        .arg(url(&f, "ftp", "r.bin")));
+    assert!(ok, "{err}\n{:#?}", f.lines());
+    same(&f, &out, &data[1000..2000]);
+    // the cut transfer is 426, curl's ABOR that follows gets 225, the session goes on
+    assert!(
+        f.saw_in_order(&[
+            "> REST 1000",
+            "> RETR r.bin",
+            "< 150",
+            "< 426",
+            "> ABOR",
+            "< 225",
+            "> QUIT",
+            "< 221"
+        ]),
+        "{:#?}",
+        f.lines()
+    );
+}
