@@ -510,19 +510,17 @@ fn curl_range_download_stops_early() {
         .arg(url(&f, "ftp", "r.bin")));
     assert!(ok, "{err}\n{:#?}", f.lines());
     same(&f, &out, &data[1000..2000]);
-    // the cut transfer is 426, curl's ABOR that follows gets 225, the session goes on
-    assert!(
+    // the cut transfer is 426 (226 if the whole file fit into socket buffers first)
+    // and curl's ABOR that follows gets 225: a reply for everything, no hang
+    let cut = |code| {
         f.saw_in_order(&[
             "> REST 1000",
             "> RETR r.bin",
             "< 150",
-            "< 426",
+            code,
             "> ABOR",
             "< 225",
-            "> QUIT",
-            "< 221"
-        ]),
-        "{:#?}",
-        f.lines()
-    );
+        ])
+    };
+    assert!(cut("< 426") || cut("< 226"), "{:#?}", f.lines());
 }
