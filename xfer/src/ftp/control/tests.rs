@@ -91,7 +91,7 @@ fn line_reader_splits_and_bounds_lines() {
     assert_eq!(r.next_line(), Some(Err(LineError::TooLong)));
     assert_eq!(r.next_line(), Some(Ok("NOOP".into())));
 
-    r.feed(b"\xff\xfe\r\n");
+    r.feed(b"\xc3\x28\r\n");
     assert_eq!(r.next_line(), Some(Err(LineError::NotUtf8)));
     // exactly at the limit is fine
     let mut line = vec![b'B'; MAX_LINE - 2];
@@ -574,4 +574,23 @@ fn random_input_never_panics() {
         let mut p = ReplyParser::new();
         let _ = p.push(&String::from_utf8_lossy(&bytes));
     }
+}
+
+#[test]
+fn telnet_commands_before_abor_are_dropped() {
+    let mut r = LineReader::new();
+    // IAC IP, IAC DM (lftp's interrupt sequence), then ABOR
+    r.feed(b"\xff\xf4\xff\xf2ABOR\r\n");
+    assert_eq!(r.next_line(), Some(Ok("ABOR".into())));
+    // option negotiation (IAC DO 1) and a doubled IAC
+    r.feed(b"\xff\xfd\x01NOOP\r\n\xff\xff\r\n");
+    assert_eq!(r.next_line(), Some(Ok("NOOP".into())));
+    assert_eq!(
+        r.next_line(),
+        Some(Err(LineError::NotUtf8)),
+        "a literal 0xFF is not UTF-8"
+    );
+    r.feed(b"\xff");
+    r.feed(b"\r\n");
+    assert_eq!(r.next_line(), Some(Ok(String::new())));
 }
