@@ -151,6 +151,7 @@ pub struct Client {
     data_tls: bool,
     last_data_handshake: Option<HandshakeKind>,
     log: Vec<String>,
+    tickets: Option<Arc<tls::CountingStore>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -173,13 +174,16 @@ impl Client {
     ///
     /// Each connection keeps its own TLS session cache, so that its data connections
     /// resume this control connection's session and never a ticket of another session
-    /// to the same server (which a server enforcing reuse answers with 522).
+    /// to the same server (which a server enforcing reuse answers with 522). The cache
+    /// counts its TLS 1.3 tickets so uploads can tell when to refill them.
     pub fn connect(addr: SocketAddr, mut opts: ClientOptions) -> Result<Client> {
-        if let Some(shared) = &opts.tls {
-            let mut own = (**shared).clone();
-            own.resumption = rustls::client::Resumption::in_memory_sessions(SESSION_CACHE);
-            opts.tls = Some(Arc::new(own));
-        }
+        let tickets = opts.tls.as_mut().map(|cfg| {
+            let store = Arc::new(tls::CountingStore::new(SESSION_CACHE));
+            let mut own = (**cfg).clone();
+            own.resumption = rustls::client::Resumption::store(store.clone());
+            *cfg = Arc::new(own);
+            store
+        });
         let sock = TcpStream::connect_timeout(&addr, opts.timeout)?;
         sock.set_read_timeout(Some(opts.timeout))?;
         sock.set_write_timeout(Some(opts.timeout))?;
@@ -192,6 +196,7 @@ impl Client {
             data_tls: false,
             last_data_handshake: None,
             log: Vec::new(),
+            tickets,
         };
         if c.opts.security == Security::Implicit {
             c.start_tls()?;
@@ -374,7 +379,26 @@ impl Client {
         // close_notify, FIN, then read to the server's close: stores its tickets.
         s.finish(Duration::from_secs(5))?;
         self.expect(line, &[226, 250])?;
+        self.refill_tickets(line.split_once(' ').map_or("", |(_, p)| p))?;
         Ok(n)
+    }
+
+    /// TLS 1.3 tickets are used once each, and a server may send none on upload
+    /// connections (ours does not: clients that never read them would reset the
+    /// connection and lose data). When the last two are all that is left, a one-line
+    /// NLST of the file just written — a download connection — fetches new ones.
+    fn refill_tickets(&mut self, path: &str) -> Result<()> {
+        let Some(store) = self.tickets.clone() else {
+            return Ok(());
+        };
+        let tls13 = match &self.ctl {
+            Ctl::Tls(s) => s.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3),
+            _ => false,
+        };
+        if !self.data_tls || !tls13 || store.tls13_tickets(&self.opts.server_name) > 2 {
+            return Ok(());
+        }
+        self.list("NLST", path).map(|_| ())
     }
 
     /// A directory listing: `LIST`, `NLST` or `MLSD` (`verb`), as text.
@@ -432,7 +456,7 @@ impl Client {
 
 /// The port in `Entering Extended Passive Mode (|||port|)`.
 pub fn parse_epsv(text: &str) -> Option<u16> {
-    let inner = &text[text.find('(')? + 1..text.rfind(')')?];
+    let inner = text.get(text.find('(')? + 1..text.rfind(')')?)?;
     let d = inner.chars().next()?;
     let parts: Vec<&str> = inner.split(d).collect();
     match parts[..] {
@@ -469,6 +493,8 @@ mod tests {
         assert_eq!(parse_epsv("ok (!!!2121!)"), Some(2121));
         assert_eq!(parse_epsv("no parens"), None);
         assert_eq!(parse_epsv("(|||x|)"), None);
+        assert_eq!(parse_epsv(")("), None, "a hostile reply is no panic");
+        assert_eq!(parse_epsv("(é)"), None);
         assert_eq!(
             parse_pasv("Entering Passive Mode (127,0,0,1,200,2)."),
             Some(51202)

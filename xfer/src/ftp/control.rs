@@ -129,7 +129,7 @@ impl LineReader {
         if line.last() == Some(&b'\r') {
             line.pop();
         }
-        Some(String::from_utf8(line).map_err(|_| LineError::NotUtf8))
+        Some(String::from_utf8(strip_telnet(&line)).map_err(|_| LineError::NotUtf8))
     }
 
     /// True when bytes are buffered beyond the lines already taken. After `AUTH TLS`
@@ -144,6 +144,33 @@ impl LineReader {
         self.buf.clear();
         self.discarding = false;
     }
+}
+
+/// Drops Telnet commands from a control line (RFC 959 speaks Telnet): clients send
+/// `IAC IP IAC DM` before ABOR (lftp does), and option negotiation is three bytes.
+/// `IAC IAC` stands for a literal 0xFF.
+fn strip_telnet(line: &[u8]) -> Vec<u8> {
+    const IAC: u8 = 0xff;
+    let mut out = Vec::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        if line[i] != IAC {
+            out.push(line[i]);
+            i += 1;
+            continue;
+        }
+        match line.get(i + 1) {
+            Some(&IAC) => {
+                out.push(IAC);
+                i += 2;
+            }
+            // WILL, WONT, DO, DONT carry an option byte.
+            Some(0xfb..=0xfe) => i += 3,
+            Some(_) => i += 2,
+            None => i += 1,
+        }
+    }
+    out
 }
 
 /// A path below the session's root: plain components, never `.`/`..`/empty.
@@ -457,6 +484,11 @@ impl Session {
         self.prot
     }
 
+    /// How the next data connection will be made (`None` once used or refused).
+    pub fn data_mode(&self) -> DataMode {
+        self.data
+    }
+
     /// Handles one command line.
     pub fn handle(&mut self, line: &str) -> Action {
         let (verb, arg) = match line.split_once(' ') {
@@ -613,7 +645,12 @@ impl Session {
             },
             "LIST" | "NLST" | "MLSD" => {
                 // Options such as `-la` (sent by many clients) are not paths.
-                let a = if arg.starts_with('-') { "" } else { arg };
+                let a = if arg.starts_with('-') {
+                    arg.split_once(' ')
+                        .map_or("", |(_, rest)| rest.trim_start())
+                } else {
+                    arg
+                };
                 let Some(p) = self.cwd.resolve(a) else {
                     return reply(501, "Invalid path.");
                 };

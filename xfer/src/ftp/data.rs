@@ -143,8 +143,34 @@ impl Read for DataStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             DataStream::Plain(s) => s.read(buf),
-            DataStream::ServerTls(s) => s.read(buf),
-            DataStream::ClientTls(s) => s.read(buf),
+            DataStream::ServerTls(s) => tls_read(&mut s.conn, &mut s.sock, buf),
+            DataStream::ClientTls(s) => tls_read(&mut s.conn, &mut s.sock, buf),
+        }
+    }
+}
+
+/// Reads plaintext, pulling TLS records from the socket only when none is buffered, so
+/// every byte that arrived before a socket error (a reset) is handed over before the
+/// error. `Ok(0)` means close_notify; a close without it is `UnexpectedEof`.
+fn tls_read<D>(
+    conn: &mut rustls::ConnectionCommon<D>,
+    sock: &mut TcpStream,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    loop {
+        match conn.reader().read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+        while conn.wants_write() {
+            conn.write_tls(sock)?;
+        }
+        conn.read_tls(sock)?;
+        if let Err(e) = conn.process_new_packets() {
+            // Send the alert rustls queued, then fail.
+            let _ = conn.write_tls(sock);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e));
         }
     }
 }

@@ -2,6 +2,60 @@
 //! that does no I/O ([`control`]), data connections ([`data`]), TLS on the engine's
 //! rustls provider ([`tls`]), and blocking drivers on top: [`Server`] (a thread per
 //! session) and [`Client`].
+//!
+//! # Serving explicit FTPS
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use std::sync::Arc;
+//! use wirecrypt::Engine;
+//! use wirecrypt_xfer::ftp::{Server, ServerConfig, tls};
+//! use wirecrypt_xfer::users::UsersFile;
+//!
+//! let engine = Engine::builder().build()?;
+//! let tls = tls::server_config(
+//!     tls::engine_provider(&engine),
+//!     rustls::ALL_VERSIONS,
+//!     tls::load_certs(Path::new("cert.pem"))?,
+//!     tls::load_key(Path::new("key.pem"))?,
+//!     None, // Some(roots) demands client certificates
+//! )?;
+//! let users = Arc::new(UsersFile::load("users")?);
+//! let mut config = ServerConfig::new("/srv/ftp", users).with_tls(tls, true);
+//! config.pasv_ports = 50000..=50099;
+//! // config.implicit_tls = true; for ftps:// (TLS from the first byte)
+//! Server::bind("127.0.0.1:2121", config)?.run()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The rules the server follows
+//!
+//! | situation | reply |
+//! |---|---|
+//! | `AUTH TLS` / `AUTH SSL` (TLS configured) | 234, then the handshake |
+//! | `USER`/`PASS` before `AUTH` when TLS is required | 530 |
+//! | `PBSZ`/`PROT` before `AUTH`, `PROT` before `PBSZ`, either after `CCC` | 503 |
+//! | `PROT C`/`P` | 200; `S`/`E` 536 |
+//! | transfer without `PROT P` when TLS is required | 522 |
+//! | data connection that does not resume the control session (default) | 150, then 522 |
+//! | `CCC` on a clear control connection | 533 |
+//! | `CCC` refused by policy (or under implicit TLS) | 534 |
+//! | `CCC` where it is disabled | 500 |
+//! | `CCC` allowed | 200, close_notify, then clear text; PROT level kept |
+//!
+//! Every TLS 1.2 or 1.3 data connection must resume this session's control connection
+//! ([`ServerConfig::require_tls_reuse`], like vsftpd's `require_ssl_reuse`): each
+//! session has its own session store, so a resumption proves the data connection's
+//! client knows the control connection's secret.
+//!
+//! # Not yet
+//!
+//! * Bulk data moves through rustls streams in 1 MiB writes; the batch path (rustls's
+//!   `kernel` module, sealing many records per call through the engine) replaces the
+//!   TLS arms of [`data::DataStream`].
+//! * `ABOR` is answered after a transfer, not during one (the session thread is busy
+//!   moving data); clients that abort by closing the data connection get 426.
+//! * The client speaks passive mode only (EPSV, then PASV).
 
 pub mod client;
 pub mod control;

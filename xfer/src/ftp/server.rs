@@ -242,7 +242,11 @@ impl Server {
             if self.shared.stop.load(Ordering::SeqCst) {
                 break;
             }
-            let Ok(mut sock) = conn else { continue };
+            let Ok(mut sock) = conn else {
+                // Out of descriptors, say: do not spin.
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            };
             let shared = self.shared.clone();
             if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
                 shared.active.fetch_sub(1, Ordering::SeqCst);
@@ -309,7 +313,7 @@ struct Ctx<'a> {
     id: u64,
     peer: IpAddr,
     local: IpAddr,
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: Option<tls::SessionTls>,
     pasv: Option<TcpListener>,
     failures: u32,
 }
@@ -399,14 +403,22 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
                 continue;
             }
         };
-        let shown = if line.len() >= 4 && line[..4].eq_ignore_ascii_case("PASS") {
+        let shown = if line
+            .get(..4)
+            .is_some_and(|v| v.eq_ignore_ascii_case("PASS"))
+        {
             "PASS <redacted>".to_owned()
         } else {
             line.clone()
         };
         cx.log(format!("> {shown}"));
 
-        match session.handle(&line) {
+        let action = session.handle(&line);
+        if session.data_mode() != DataMode::Passive && !matches!(action, Action::Transfer(_)) {
+            // A refused transfer, PORT or ABOR ends the passive offer: close its port.
+            cx.pasv = None;
+        }
+        match action {
             Action::Reply(r) => cx.reply(&mut ctl, &r)?,
             Action::Close(r) => {
                 let _ = cx.reply(&mut ctl, &r);
@@ -485,7 +497,8 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
 fn start_tls(cx: &Ctx<'_>, mut sock: TcpStream) -> io::Result<Control> {
     let config = cx
         .tls
-        .clone()
+        .as_ref()
+        .map(|t| t.control.clone())
         .ok_or_else(|| io::Error::other("no TLS configuration"))?;
     let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
     if let Err(e) = tls::handshake(&mut conn, &mut sock) {
@@ -582,7 +595,12 @@ fn transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<(), Tra
         .map_err(TransferError::Local)?;
 
     let mut stream = if t.protect {
-        let config = cx.tls.clone().ok_or(TransferError::NoConnection)?;
+        let tls = cx.tls.as_ref().ok_or(TransferError::NoConnection)?;
+        let config = if matches!(source, Source::Sink(_)) {
+            tls.upload.clone()
+        } else {
+            tls.download.clone()
+        };
         match DataStream::accept_tls(sock, config, cfg.require_tls_reuse) {
             Ok(s) => s,
             Err(why) => {
@@ -610,10 +628,19 @@ fn transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<(), Tra
         Source::Sink(mut f) => {
             match data::receive(&mut stream, &mut f, t.ascii) {
                 Ok(_) => {}
-                // A TLS peer that closed without close_notify: the bytes so far are
-                // kept (curl and lftp do send it; some clients never do).
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    cx.log("data connection closed without close_notify".into());
+                // A peer that closed without close_notify, or whose close turned into a
+                // reset because it never read the ticket sent to it (curl 7.88): the
+                // bytes that arrived are kept, as plain FTP would keep them.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    cx.log(format!(
+                        "data connection ended without close_notify ({})",
+                        e.kind()
+                    ));
                 }
                 Err(e) => return Err(classify(&e)),
             }

@@ -21,6 +21,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::{StoresServerSessions, WebPkiClientVerifier};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{
     ClientConfig, Connection, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme,
     SupportedProtocolVersion,
@@ -83,6 +84,27 @@ pub fn server_config(
     key: PrivateKeyDer<'static>,
     client_roots: Option<RootCertStore>,
 ) -> Result<Arc<ServerConfig>, TlsConfigError> {
+    let signing = provider.key_provider.load_private_key(key)?;
+    let certified = Arc::new(CertifiedKey::new(certs, signing));
+    server_config_certified(provider, versions, certified, client_roots)
+}
+
+/// Like [`server_config`] for a key that signs elsewhere: a `CertifiedKey` whose
+/// `SigningKey` is, say, a PKCS#11 token key (`wirecrypt::provider::pkcs11`), so the
+/// server's private key never leaves the token. The certificate must match the key.
+pub fn server_config_certified(
+    provider: Arc<CryptoProvider>,
+    versions: &[&'static SupportedProtocolVersion],
+    certified: Arc<CertifiedKey>,
+    client_roots: Option<RootCertStore>,
+) -> Result<Arc<ServerConfig>, TlsConfigError> {
+    // A key that cannot show its public half (some tokens) is taken on trust; a key
+    // that shows a different one is refused.
+    if let Err(e @ rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        return Err(e.into());
+    }
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
     let builder = match client_roots {
@@ -94,19 +116,47 @@ pub fn server_config(
         }
         None => builder.with_no_client_auth(),
     };
-    Ok(Arc::new(builder.with_single_cert(certs, key)?))
+    Ok(Arc::new(builder.with_cert_resolver(Arc::new(
+        SingleCertAndKey::from(certified),
+    ))))
 }
 
-/// This session's copy of `base`: a private session store (reusable entries, so
-/// clients that present one ticket for every data connection, as GnuTLS does, still
-/// resume) and no ticket encryption key shared with other sessions.
-pub fn per_session(base: &Arc<ServerConfig>) -> Arc<ServerConfig> {
+/// One FTP session's TLS configurations: private copies of the server's base
+/// configuration sharing one private session store (reusable entries, so clients that
+/// present one ticket for every data connection, as GnuTLS does, still resume) and no
+/// ticket key shared with other sessions.
+///
+/// They differ only in how many TLS 1.3 tickets they send: eight on the control
+/// connection (rustls clients use each once and keep up to eight), four on download
+/// data connections (the client reads those to the end), none on uploads: clients that
+/// never read an upload connection (curl 7.88 with OpenSSL) would leave a ticket
+/// unread, and closing a socket with unread data sends a reset that can destroy the
+/// tail of the upload before the server has read it.
+#[derive(Clone, Debug)]
+pub struct SessionTls {
+    /// For the control connection.
+    pub control: Arc<ServerConfig>,
+    /// For data connections that send (RETR, LIST, NLST, MLSD).
+    pub download: Arc<ServerConfig>,
+    /// For data connections that receive (STOR, APPE).
+    pub upload: Arc<ServerConfig>,
+}
+
+/// This session's copies of `base`.
+pub fn per_session(base: &Arc<ServerConfig>) -> SessionTls {
     let mut cfg = (**base).clone();
     cfg.session_storage = Arc::new(SessionStore::new(64));
     cfg.ticketer = Arc::new(NoTickets);
-    // A few spare TLS 1.3 tickets for clients that use each one once.
-    cfg.send_tls13_tickets = 4;
-    Arc::new(cfg)
+    let with = |n| {
+        let mut c = cfg.clone();
+        c.send_tls13_tickets = n;
+        Arc::new(c)
+    };
+    SessionTls {
+        control: with(8),
+        download: with(4),
+        upload: with(0),
+    }
 }
 
 /// A session store for one FTP session: bounded, and `take` does not remove, so a
@@ -272,10 +322,12 @@ pub fn handshake<D>(
 }
 
 /// Ends TLS on a control connection for CCC after this side sent close_notify:
-/// reads at most the peer's own close_notify record (one record, byte-exact, so the
-/// clear-text command that may follow it is never swallowed) and returns the plain
-/// socket. A peer that does not answer with close_notify and goes straight to clear
-/// text (curl's passive CCC mode) is fine too.
+/// reads the peer's TLS records up to its close_notify one record at a time,
+/// byte-exact, so the clear-text command that may follow is never swallowed, and
+/// returns the plain socket. A peer that skips close_notify and goes straight to clear
+/// text (curl's passive CCC mode) is fine too: a command starts with a letter, a TLS
+/// record with 0x15 (alert) or 0x17 (TLS 1.3 hides alerts as application data) and
+/// then 0x03.
 pub fn clear_after_close_notify(
     mut conn: Connection,
     mut sock: TcpStream,
@@ -283,17 +335,19 @@ pub fn clear_after_close_notify(
     while conn.wants_write() {
         conn.write_tls(&mut sock)?;
     }
-    // The peer's close_notify may already have come in with the last reply.
-    if conn
-        .process_new_packets()
-        .is_ok_and(|state| state.peer_has_closed())
-    {
-        return Ok(sock);
-    }
-    let mut head = [0u8; 5];
-    let n = sock.peek(&mut head)?;
-    // 0x15 = alert, 0x03 = TLS major version: a TLS record, not a command letter.
-    if n >= 1 && head[0] == 0x15 {
+    for _ in 0..16 {
+        // The peer's close_notify may already have come in with the last reply.
+        if conn
+            .process_new_packets()
+            .is_ok_and(|state| state.peer_has_closed())
+        {
+            break;
+        }
+        let mut head = [0u8; 5];
+        let n = sock.peek(&mut head)?;
+        if n == 0 || !matches!(head[0], 0x15 | 0x17) || (n > 1 && head[1] != 0x03) {
+            break;
+        }
         sock.read_exact(&mut head)?;
         if head[1] != 0x03 {
             return Err(io::Error::new(
@@ -312,8 +366,80 @@ pub fn clear_after_close_notify(
         record.resize(5 + len, 0);
         sock.read_exact(&mut record[5..])?;
         conn.read_tls(&mut record.as_slice())?;
-        // The alert may fail to decrypt only if the peer is broken; either way TLS is over.
-        let _ = conn.process_new_packets();
     }
     Ok(sock)
+}
+
+/// A client session store that also counts the TLS 1.3 tickets it holds per server, so
+/// the FTP client can see when it is about to run out (rustls uses each ticket once)
+/// and fetch more before a data connection would have to do a full handshake.
+#[derive(Debug)]
+pub(crate) struct CountingStore {
+    inner: rustls::client::ClientSessionMemoryCache,
+    tls13: Mutex<HashMap<String, usize>>,
+}
+
+/// rustls's in-memory cache keeps at most this many TLS 1.3 tickets per server.
+const TICKETS_PER_SERVER: usize = 8;
+
+impl CountingStore {
+    /// A store holding up to `size` sessions.
+    pub(crate) fn new(size: usize) -> Self {
+        CountingStore {
+            inner: rustls::client::ClientSessionMemoryCache::new(size),
+            tls13: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// TLS 1.3 tickets held for `name`.
+    pub(crate) fn tls13_tickets(&self, name: &ServerName<'_>) -> usize {
+        let g = self.tls13.lock().unwrap_or_else(|e| e.into_inner());
+        g.get(&format!("{name:?}")).copied().unwrap_or(0)
+    }
+}
+
+impl rustls::client::ClientSessionStore for CountingStore {
+    fn set_kx_hint(&self, name: ServerName<'static>, group: rustls::NamedGroup) {
+        self.inner.set_kx_hint(name, group)
+    }
+    fn kx_hint(&self, name: &ServerName<'_>) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(name)
+    }
+    fn set_tls12_session(
+        &self,
+        name: ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.inner.set_tls12_session(name, value)
+    }
+    fn tls12_session(
+        &self,
+        name: &ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(name)
+    }
+    fn remove_tls12_session(&self, name: &ServerName<'static>) {
+        self.inner.remove_tls12_session(name)
+    }
+    fn insert_tls13_ticket(
+        &self,
+        name: ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        let key = format!("{name:?}");
+        self.inner.insert_tls13_ticket(name, value);
+        let mut g = self.tls13.lock().unwrap_or_else(|e| e.into_inner());
+        let n = g.entry(key).or_insert(0);
+        *n = (*n + 1).min(TICKETS_PER_SERVER);
+    }
+    fn take_tls13_ticket(
+        &self,
+        name: &ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        let v = self.inner.take_tls13_ticket(name);
+        let mut g = self.tls13.lock().unwrap_or_else(|e| e.into_inner());
+        let n = g.entry(format!("{name:?}")).or_insert(0);
+        *n = if v.is_some() { n.saturating_sub(1) } else { 0 };
+        v
+    }
 }

@@ -91,7 +91,7 @@ fn line_reader_splits_and_bounds_lines() {
     assert_eq!(r.next_line(), Some(Err(LineError::TooLong)));
     assert_eq!(r.next_line(), Some(Ok("NOOP".into())));
 
-    r.feed(b"\xff\xfe\r\n");
+    r.feed(b"\xc3\x28\r\n");
     assert_eq!(r.next_line(), Some(Err(LineError::NotUtf8)));
     // exactly at the limit is fine
     let mut line = vec![b'B'; MAX_LINE - 2];
@@ -501,4 +501,96 @@ fn transfer_outcomes_map_to_reply_codes() {
             .code,
         451
     );
+}
+
+#[test]
+fn list_options_are_not_paths() {
+    let mut s = Session::new(Policy::plain(PEER.parse().unwrap()));
+    login(&mut s);
+    for (cmd, want) in [
+        ("LIST -la", "/"),
+        ("LIST -la sub", "/sub"),
+        ("NLST sub", "/sub"),
+        ("MLSD", "/"),
+    ] {
+        s.handle("PASV");
+        s.passive_ready(Some("127.0.0.1:50000".parse().unwrap()), false);
+        match s.handle(cmd) {
+            Action::Transfer(t) => assert_eq!(t.path.to_string(), want, "{cmd}"),
+            other => panic!("{cmd}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn random_input_never_panics() {
+    const VERBS: &[&str] = &[
+        "USER", "PASS", "AUTH", "PBSZ", "PROT", "CCC", "PORT", "EPRT", "EPSV", "PASV", "REST",
+        "RETR", "STOR", "LIST", "CWD", "RNFR", "RNTO", "TYPE", "OPTS", "MLST", "STAT", "x",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut reader = LineReader::new();
+    for round in 0..20_000 {
+        let mut s = Session::new(if round % 2 == 0 {
+            policy()
+        } else {
+            Policy::plain(PEER.parse().unwrap())
+        });
+        if round % 2 == 0 {
+            s.handle("AUTH TLS");
+        }
+        if round % 5 != 0 {
+            login(&mut s);
+        }
+        let verb = VERBS[(next() % VERBS.len() as u64) as usize];
+        let len = (next() % 40) as usize;
+        let arg: String = (0..len)
+            .map(|_| char::from_u32((next() % 0x3000) as u32).unwrap_or('?'))
+            .collect();
+        let line = format!("{verb} {arg}");
+        match s.handle(&line) {
+            Action::Reply(r) | Action::Close(r) | Action::StartTls(r) | Action::ClearControl(r) => {
+                assert!((100..600).contains(&r.code));
+                let _ = r.to_wire();
+            }
+            Action::Fs(_) => {
+                let _ = s.fs_done(Err(std::io::Error::from(std::io::ErrorKind::NotFound)));
+            }
+            Action::OpenPassive { extended } => {
+                let _ = s.passive_ready(None, extended);
+            }
+            _ => {}
+        }
+        let mut bytes = vec![0u8; (next() % 64) as usize];
+        bytes.iter_mut().for_each(|b| *b = next() as u8);
+        reader.feed(&bytes);
+        while reader.next_line().is_some() {}
+        let mut p = ReplyParser::new();
+        let _ = p.push(&String::from_utf8_lossy(&bytes));
+    }
+}
+
+#[test]
+fn telnet_commands_before_abor_are_dropped() {
+    let mut r = LineReader::new();
+    // IAC IP, IAC DM (lftp's interrupt sequence), then ABOR
+    r.feed(b"\xff\xf4\xff\xf2ABOR\r\n");
+    assert_eq!(r.next_line(), Some(Ok("ABOR".into())));
+    // option negotiation (IAC DO 1) and a doubled IAC
+    r.feed(b"\xff\xfd\x01NOOP\r\n\xff\xff\r\n");
+    assert_eq!(r.next_line(), Some(Ok("NOOP".into())));
+    assert_eq!(
+        r.next_line(),
+        Some(Err(LineError::NotUtf8)),
+        "a literal 0xFF is not UTF-8"
+    );
+    r.feed(b"\xff");
+    r.feed(b"\r\n");
+    assert_eq!(r.next_line(), Some(Ok(String::new())));
 }
