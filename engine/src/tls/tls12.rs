@@ -7,11 +7,9 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{SendCounter, next_receive};
+use super::counter::{ReceiveState, SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, parse_header, xor_nonce,
-};
+use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, xor_nonce};
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
@@ -289,16 +287,26 @@ impl Tls12Sealer {
 }
 
 /// Reads protected TLS 1.2 records for one direction, numbering them itself.
+///
+/// A record that fails to open ends the connection (RFC 5246 §7.2.2, bad_record_mac is
+/// fatal): every later [`open`](Self::open) returns the same error. A buffer that does
+/// not hold exactly one record, as its length field says, is the caller's framing and
+/// is reported without that.
 #[derive(Debug)]
 pub struct Tls12Opener {
     keys: Tls12Keys,
     seq: u64,
+    state: ReceiveState,
 }
 
 impl Tls12Opener {
     /// An opener starting at sequence number 0.
     pub fn new(keys: Tls12Keys) -> Self {
-        Tls12Opener { keys, seq: 0 }
+        Tls12Opener {
+            keys,
+            seq: 0,
+            state: ReceiveState::default(),
+        }
     }
 
     /// Continues at sequence number `seq`.
@@ -309,13 +317,18 @@ impl Tls12Opener {
 
     /// Opens one whole record (header ‖ body) in place; returns its content type and
     /// plaintext, which lies inside `record`. On failure the body is wiped and the
-    /// sequence number does not advance.
+    /// sequence number does not advance; the opener is finished unless `record` simply
+    /// was not one whole record.
     pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        let (typ, version, _len) = parse_header(record, MAX_TLS12_CIPHERTEXT)?;
-        let content_type = ContentType::from_u8(typ)?;
+        self.state.check()?;
+        let (typ, version, _len) = self.state.parse_header(record, MAX_TLS12_CIPHERTEXT)?;
+        let content_type = ContentType::from_u8(typ).map_err(|e| self.state.fail(e))?;
         let next = next_receive(self.seq)?;
         let body = &mut record[HEADER_LEN..];
-        let (start, len) = self.keys.open_body_in_place(self.seq, typ, version, body)?;
+        let (start, len) = self
+            .keys
+            .open_body_in_place(self.seq, typ, version, body)
+            .map_err(|e| self.state.fail(e))?;
         self.seq = next;
         Ok((content_type, &mut body[start..start + len]))
     }
