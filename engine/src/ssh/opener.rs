@@ -10,7 +10,8 @@ use zeroize::Zeroize;
 use crate::{Engine, Error};
 
 use super::limits::{
-    KeyUsage, LENGTH_FIELD_LEN, MIN_PACKET_LEN, MIN_PADDING, PADDING_LENGTH_LEN, PacketConfig,
+    KeyUsage, LENGTH_FIELD_LEN, MAX_PACKETS_PER_KEY, MIN_PACKET_LEN, MIN_PADDING,
+    PADDING_LENGTH_LEN, PacketConfig,
 };
 use super::mode::{KeyMaterial, Mode};
 use super::protection::{MAX_HEADER_LEN, Protection};
@@ -250,6 +251,14 @@ impl PacketOpener {
                 ));
             }
             State::Length => {}
+        }
+        // The 2^32nd packet under one key would repeat a sequence number — the MAC's
+        // input, the chacha20-poly1305 nonce — as the sealer refuses to send it.
+        if self.usage.packets >= MAX_PACKETS_PER_KEY && !self.mode.is_none() {
+            return Err(self.fail(Error::RekeyRequired {
+                cipher: self.mode.cipher().name,
+                packets: self.usage.packets,
+            }));
         }
         let header_len = self.header_len();
         let first = first.get(..header_len).ok_or(Error::InputTooShort {

@@ -1032,3 +1032,34 @@ fn a_key_never_seals_under_one_sequence_number_twice() {
     s.reset_sequence();
     assert_eq!(s.sequence(), 0);
 }
+
+#[test]
+fn an_opener_refuses_the_packet_that_would_repeat_a_sequence_number() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    for (n, mode) in authenticated_modes().enumerate() {
+        let keys = Keys::random(mode, 3000 + n as u64);
+        let (mut s, mut o) = pair(&engine, mode, &keys);
+        let mut w = Vec::new();
+        s.seal(b"one too many", &mut w).unwrap();
+        o.set_usage(KeyUsage {
+            packets: MAX_PACKETS_PER_KEY,
+            blocks: 0,
+        });
+        let err = open_streaming(&mut o, &mut w.clone()).unwrap_err();
+        assert!(
+            matches!(err, Error::RekeyRequired { packets, .. } if packets == MAX_PACKETS_PER_KEY),
+            "{mode}: {err}"
+        );
+        // Final, like every failure that concerns the data.
+        assert!(o.open(&mut w).is_err(), "{mode}");
+        // One packet fewer is still fine.
+        let (mut s, mut o) = pair(&engine, mode, &keys);
+        o.set_usage(KeyUsage {
+            packets: MAX_PACKETS_PER_KEY - 1,
+            blocks: 0,
+        });
+        let mut w = Vec::new();
+        s.seal(b"last", &mut w).unwrap();
+        assert_eq!(open_streaming(&mut o, &mut w).unwrap(), b"last", "{mode}");
+    }
+}
