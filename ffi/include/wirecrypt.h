@@ -132,8 +132,10 @@ enum wc_status wc_aead_new(const struct wc_engine *engine,
 
 // Seals `input` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
 // `out` may be NULL when `out_cap` is 0; when `out_cap` is too small the call returns
-// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `input` and `out` may
-// overlap. The nonce must be 12 bytes and never repeat under one key.
+// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. Any of `nonce`, `aad`
+// and `input` may overlap `out` (in place, or a nonce kept at the front of the output
+// buffer): each is read in full — copied when it overlaps — before anything is written
+// to `out`. The nonce must be 12 bytes and never repeat under one key.
 //
 // # Safety
 // `aead` must be live; every pointer must be valid for its length (`out` for writes of
