@@ -247,7 +247,8 @@ impl Tls12Sealer {
         crate::copy::append_with(out, len, |buf| self.seal_into(typ, plaintext, buf))
     }
 
-    /// Writes one protected record into `out`; returns its length.
+    /// Writes one protected record into `out`; returns its length. On failure nothing
+    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
     pub fn seal_into(
         &mut self,
         typ: ContentType,
@@ -263,6 +264,22 @@ impl Tls12Sealer {
             needed: total,
             actual,
         })?;
+        let result = self.seal_record(typ, seq, plaintext, out);
+        if result.is_err() {
+            // Never leave the header and plaintext where the caller expects a record.
+            zeroize::Zeroize::zeroize(out);
+        }
+        result.map(|()| total)
+    }
+
+    fn seal_record(
+        &mut self,
+        typ: ContentType,
+        seq: u64,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let body_len = out.len() - HEADER_LEN;
         out[..HEADER_LEN].copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
         let explicit = self.keys.explicit_nonce_len();
         crate::copy::copy(
@@ -272,7 +289,7 @@ impl Tls12Sealer {
         self.keys
             .seal_body_in_place(seq, typ.to_u8(), TLS12_VERSION, &mut out[HEADER_LEN..])?;
         self.counter.advance();
-        Ok(total)
+        Ok(())
     }
 
     /// True when the key nears its confidentiality limit: renegotiate or close now.

@@ -234,7 +234,8 @@ impl Tls13Sealer {
         crate::copy::append_with(out, len, |buf| self.seal_into(typ, content, buf))
     }
 
-    /// Writes one protected record into `out`; returns its length.
+    /// Writes one protected record into `out`; returns its length. On failure nothing
+    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
     pub fn seal_into(
         &mut self,
         typ: ContentType,
@@ -250,6 +251,22 @@ impl Tls13Sealer {
             needed: total,
             actual,
         })?;
+        let result = self.seal_record(typ, seq, content, out);
+        if result.is_err() {
+            // Never leave the header and plaintext where the caller expects a record.
+            zeroize::Zeroize::zeroize(out);
+        }
+        result.map(|()| total)
+    }
+
+    fn seal_record(
+        &mut self,
+        typ: ContentType,
+        seq: u64,
+        content: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let inner_len = out.len() - HEADER_LEN - TAG_LEN;
         let (head, rest) = out.split_at_mut(HEADER_LEN);
         let (inner, tag_out) = rest.split_at_mut(inner_len);
         let hdr = header(OUTER_TYPE, LEGACY_VERSION, inner_len + TAG_LEN);
@@ -260,7 +277,7 @@ impl Tls13Sealer {
         let tag = self.keys.seal_inner_in_place(seq, &hdr, inner)?;
         tag_out.copy_from_slice(&tag);
         self.counter.advance();
-        Ok(total)
+        Ok(())
     }
 
     /// True when the key nears its confidentiality limit: send a KeyUpdate now.
