@@ -206,6 +206,10 @@ fn aad(seq: u64, typ: u8, version: u16, len: usize) -> [u8; 13] {
 }
 
 /// Writes protected TLS 1.2 records for one direction, numbering them itself.
+///
+/// It never seals two records under one sequence number (so never repeats a nonce under
+/// its key); but two sealers given the same key and IV would repeat each other's: make
+/// one sealer per key.
 #[derive(Debug)]
 pub struct Tls12Sealer {
     keys: Tls12Keys,

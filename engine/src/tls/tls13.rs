@@ -183,6 +183,10 @@ impl Padding {
 }
 
 /// Writes protected TLS 1.3 records for one direction, numbering them itself.
+///
+/// It never seals two records under one sequence number (so never repeats a nonce under
+/// its key); but two sealers given the same key and IV would repeat each other's: make
+/// one sealer per key.
 #[derive(Debug)]
 pub struct Tls13Sealer {
     keys: Tls13Keys,
