@@ -56,6 +56,11 @@ impl<'a> Input<'a> {
     pub fn rest(self) -> &'a [u8] {
         self.data
     }
+
+    /// Everything not read yet, leaving the cursor at the end.
+    pub fn take_rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.data)
+    }
 }
 
 /// One engine per provider available here (each forced, falling back where it lacks an
