@@ -447,7 +447,6 @@ mod tests {
         ];
         let includes = MapIncludes(vec![("f*", all)]);
         let mut out = Parsed::default();
-        let started = std::time::Instant::now();
         parse(
             "Include f*\n",
             "sshd_config",
@@ -455,7 +454,6 @@ mod tests {
             &includes,
             &mut out,
         );
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
         assert_eq!(
             out.included,
             MAX_INCLUDED_FILES + 1,
