@@ -671,7 +671,8 @@ impl Client {
     }
 
     /// Downloads `remote` into `local` (written with `pwrite`, so replies may arrive in any
-    /// order), truncating `local` to the remote file's length. Returns the byte count.
+    /// order), truncating a regular `local` file to the remote file's length. Returns the
+    /// byte count.
     pub fn get(&mut self, remote: &str, local: &File) -> ClientResult<u64> {
         let h = self.open(remote, fxf::READ, &Attrs::default())?;
         let size_hint = self.fstat(&h).ok().and_then(|a| a.size).unwrap_or(0);
@@ -679,7 +680,11 @@ impl Client {
         let closed = self.close(h);
         let len = result?;
         closed?;
-        local.set_len(len)?;
+        // Cut what an older, longer local file left beyond the end (a sink such as
+        // /dev/null has no length to set).
+        if local.metadata()?.is_file() {
+            local.set_len(len)?;
+        }
         Ok(len)
     }
 

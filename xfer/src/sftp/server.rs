@@ -113,12 +113,11 @@ impl Server {
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let (in_tx, in_rx) = mpsc::sync_channel::<Inbound>(self.config.queue_depth.max(1));
         let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(self.config.queue_depth.max(1));
-        out_tx
-            .send(codec::encode_version(
-                codec::VERSION,
-                &codec::SERVER_EXTENSIONS,
-            ))
-            .expect("receiver alive");
+        // Cannot fail: the receiver is alive and the queue is empty.
+        let _ = out_tx.send(codec::encode_version(
+            codec::VERSION,
+            &codec::SERVER_EXTENSIONS,
+        ));
 
         std::thread::scope(|s| {
             let writer_pool = pool.clone();
