@@ -11,7 +11,7 @@ use wirecrypt_xfer::root::Root;
 use wirecrypt_xfer::sftp::codec::{
     self, Attrs, CodecError, Request, Response, encode_request, encode_response, fx, fxp,
 };
-use wirecrypt_xfer::sftp::{Client, ClientError, Config, ServeError, Server};
+use wirecrypt_xfer::sftp::{Client, ClientError, Config, ServeError, ServeStats, Server};
 
 fn frame(body: &[u8]) -> Vec<u8> {
     let mut f = (body.len() as u32).to_be_bytes().to_vec();
@@ -20,7 +20,7 @@ fn frame(body: &[u8]) -> Vec<u8> {
 }
 
 /// Feeds `input` to a server on a fresh root; returns its result and every reply frame.
-fn serve_bytes(input: &[u8]) -> (Result<(), ServeError>, Vec<Vec<u8>>) {
+fn serve_bytes(input: &[u8]) -> (Result<ServeStats, ServeError>, Vec<Vec<u8>>) {
     let dir = TempDir::new("hostile-srv");
     std::fs::write(dir.path().join("f"), b"file").unwrap();
     std::os::unix::fs::symlink("/../../../../etc/passwd", dir.path().join("out")).unwrap();

@@ -24,6 +24,7 @@ fn sftp(root: &Path, local: &Path, batch: &str, extra: &[&str]) -> Option<Output
         .arg("-D")
         .arg(SERVER)
         .env("WIRECRYPT_SFTP_ROOT", root)
+        .env("WIRECRYPT_SFTP_STATS", "1")
         .current_dir(local)
         .output()
         .expect("run sftp");
@@ -134,6 +135,17 @@ fn openssh_sftp_moves_64_mib_both_ways_intact() {
         return;
     };
     assert!(out.status.success(), "{}", text(&out));
+    // OpenSSH took the announced limits: full 261120-byte requests, and it never shrank
+    // its reads (it would after one short DATA reply).
+    let stats = format!(
+        "{0} bytes read, {0} bytes written, largest read request 261120, largest write 261120",
+        64 << 20
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&stats),
+        "{}",
+        text(&out)
+    );
     assert_eq!(
         sha256_hex(&std::fs::read(root.path().join("big")).unwrap()),
         want

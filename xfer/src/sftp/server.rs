@@ -71,6 +71,21 @@ impl std::error::Error for ServeError {
     }
 }
 
+/// What one connection did, for the log line a driver writes when it ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServeStats {
+    /// Requests answered (INIT not counted).
+    pub requests: u64,
+    /// File bytes sent in DATA replies.
+    pub bytes_read: u64,
+    /// File bytes written by WRITE requests.
+    pub bytes_written: u64,
+    /// Largest READ length a client asked for.
+    pub largest_read_request: u32,
+    /// Largest WRITE a client sent.
+    pub largest_write: u32,
+}
+
 /// An SFTP server for one directory tree.
 #[derive(Debug)]
 pub struct Server {
@@ -99,13 +114,13 @@ impl Server {
 
     /// Serves one connection until the client closes its side (then `Ok`) or sends
     /// something that cannot be SFTP (then `Err`). Returns once `reader` has ended.
-    pub fn serve<R, W>(&self, mut reader: R, writer: W) -> Result<(), ServeError>
+    pub fn serve<R, W>(&self, mut reader: R, writer: W) -> Result<ServeStats, ServeError>
     where
         R: Read + Send,
         W: Write + Send,
     {
         let first = match codec::read_frame(&mut reader).map_err(ServeError::Codec)? {
-            None => return Ok(()),
+            None => return Ok(ServeStats::default()),
             Some(f) => f,
         };
         let _client_version = codec::decode_init(&first).map_err(ServeError::Codec)?;
@@ -129,8 +144,10 @@ impl Server {
                 handles: HashMap::new(),
                 next_handle: 0,
                 pool: &pool,
+                stats: ServeStats::default(),
             };
             for msg in in_rx.iter() {
+                session.stats.requests += 1;
                 let frame = match msg {
                     Inbound::Request(id, req) => session.handle(id, req),
                     Inbound::Refused(id, code, why) => codec::encode_status(id, code, why),
@@ -146,7 +163,8 @@ impl Server {
             let written = writer.join().expect("sftp writer thread panicked");
             let read = reader.join().expect("sftp reader thread panicked");
             read.map_err(ServeError::Codec)?;
-            written.map_err(ServeError::Io)
+            written.map_err(ServeError::Io)?;
+            Ok(session.stats)
         })
     }
 }
@@ -216,6 +234,7 @@ struct Session<'a> {
     handles: HashMap<u32, Handle>,
     next_handle: u32,
     pool: &'a Mutex<Vec<Vec<u8>>>,
+    stats: ServeStats,
 }
 
 /// A failed request: the status code and its message.
@@ -356,6 +375,9 @@ impl Session<'_> {
                 let file = self.file(&handle, false, true)?;
                 file.write_all_at(data.as_slice(), offset)
                     .map_err(|e| io_fail("write", e))?;
+                let n = data.as_slice().len();
+                self.stats.bytes_written += n as u64;
+                self.stats.largest_write = self.stats.largest_write.max(n as u32);
                 ok()
             }
             Request::Lstat { path } => Ok(Response::Attrs(attrs_of(&root.lstat(&path)?))),
@@ -538,6 +560,7 @@ impl Session<'_> {
     /// buffer and filled completely unless the file ends first (a short reply makes
     /// OpenSSH's client shrink its request size for the rest of the transfer).
     fn read(&mut self, id: u32, handle: &[u8], offset: u64, len: u32) -> Vec<u8> {
+        self.stats.largest_read_request = self.stats.largest_read_request.max(len);
         let file = match self.file(handle, true, false) {
             Ok(f) => f,
             Err(Fail(code, msg)) => return codec::encode_status(id, code, &msg),
@@ -566,6 +589,7 @@ impl Session<'_> {
             return codec::encode_status(id, fx::EOF, status_message(fx::EOF));
         }
         buf.truncate(DATA_HEADER + got);
+        self.stats.bytes_read += got as u64;
         buf[0..4].copy_from_slice(&((DATA_HEADER - 4 + got) as u32).to_be_bytes());
         buf[4] = fxp::DATA;
         buf[5..9].copy_from_slice(&id.to_be_bytes());
