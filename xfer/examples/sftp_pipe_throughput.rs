@@ -42,7 +42,7 @@ fn main() {
 
     println!("sftp over pipes, {mib} MiB, nproc {}", nproc());
     println!(
-        "{:<44} {:>10} {:>10}",
+        "{:<48} {:>10} {:>10}",
         "client -> server", "get MiB/s", "put MiB/s"
     );
     let mut reference: Option<(f64, f64)> = None;
@@ -59,21 +59,27 @@ fn main() {
         if let (None, Some(g), Some(p)) = (reference, g, p) {
             reference = Some((g, p));
         }
-        println!("{name:<44} {:>10} {:>10}{ratio}", show(g), show(p));
+        println!("{name:<48} {:>10} {:>10}{ratio}", show(g), show(p));
     };
 
     if have_openssh {
-        let get = best(|| openssh_client(&dir, OPENSSH_SERVER, "get src /dev/null"));
-        let put = best(|| openssh_client(&dir, OPENSSH_SERVER, "put src up"));
+        let get = best(|| openssh_client(&dir, OPENSSH_SERVER, "get src /dev/null", "1"));
+        let put = best(|| openssh_client(&dir, OPENSSH_SERVER, "put src up", "1"));
         row("OpenSSH sftp -> OpenSSH sftp-server", get, put);
     } else {
         println!("(OpenSSH sftp or {OPENSSH_SERVER} missing: no reference pair)");
     }
     if let (true, Some(server)) = (have_openssh, &our_server) {
         let server = server.to_str().unwrap();
-        let get = best(|| openssh_client(&dir, server, "get src /dev/null"));
-        let put = best(|| openssh_client(&dir, server, "put src up"));
-        row("OpenSSH sftp -> wirecrypt server", get, put);
+        for (name, reply_thread) in [
+            ("OpenSSH sftp -> wirecrypt server", "0"),
+            ("OpenSSH sftp -> wirecrypt server, reply thread", "1"),
+        ] {
+            let run = |cmd: &str| openssh_client(&dir, server, cmd, reply_thread);
+            let get = best(|| run("get src /dev/null"));
+            let put = best(|| run("put src up"));
+            row(name, get, put);
+        }
     } else if our_server.is_none() {
         println!("(build the wirecrypt-sftp-server binary next to this example for that pairing)");
     }
@@ -82,9 +88,14 @@ fn main() {
         let put = best(|| our_client_vs_openssh(&dir, false));
         row("wirecrypt client -> OpenSSH sftp-server", get, put);
     }
-    let get = best(|| our_pair(&dir, true));
-    let put = best(|| our_pair(&dir, false));
-    row("wirecrypt client -> wirecrypt server", get, put);
+    for (name, reply_thread) in [
+        ("wirecrypt client -> wirecrypt server", false),
+        ("wirecrypt client -> wirecrypt server, reply thread", true),
+    ] {
+        let get = best(|| our_pair(&dir, true, reply_thread));
+        let put = best(|| our_pair(&dir, false, reply_thread));
+        row(name, get, put);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -92,7 +103,7 @@ fn best(mut run: impl FnMut() -> Option<Duration>) -> Option<Duration> {
     (0..3).filter_map(|_| run()).min()
 }
 
-fn openssh_client(dir: &Path, server: &str, command: &str) -> Option<Duration> {
+fn openssh_client(dir: &Path, server: &str, command: &str, reply_thread: &str) -> Option<Duration> {
     let batch = dir.join("batch");
     std::fs::write(&batch, format!("{command}\n")).ok()?;
     let start = Instant::now();
@@ -102,6 +113,7 @@ fn openssh_client(dir: &Path, server: &str, command: &str) -> Option<Duration> {
         .arg("-D")
         .arg(server)
         .env("WIRECRYPT_SFTP_ROOT", dir)
+        .env("WIRECRYPT_SFTP_REPLY_THREAD", reply_thread)
         .current_dir(dir)
         .stdout(Stdio::null())
         .status()
@@ -125,10 +137,14 @@ fn our_client_vs_openssh(dir: &Path, get: bool) -> Option<Duration> {
     took
 }
 
-fn our_pair(dir: &Path, get: bool) -> Option<Duration> {
+fn our_pair(dir: &Path, get: bool, reply_thread: bool) -> Option<Duration> {
     let (c2s_r, c2s_w) = std::io::pipe().ok()?;
     let (s2c_r, s2c_w) = std::io::pipe().ok()?;
-    let server = Server::new(Root::open(dir).ok()?, Config::default());
+    let config = Config {
+        reply_thread,
+        ..Config::default()
+    };
+    let server = Server::new(Root::open(dir).ok()?, config);
     let t = std::thread::spawn(move || server.serve(c2s_r, s2c_w));
     let mut client = Client::new(s2c_r, c2s_w).ok()?;
     let took = transfer(&mut client, dir, get);

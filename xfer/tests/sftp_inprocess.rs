@@ -55,9 +55,22 @@ fn handshake_announces_openssh_extensions_and_limits() {
 
 #[test]
 fn pipelined_get_and_put_keep_the_bytes() {
+    bulk(false);
+}
+
+#[test]
+fn pipelined_get_and_put_with_a_reply_thread() {
+    bulk(true);
+}
+
+fn bulk(reply_thread: bool) {
     let dir = TempDir::new("sftp-bulk");
     let local = TempDir::new("sftp-bulk-local");
-    let (mut c, server) = connect(dir.path(), Config::default());
+    let config = Config {
+        reply_thread,
+        ..Config::default()
+    };
+    let (mut c, server) = connect(dir.path(), config);
     // Sizes around the request size, and one that needs many requests in flight.
     for (i, size) in [0usize, 1, 261_119, 261_120, 261_121, 9 * 1024 * 1024 + 17]
         .into_iter()

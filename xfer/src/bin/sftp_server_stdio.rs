@@ -4,7 +4,9 @@
 //!
 //! The root is the first argument, else `$WIRECRYPT_SFTP_ROOT`, else the current
 //! directory (`sftp -D` passes no arguments, so tests use the environment). With
-//! `WIRECRYPT_SFTP_STATS` set, one line on standard error summarizes the session.
+//! `WIRECRYPT_SFTP_STATS` set, one line on standard error summarizes the session;
+//! `WIRECRYPT_SFTP_REPLY_THREAD=1` sends replies from a thread of their own (see
+//! [`Config::reply_thread`]).
 
 use std::fs::File;
 use std::os::fd::AsFd;
@@ -40,7 +42,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = Server::new(root, Config::default());
+    let config = Config {
+        reply_thread: std::env::var_os("WIRECRYPT_SFTP_REPLY_THREAD").is_some_and(|v| v == "1"),
+        ..Config::default()
+    };
+    let server = Server::new(root, config);
     match server.serve(input, output) {
         Ok(stats) => {
             if std::env::var_os("WIRECRYPT_SFTP_STATS").is_some() {
