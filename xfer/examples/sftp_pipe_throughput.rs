@@ -8,7 +8,8 @@
 //! ```
 //!
 //! The source is a sparse file (reads cost no disk), downloads go to /dev/null, uploads to
-//! `dir` (default /dev/shm). Each figure is the best of three runs.
+//! `dir` (default /dev/shm). Each figure is the best of three rounds, the pairings taking
+//! turns within each round.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,62 +46,87 @@ fn main() {
         "{:<48} {:>10} {:>10}",
         "client -> server", "get MiB/s", "put MiB/s"
     );
-    let mut reference: Option<(f64, f64)> = None;
-    let mut row = |name: &str, get: Option<Duration>, put: Option<Duration>| {
-        let rate = |d: Option<Duration>| d.map(|d| mib as f64 / d.as_secs_f64());
-        let (g, p) = (rate(get), rate(put));
-        let show = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.0}"));
-        let ratio = match (reference, g, p) {
-            (Some((rg, rp)), Some(g), Some(p)) => {
-                format!("  ({:.2}x / {:.2}x of OpenSSH pair)", g / rg, p / rp)
-            }
-            _ => String::new(),
-        };
-        if let (None, Some(g), Some(p)) = (reference, g, p) {
-            reference = Some((g, p));
-        }
-        println!("{name:<48} {:>10} {:>10}{ratio}", show(g), show(p));
-    };
-
+    // Each pairing is a (name, get, put) of runs; all are run in turn, round after round,
+    // so that a change in machine load hits every pairing alike. Best of the rounds.
+    type Run<'a> = Box<dyn Fn() -> Option<Duration> + 'a>;
+    let mut pairings: Vec<(&str, Run, Run)> = Vec::new();
+    let dir = dir.as_path();
     if have_openssh {
-        let get = best(|| openssh_client(&dir, OPENSSH_SERVER, "get src /dev/null", "1"));
-        let put = best(|| openssh_client(&dir, OPENSSH_SERVER, "put src up", "1"));
-        row("OpenSSH sftp -> OpenSSH sftp-server", get, put);
+        pairings.push((
+            "OpenSSH sftp -> OpenSSH sftp-server",
+            Box::new(|| openssh_client(dir, OPENSSH_SERVER, "get src /dev/null", "0")),
+            Box::new(|| openssh_client(dir, OPENSSH_SERVER, "put src up", "0")),
+        ));
     } else {
         println!("(OpenSSH sftp or {OPENSSH_SERVER} missing: no reference pair)");
     }
-    if let (true, Some(server)) = (have_openssh, &our_server) {
-        let server = server.to_str().unwrap();
-        for (name, reply_thread) in [
-            ("OpenSSH sftp -> wirecrypt server", "0"),
-            ("OpenSSH sftp -> wirecrypt server, reply thread", "1"),
-        ] {
-            let run = |cmd: &str| openssh_client(&dir, server, cmd, reply_thread);
-            let get = best(|| run("get src /dev/null"));
-            let put = best(|| run("put src up"));
-            row(name, get, put);
+    match (&our_server, have_openssh) {
+        (Some(server), true) => {
+            let server = server.to_str().expect("UTF-8 path");
+            for (name, reply_thread) in [
+                ("OpenSSH sftp -> wirecrypt server", "0"),
+                ("OpenSSH sftp -> wirecrypt server, reply thread", "1"),
+            ] {
+                pairings.push((
+                    name,
+                    Box::new(move || {
+                        openssh_client(dir, server, "get src /dev/null", reply_thread)
+                    }),
+                    Box::new(move || openssh_client(dir, server, "put src up", reply_thread)),
+                ));
+            }
         }
-    } else if our_server.is_none() {
-        println!("(build the wirecrypt-sftp-server binary next to this example for that pairing)");
+        (None, _) => {
+            println!("(build wirecrypt-sftp-server next to this example for that pairing)")
+        }
+        _ => {}
     }
     if have_openssh {
-        let get = best(|| our_client_vs_openssh(&dir, true));
-        let put = best(|| our_client_vs_openssh(&dir, false));
-        row("wirecrypt client -> OpenSSH sftp-server", get, put);
+        pairings.push((
+            "wirecrypt client -> OpenSSH sftp-server",
+            Box::new(|| our_client_vs_openssh(dir, true)),
+            Box::new(|| our_client_vs_openssh(dir, false)),
+        ));
     }
     for (name, reply_thread) in [
         ("wirecrypt client -> wirecrypt server", false),
         ("wirecrypt client -> wirecrypt server, reply thread", true),
     ] {
-        let get = best(|| our_pair(&dir, true, reply_thread));
-        let put = best(|| our_pair(&dir, false, reply_thread));
-        row(name, get, put);
+        pairings.push((
+            name,
+            Box::new(move || our_pair(dir, true, reply_thread)),
+            Box::new(move || our_pair(dir, false, reply_thread)),
+        ));
     }
-    let _ = std::fs::remove_dir_all(&dir);
-}
 
-fn best(mut run: impl FnMut() -> Option<Duration>) -> Option<Duration> {
-    (0..3).filter_map(|_| run()).min()
+    let mut best = vec![(None::<Duration>, None::<Duration>); pairings.len()];
+    for _round in 0..3 {
+        for (i, (_, get, put)) in pairings.iter().enumerate() {
+            let keep = |old: Option<Duration>, new: Option<Duration>| match (old, new) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            best[i].0 = keep(best[i].0, get());
+            best[i].1 = keep(best[i].1, put());
+        }
+    }
+
+    let rate = |d: Option<Duration>| d.map(|d| mib as f64 / d.as_secs_f64());
+    let show = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.0}"));
+    let reference = have_openssh.then(|| (rate(best[0].0), rate(best[0].1)));
+    for ((name, _, _), (get, put)) in pairings.iter().zip(&best) {
+        let (g, p) = (rate(*get), rate(*put));
+        let ratio = match (reference, g, p) {
+            (Some((Some(rg), Some(rp))), Some(g), Some(p))
+                if !name.starts_with("OpenSSH sftp -> OpenSSH") =>
+            {
+                format!("  ({:.2}x / {:.2}x of OpenSSH pair)", g / rg, p / rp)
+            }
+            _ => String::new(),
+        };
+        println!("{name:<48} {:>10} {:>10}{ratio}", show(g), show(p));
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn openssh_client(dir: &Path, server: &str, command: &str, reply_thread: &str) -> Option<Duration> {
