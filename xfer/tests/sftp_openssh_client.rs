@@ -196,3 +196,73 @@ fn openssh_sftp_buffer_and_request_variants() {
     }
     assert_eq!(runs, 12);
 }
+
+#[test]
+fn openssh_sftp_recursion_server_copy_resume_and_ownership() {
+    let root = TempDir::new("ossh-more-root");
+    let local = TempDir::new("ossh-more-local");
+    let l = local.path();
+    std::fs::create_dir_all(l.join("tree/sub")).unwrap();
+    std::fs::write(l.join("tree/a.txt"), b"one\n").unwrap();
+    std::fs::write(l.join("tree/sub/b.txt"), b"two\n").unwrap();
+    let whole = pattern(1_000_000, 8);
+    std::fs::write(l.join("whole"), &whole).unwrap();
+    // Partial copies on both sides, for reput and reget to finish.
+    std::fs::write(root.path().join("remote-part"), &whole[..400_000]).unwrap();
+    std::fs::write(root.path().join("remote-whole"), &whole).unwrap();
+    std::fs::write(l.join("local-part"), &whole[..300_000]).unwrap();
+    // chown needs root; the owner of a file just made tells who we are.
+    let as_root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(l.join("whole")).unwrap().uid() == 0
+    };
+    let mut batch = String::from(
+        "\
+put -r tree
+get -r tree tree.back
+cp tree/a.txt tree/c.txt
+ls tree/*.txt
+df -i
+reput whole remote-part
+reget remote-whole local-part
+put -f whole synced
+",
+    );
+    if as_root {
+        batch.push_str("chown 1 tree/a.txt\nchgrp 2 tree/a.txt\n");
+    }
+    let Some(out) = sftp(root.path(), l, &batch, &[]) else {
+        return;
+    };
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    let r = root.path();
+    assert_eq!(std::fs::read(r.join("tree/sub/b.txt")).unwrap(), b"two\n");
+    assert_eq!(
+        std::fs::read(l.join("tree.back/sub/b.txt")).unwrap(),
+        b"two\n"
+    );
+    assert_eq!(
+        std::fs::read(r.join("tree/c.txt")).unwrap(),
+        b"one\n",
+        "copy-data"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Inodes"),
+        "{all}"
+    );
+    assert_eq!(
+        std::fs::read(r.join("remote-part")).unwrap(),
+        whole,
+        "reput"
+    );
+    assert_eq!(std::fs::read(l.join("local-part")).unwrap(), whole, "reget");
+    assert_eq!(std::fs::read(r.join("synced")).unwrap(), whole, "put -f");
+    if as_root {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(r.join("tree/a.txt")).unwrap();
+        assert_eq!((m.uid(), m.gid()), (1, 2));
+    } else {
+        eprintln!("chown/chgrp not tried: not running as root");
+    }
+}
