@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -136,7 +136,8 @@ impl Server {
         let version = codec::encode_version(codec::VERSION, &codec::SERVER_EXTENSIONS);
 
         std::thread::scope(|s| {
-            let reader = s.spawn(move || read_loop(reader, in_tx));
+            let reader_pool = pool.clone();
+            let reader = s.spawn(move || read_loop(reader, in_tx, &reader_pool));
             let mut session = Session {
                 root: &self.root,
                 config: &self.config,
@@ -218,7 +219,8 @@ impl<W: Write> ReplySink for DirectSink<'_, W> {
     }
 }
 
-/// Keeps a DATA-sized buffer for the next READ reply.
+/// Keeps a packet-sized buffer (a sent DATA reply, a written WRITE request) for the next
+/// READ reply or received WRITE.
 fn give_back(pool: &Mutex<Vec<Vec<u8>>>, buf: Vec<u8>) {
     if buf.capacity() >= DATA_HEADER + MAX_DATA_LEN as usize {
         let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
@@ -228,9 +230,25 @@ fn give_back(pool: &Mutex<Vec<Vec<u8>>>, buf: Vec<u8>) {
     }
 }
 
-fn read_loop<R: Read>(mut reader: R, tx: SyncSender<Inbound>) -> Result<(), CodecError> {
-    while let Some(frame) = codec::read_frame(&mut reader)? {
-        let msg = match codec::decode_request(frame) {
+fn read_loop<R: Read>(
+    reader: R,
+    tx: SyncSender<Inbound>,
+    pool: &Mutex<Vec<Vec<u8>>>,
+) -> Result<(), CodecError> {
+    // Buffered, so a packet's length and the start of its body come in one read; large
+    // bodies pass straight through into the frame.
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut frame = Vec::new();
+    while codec::read_frame_into(&mut reader, &mut frame)? {
+        // A WRITE keeps its (large) frame until the data is on disk, and the worker hands
+        // the buffer back; anything else is copied out small so the buffer stays here.
+        let owned = if frame.first() == Some(&fxp::WRITE) {
+            let next = take_buffer(pool);
+            std::mem::replace(&mut frame, next)
+        } else {
+            frame.clone()
+        };
+        let msg = match codec::decode_request(owned) {
             Ok((id, req)) => Inbound::Request(id, req),
             Err((Some(id), CodecError::UnknownType { .. })) => {
                 Inbound::Refused(id, fx::OP_UNSUPPORTED, "Operation unsupported")
@@ -243,6 +261,14 @@ fn read_loop<R: Read>(mut reader: R, tx: SyncSender<Inbound>) -> Result<(), Code
         }
     }
     Ok(())
+}
+
+/// A packet-sized buffer from the pool, or a new empty one.
+fn take_buffer(pool: &Mutex<Vec<Vec<u8>>>) -> Vec<u8> {
+    pool.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .unwrap_or_default()
 }
 
 fn write_loop<W: Write>(
@@ -453,6 +479,7 @@ impl Session<'_> {
                 let n = data.as_slice().len();
                 self.stats.bytes_written += n as u64;
                 self.stats.largest_write = self.stats.largest_write.max(n as u32);
+                give_back(self.pool, data.into_buffer());
                 ok()
             }
             Request::Lstat { path } => Ok(Response::Attrs(attrs_of(&root.lstat(&path)?))),
@@ -641,12 +668,7 @@ impl Session<'_> {
             Err(Fail(code, msg)) => return codec::encode_status(id, code, &msg),
         };
         let want = len.min(MAX_DATA_LEN) as usize;
-        let mut buf = self
-            .pool
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .unwrap_or_default();
+        let mut buf = take_buffer(self.pool);
         buf.resize(DATA_HEADER + want, 0);
         let mut got = 0;
         while got < want {
