@@ -1,8 +1,9 @@
 //! SFTP v3 server over any blocking byte stream, confined to a [`Root`].
 //!
 //! Requests are pipelined: a reader thread receives and decodes them while the calling
-//! thread does the file I/O and writes the replies, flushing whenever no request is
-//! waiting (so a burst of replies goes out in few writes). [`Config::reply_thread`] adds a
+//! thread does the file I/O and writes the replies. Replies to READ and WRITE go out at
+//! once (they move the client's transfer window); others are flushed when no request is
+//! waiting, so a burst of metadata replies goes out in few writes. [`Config::reply_thread`] adds a
 //! third thread for sending. Requests are answered in order, so a client's pipelined
 //! WRITE and READ on the same handle see each other's effects.
 
@@ -182,7 +183,7 @@ impl Server {
 trait ReplySink {
     /// Queues or writes one frame.
     fn send(&mut self, frame: Vec<u8>) -> io::Result<()>;
-    /// No request is waiting: push out what is buffered.
+    /// Push out what is buffered (no request is waiting, or a reply is urgent).
     fn idle(&mut self) -> io::Result<()>;
 }
 
@@ -401,11 +402,20 @@ impl Session<'_> {
                 }
             };
             self.stats.requests += 1;
+            // The client waits for these replies to keep its transfer window moving, and
+            // each took a file I/O to make: send them now rather than after the burst.
+            let transfer = matches!(
+                msg,
+                Inbound::Request(_, Request::Read { .. } | Request::Write { .. })
+            );
             let frame = match msg {
                 Inbound::Request(id, req) => self.handle(id, req),
                 Inbound::Refused(id, code, why) => codec::encode_status(id, code, why),
             };
             sink.send(frame)?;
+            if transfer {
+                sink.idle()?;
+            }
         }
     }
 
