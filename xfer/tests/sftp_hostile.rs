@@ -476,3 +476,113 @@ fn client_refuses_a_server_of_another_version() {
     assert!(matches!(e, ClientError::Protocol(_)), "{e}");
     t.join().unwrap();
 }
+
+/// A server that holds transfer requests until 64 are waiting (or the client has gone
+/// quiet for half a second), then answers them all: the count it saw before its first
+/// reply shows how deep the client pipelines, for a get and for a put.
+#[test]
+fn client_keeps_64_requests_in_flight_both_ways() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    const CHUNK: u64 = 261_120;
+    let (c2s_r, c2s_w) = std::io::pipe().unwrap();
+    let (s2c_r, mut s2c_w) = std::io::pipe().unwrap();
+    let (seen_tx, seen_rx) = mpsc::channel::<usize>();
+    std::thread::spawn(move || {
+        let (req_tx, req_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = c2s_r;
+            let _ = codec::read_frame(&mut r);
+            while let Ok(Some(f)) = codec::read_frame(&mut r) {
+                if req_tx.send(codec::decode_request(f).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let limits: Vec<u8> = [262_144u64, CHUNK, CHUNK, 1000]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        s2c_w
+            .write_all(&codec::encode_version(3, &[("limits@openssh.com", "1")]))
+            .unwrap();
+        let mut pending = Vec::new();
+        let mut record = false;
+        let is_transfer = |r: &Request| matches!(r, Request::Read { .. } | Request::Write { .. });
+        loop {
+            match req_rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(r) => pending.push(r),
+                Err(_) => return,
+            }
+            // Hold transfer requests until 64 are waiting, or none came for half a second.
+            loop {
+                let transfers = pending.iter().filter(|(_, r)| is_transfer(r)).count();
+                if transfers == 0 || transfers >= 64 {
+                    break;
+                }
+                match req_rx.recv_timeout(Duration::from_millis(500)) {
+                    Ok(r) => pending.push(r),
+                    Err(_) => break,
+                }
+            }
+            let transfers = pending.iter().filter(|(_, r)| is_transfer(r)).count();
+            if record && transfers > 0 {
+                let _ = seen_tx.send(transfers);
+                record = false;
+            }
+            for (id, req) in pending.drain(..) {
+                let resp = match req {
+                    Request::Extended(codec::ExtendedRequest::Limits) => {
+                        Response::ExtendedReply(limits.clone())
+                    }
+                    Request::Open { .. } => {
+                        record = true;
+                        Response::Handle(b"h".to_vec())
+                    }
+                    Request::Fstat { .. } => Response::Attrs(Attrs {
+                        size: Some(200 * CHUNK),
+                        ..Default::default()
+                    }),
+                    Request::Read { offset, len, .. } if offset < 200 * CHUNK => {
+                        Response::Data(codec::Payload::from_vec(vec![0; len as usize]))
+                    }
+                    Request::Read { .. } => Response::Status {
+                        code: fx::EOF,
+                        message: String::new(),
+                    },
+                    _ => Response::Status {
+                        code: fx::OK,
+                        message: String::new(),
+                    },
+                };
+                if s2c_w.write_all(&encode_response(id, &resp)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut c = Client::new(s2c_r, c2s_w).unwrap();
+    assert_eq!(c.request_sizes(), (261_120, 261_120));
+    let local = TempDir::new("pipelining");
+    let sink = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    assert_eq!(c.get("x", &sink).unwrap(), 200 * CHUNK);
+    assert_eq!(
+        seen_rx.recv().unwrap(),
+        64,
+        "READs in flight before the first reply"
+    );
+    std::fs::write(local.path().join("src"), pattern(100 * CHUNK as usize, 4)).unwrap();
+    assert_eq!(
+        c.put_file(local.path().join("src"), "y").unwrap(),
+        100 * CHUNK
+    );
+    assert_eq!(
+        seen_rx.recv().unwrap(),
+        64,
+        "WRITEs in flight before the first reply"
+    );
+}
