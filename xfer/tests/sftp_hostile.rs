@@ -180,6 +180,14 @@ fn malformed_requests_get_a_status_and_the_session_goes_on() {
             path: b"/../../..".to_vec(),
         },
     ));
+    // 60000 ids whose names would overflow any reply packet.
+    input.extend(encode_request(
+        18,
+        &Request::Extended(codec::ExtendedRequest::UsersGroupsById {
+            uids: vec![0; 60_000],
+            gids: Vec::new(),
+        }),
+    ));
     // And a good request at the end.
     input.extend(encode_request(
         17,
@@ -189,7 +197,7 @@ fn malformed_requests_get_a_status_and_the_session_goes_on() {
     ));
     let (r, frames) = serve_bytes(&input);
     assert!(r.is_ok(), "{r:?}");
-    assert_eq!(frames.len(), 12);
+    assert_eq!(frames.len(), 13);
     assert_eq!(status_of(&frames[1]), (7, fx::OP_UNSUPPORTED));
     assert_eq!(status_of(&frames[2]), (8, fx::BAD_MESSAGE));
     assert_eq!(status_of(&frames[3]), (9, fx::OP_UNSUPPORTED));
@@ -205,8 +213,9 @@ fn malformed_requests_get_a_status_and_the_session_goes_on() {
         (16, Response::Name(n)) => assert_eq!(n[0].filename, b"/"),
         other => panic!("{other:?}"),
     }
+    assert_eq!(status_of(&frames[11]), (18, fx::FAILURE));
     assert!(matches!(
-        codec::decode_response(frames[11].clone()).unwrap(),
+        codec::decode_response(frames[12].clone()).unwrap(),
         (17, Response::Attrs(_))
     ));
 }

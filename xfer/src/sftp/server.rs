@@ -627,6 +627,11 @@ impl Session<'_> {
                     w.extend_from_slice(&(inner.len() as u32).to_be_bytes());
                     w.extend_from_slice(&inner);
                 }
+                // A request packet holds up to 65k ids; their names could make a reply
+                // larger than any client accepts.
+                if w.len() > codec::MAX_PACKET_ANNOUNCED as usize - 1024 {
+                    return Err(Fail(fx::FAILURE, "too many ids in one request".into()));
+                }
                 Ok(Response::ExtendedReply(w))
             }
             ExtendedRequest::Unknown { .. } => Err(fail(fx::OP_UNSUPPORTED)),
