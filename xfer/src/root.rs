@@ -396,8 +396,8 @@ impl Root {
             OFlags::RDONLY | OFlags::DIRECTORY,
             Mode::empty(),
         )?;
-        let dir = rustix::fs::Dir::read_from(&fd).map_err(|e| FsError::from_errno("opendir", e))?;
-        Ok(DirReader { fd, dir })
+        let dir = rustix::fs::Dir::new(fd).map_err(|e| FsError::from_errno("opendir", e))?;
+        Ok(DirReader { dir })
     }
 
     /// Lists a directory completely (including `.` and `..`).
@@ -775,13 +775,13 @@ fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// A directory being listed.
 pub struct DirReader {
-    fd: OwnedFd,
+    /// Owns the directory's one descriptor (entries are stat'ed relative to it).
     dir: rustix::fs::Dir,
 }
 
 impl fmt::Debug for DirReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirReader").field("fd", &self.fd).finish()
+        f.debug_struct("DirReader").finish_non_exhaustive()
     }
 }
 
@@ -793,7 +793,10 @@ impl DirReader {
             Some(Err(e)) => Err(FsError::from_errno("readdir", e)),
             Some(Ok(entry)) => {
                 let name: &CStr = entry.file_name();
-                let metadata = rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                let metadata = self
+                    .dir
+                    .fd()
+                    .and_then(|fd| rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW))
                     .ok()
                     .map(|st| Metadata::from_stat(&st));
                 Ok(Some(DirEntry {
