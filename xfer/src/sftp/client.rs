@@ -450,13 +450,22 @@ impl Client {
         }
     }
 
-    /// Writes `data` at `offset`.
+    /// Writes `data` at `offset`, in as many WRITE requests as the server's limits need
+    /// (a packet over its limit would end the session).
     pub fn write(&mut self, handle: &Handle, offset: u64, data: &[u8]) -> ClientResult<()> {
-        self.call_status(Request::Write {
-            handle: handle.0.clone(),
-            offset,
-            data: Payload::from_vec(data.to_vec()),
-        })
+        let mut done = 0;
+        loop {
+            let n = (data.len() - done).min(self.write_len as usize);
+            self.call_status(Request::Write {
+                handle: handle.0.clone(),
+                offset: offset + done as u64,
+                data: Payload::from_vec(data[done..done + n].to_vec()),
+            })?;
+            done += n;
+            if done == data.len() {
+                return Ok(());
+            }
+        }
     }
 
     /// Status of a path, following symlinks.

@@ -93,7 +93,8 @@ pub struct ServeStats {
     pub largest_write: u32,
 }
 
-/// An SFTP server for one directory tree.
+/// An SFTP server for one directory tree. One `Server` can serve many connections at
+/// once: `serve` takes `&self`, and each call keeps its own handles.
 #[derive(Debug)]
 pub struct Server {
     root: Arc<Root>,
