@@ -1,7 +1,7 @@
 //! `wirecrypt serve`: run one of wirecrypt's servers in the foreground — plain FTP or
 //! FTPS (explicit AUTH TLS, or implicit) — with every TLS record sealed by the engine
 //! the global `--provider`/`--fips` switches choose. It prints the address it listens
-//! on, then one line per session event, and runs until stopped.
+//! on and runs until stopped.
 
 use std::error::Error;
 use std::net::SocketAddr;
