@@ -861,3 +861,132 @@ fn sealers_openers_and_readers_are_send() {
     send_sync::<Mode>();
     send_sync::<PacketConfig>();
 }
+
+/// How a test installs keys on a [`PacketReader`] at `SSH_MSG_NEWKEYS`.
+#[derive(Clone, Copy, Debug)]
+enum Install {
+    Reader,
+    OpenerMut,
+}
+
+/// Seals `before` packets in `from`, `SSH_MSG_NEWKEYS`, then packets in `to`, and reads
+/// the stream in `chunk`-byte pieces, installing `to` on the reader when NEWKEYS arrives.
+fn read_across_key_change(
+    engine: &Engine,
+    from: (Mode, &Keys),
+    to: (Mode, &Keys),
+    chunk: usize,
+    install: Install,
+) -> Result<Vec<Vec<u8>>, Error> {
+    const NEWKEYS: &[u8] = b"\x15";
+    let mut sealer = PacketSealer::new(engine);
+    let mut reader = PacketReader::new(PacketOpener::new(engine));
+    if !from.0.is_none() {
+        sealer.install_keys(from.0, &from.1.material())?;
+        reader.install_keys(from.0, &from.1.material())?;
+    }
+    let mut wire = Vec::new();
+    sealer.seal(b"\x14before", &mut wire)?;
+    sealer.seal(NEWKEYS, &mut wire)?;
+    sealer.install_keys(to.0, &to.1.material())?;
+    for n in 0..3 {
+        sealer.seal(&payload(40 + n * 17), &mut wire)?;
+    }
+
+    let mut payloads = Vec::new();
+    for piece in wire.chunks(chunk) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let (taken, done) = reader.feed(rest)?;
+            rest = &rest[taken..];
+            if let Some(p) = done {
+                let newkeys = p == NEWKEYS;
+                payloads.push(p.to_vec());
+                if newkeys {
+                    match install {
+                        Install::Reader => reader.install_keys(to.0, &to.1.material())?,
+                        Install::OpenerMut => {
+                            reader.opener_mut().install_keys(to.0, &to.1.material())?
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(payloads)
+}
+
+#[test]
+fn reader_reframes_at_every_key_change() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    let modes: Vec<Mode> = Mode::all().collect();
+    let keys: Vec<Keys> = modes
+        .iter()
+        .enumerate()
+        .map(|(n, m)| Keys::random(*m, 900 + n as u64))
+        .collect();
+    let mut header_pairs = std::collections::BTreeSet::new();
+    for (from, from_keys) in modes.iter().zip(&keys) {
+        for (to, to_keys) in modes.iter().zip(&keys).filter(|(m, _)| !m.is_none()) {
+            header_pairs.insert((from.header_len(), to.header_len()));
+            for chunk in [1, 7, 4096] {
+                for install in [Install::Reader, Install::OpenerMut] {
+                    let got = read_across_key_change(
+                        &engine,
+                        (*from, from_keys),
+                        (*to, to_keys),
+                        chunk,
+                        install,
+                    )
+                    .unwrap_or_else(|e| {
+                        panic!("{from} -> {to}, {chunk}-byte reads, {install:?}: {e}")
+                    });
+                    let want: Vec<Vec<u8>> = [b"\x14before".to_vec(), b"\x15".to_vec()]
+                        .into_iter()
+                        .chain((0..3).map(|n| payload(40 + n * 17)))
+                        .collect();
+                    assert_eq!(got, want, "{from} -> {to}, {chunk}, {install:?}");
+                }
+            }
+        }
+    }
+    // Every change of first-read length is covered: 4 -> 16, 16 -> 4, and the same.
+    assert_eq!(
+        header_pairs.into_iter().collect::<Vec<_>>(),
+        [(4, 4), (4, 16), (16, 4), (16, 16)]
+    );
+}
+
+#[test]
+fn reader_refuses_keys_in_the_middle_of_a_packet() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    let mode = Mode::new("aes128-gcm@openssh.com", None).unwrap();
+    let keys = Keys::random(mode, 950);
+    let mut sealer = PacketSealer::new(&engine);
+    let mut wire = Vec::new();
+    sealer.seal(b"\x15", &mut wire).unwrap();
+    let mut reader = PacketReader::new(PacketOpener::new(&engine));
+    for cut in [1, 3, 4, 9] {
+        let mut reader_part = PacketReader::new(PacketOpener::new(&engine));
+        assert_eq!(reader_part.feed(&wire[..cut]).unwrap(), (cut, None));
+        assert!(
+            matches!(
+                reader_part.install_keys(mode, &keys.material()),
+                Err(Error::Config(_))
+            ),
+            "keys accepted after {cut} bytes of a packet"
+        );
+        assert!(matches!(
+            reader_part.reset_sequence(),
+            Err(Error::Config(_))
+        ));
+        assert_eq!(reader_part.opener().mode(), Mode::none());
+    }
+    let (taken, done) = reader.feed(&wire).unwrap();
+    assert_eq!((taken, done), (wire.len(), Some(&b"\x15"[..])));
+    reader.install_keys(mode, &keys.material()).unwrap();
+    reader.reset_sequence().unwrap();
+    assert_eq!(reader.opener().mode(), mode);
+    assert_eq!(reader.opener().sequence(), 0);
+    assert_eq!(reader.wanted(), mode.header_len());
+}
