@@ -52,6 +52,7 @@ mod engine;
 mod error;
 pub mod fips;
 pub mod provider;
+pub mod record;
 pub mod rng;
 mod secret;
 pub mod ssh;
