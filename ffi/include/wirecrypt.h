@@ -354,7 +354,9 @@ const char *wc_last_error(void);
 // `alg_name`: `"aes-128-gcm"`, `"aes-256-gcm"`, `"chacha20-poly1305"` or a suite name
 // (`"TLS_AES_128_GCM_SHA256"`). IV: 12 bytes for TLS 1.3; for TLS 1.2 the
 // `write_IV` of the key block (4 bytes for AES-GCM, 12 for ChaCha20-Poly1305).
-// Sequence numbers start at 0.
+// Sequence numbers start at 0, and no sealer seals one number twice; but two sealers
+// made from one key and IV repeat each other's nonces — make one per key. In FIPS mode
+// this is refused (`WC_ERR_FIPS_REFUSED`): use `wc_tls13_sealer_from_secret`.
 //
 // # Safety
 // `engine` live, `alg_name` a C string, `key`/`iv` valid for their lengths, `out`
@@ -380,6 +382,39 @@ enum wc_status wc_tls_opener_new(const struct wc_engine *engine,
                                  const uint8_t *iv,
                                  size_t iv_len,
                                  struct wc_tls_opener **out);
+
+// Makes a TLS 1.3 record sealer from a traffic secret
+// (`[sender]_handshake_traffic_secret` or `[sender]_application_traffic_secret_N`,
+// RFC 8446 §7.1): the write key and IV are derived inside by HKDF-Expand-Label with the
+// suite's hash (SHA-384 for `aes-256-gcm` / `TLS_AES_256_GCM_SHA384`, SHA-256 otherwise),
+// and `secret_len` must be that hash's length (48 or 32). Sequence numbers start at 0.
+//
+// What the engine guarantees about nonces (GCM IVs) sealed through it: each is the
+// derived IV XOR the sealer's own sequence number, which only moves forward and is never
+// sealed twice; the caller never supplies an IV. In FIPS mode it also refuses a second
+// sealer from the same secret for the engine's life (`WC_ERR_FIPS_REFUSED`), so two
+// sealers cannot repeat each other's nonces; outside FIPS mode, make one sealer per
+// secret (a KeyUpdate gives a new secret).
+//
+// # Safety
+// `engine` live, `alg_name` a C string, `secret` valid for `secret_len` bytes, `out`
+// writable.
+enum wc_status wc_tls13_sealer_from_secret(const struct wc_engine *engine,
+                                           const char *alg_name,
+                                           const uint8_t *secret,
+                                           size_t secret_len,
+                                           struct wc_tls_sealer **out);
+
+// Makes a TLS 1.3 record opener from a traffic secret; arguments as for
+// `wc_tls13_sealer_from_secret` (openers may share a secret).
+//
+// # Safety
+// As for `wc_tls13_sealer_from_secret`.
+enum wc_status wc_tls13_opener_from_secret(const struct wc_engine *engine,
+                                           const char *alg_name,
+                                           const uint8_t *secret,
+                                           size_t secret_len,
+                                           struct wc_tls_opener **out);
 
 // Writes one whole protected record (5-byte header ‖ body) carrying `data` of
 // `content_type` (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data)

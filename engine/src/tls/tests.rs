@@ -390,3 +390,99 @@ fn debug_output_redacts_keys_and_ivs() {
         "{shown}"
     );
 }
+
+#[test]
+fn sealers_never_seal_one_sequence_number_twice() {
+    fn check<S>(
+        name: &str,
+        sealer: S,
+        with_sequence: impl Fn(S, u64) -> S,
+        seal: impl Fn(&mut S, &mut Vec<u8>) -> Result<(), Error>,
+    ) {
+        let mut sealer = sealer;
+        let mut out = Vec::new();
+        seal(&mut sealer, &mut out).unwrap();
+        seal(&mut sealer, &mut out).unwrap();
+        // Back to 0 and 1: both sealed already, both refused, nothing written.
+        for back in [0, 1] {
+            sealer = with_sequence(sealer, back);
+            let mut again = Vec::new();
+            assert!(
+                matches!(seal(&mut sealer, &mut again), Err(Error::Config(_))),
+                "{name}: sequence number {back} sealed twice"
+            );
+            assert!(again.is_empty(), "{name}");
+        }
+        // Forward is fine, and so is coming back to a number skipped over.
+        sealer = with_sequence(sealer, 10);
+        seal(&mut sealer, &mut out).unwrap();
+        sealer = with_sequence(sealer, 5);
+        assert!(seal(&mut sealer, &mut out).is_err(), "{name}: 5 < 11");
+        sealer = with_sequence(sealer, 11);
+        seal(&mut sealer, &mut out).unwrap();
+    }
+    for alg in [
+        AeadAlg::Aes128Gcm,
+        AeadAlg::Aes256Gcm,
+        AeadAlg::ChaCha20Poly1305,
+    ] {
+        check(
+            &format!("TLS 1.3 {alg:?}"),
+            tls13_pair(alg).0,
+            |s, n| s.with_sequence(n),
+            |s, out| s.seal(ContentType::ApplicationData, b"once", out),
+        );
+        check(
+            &format!("TLS 1.2 {alg:?}"),
+            tls12_pair(alg).0,
+            |s, n| s.with_sequence(n),
+            |s, out| s.seal(ContentType::ApplicationData, b"once", out),
+        );
+    }
+}
+
+#[test]
+fn traffic_secrets_derive_the_rfc8448_key_and_iv() {
+    let e = engine();
+    // RFC 8448 §3: the server handshake traffic secret and its write key and IV.
+    let secret = unhex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38");
+    let derived = key_schedule::traffic_keys(AeadAlg::Aes128Gcm, &secret).unwrap();
+    assert_eq!(
+        hex::encode(&*derived.key),
+        "3fce516009c21727d0f2e4e86ee403bc"
+    );
+    assert_eq!(hex::encode(*derived.iv), "5d313eb2671276ee13000b30");
+    // SHA-384 (TLS_AES_256_GCM_SHA384), checked against OpenSSL's HKDF:
+    // openssl kdf -keylen 32 -kdfopt digest:SHA384 -kdfopt mode:EXPAND_ONLY
+    //   -kdfopt hexkey:0102..30 -kdfopt hexinfo:002009746c733133206b657900 HKDF
+    let secret384: Vec<u8> = (1..=48).collect();
+    let derived = key_schedule::traffic_keys(AeadAlg::Aes256Gcm, &secret384).unwrap();
+    assert_eq!(
+        hex::encode(&*derived.key),
+        "ab56e7ea07eaef99986a0f0accb58f3ac7db5ce322196d9667722ed2a63d8a64"
+    );
+    assert_eq!(hex::encode(*derived.iv), "fc4dc87e05fa4337db00ad3d");
+
+    // A sealer keyed from the secret writes RFC 8448's first server record.
+    let r = &rfc8448::RECORDS[0];
+    assert_eq!(r.key, "3fce516009c21727d0f2e4e86ee403bc");
+    let keys = Tls13Keys::from_traffic_secret(&e, AeadAlg::Aes128Gcm, &secret).unwrap();
+    let mut sealer = Tls13Sealer::new(keys).with_sequence(r.seq);
+    let mut out = Vec::new();
+    sealer
+        .seal(
+            ContentType::from_u8(r.content_type).unwrap(),
+            &unhex(r.content),
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(hex::encode(out), r.record);
+
+    // The secret must be the suite hash's length.
+    for (alg, len) in [(AeadAlg::Aes128Gcm, 48), (AeadAlg::Aes256Gcm, 32)] {
+        assert!(matches!(
+            Tls13Keys::from_traffic_secret(&e, alg, &vec![1; len]),
+            Err(Error::InvalidKeyLength { actual, .. }) if actual == len
+        ));
+    }
+}

@@ -23,6 +23,17 @@ const GCM_EXPLICIT_NONCE_LEN: usize = 8;
 const GCM_FIXED_IV_LEN: usize = 4;
 
 /// One direction's TLS 1.2 AEAD key and IV material. Stateless and `Send + Sync`.
+///
+/// Outside the engine it only opens: sealing at a caller-chosen sequence number could
+/// repeat a nonce, so a [`Tls12Sealer`] numbers the records it seals.
+///
+/// ```compile_fail
+/// # use wirecrypt::{Engine, algorithm::AeadAlg, tls::Tls12Keys};
+/// let engine = Engine::builder().build().unwrap();
+/// let keys = Tls12Keys::new(&engine, AeadAlg::Aes128Gcm, &[1; 16], &[2; 4]).unwrap();
+/// let mut body = [0u8; 32];
+/// keys.seal_body_in_place(0, 23, 0x0303, &mut body); // private: no nonce reuse
+/// ```
 pub struct Tls12Keys {
     key: Box<dyn AeadKey>,
     /// GCM: salt ‖ 8 bytes XORed with the sequence number to make the explicit nonce
@@ -84,7 +95,10 @@ impl Tls12Keys {
 
     /// Seals a record body in place as record number `seq`. `body` is laid out as
     /// explicit nonce (its bytes are written here) ‖ plaintext ‖ room for the tag.
-    pub fn seal_body_in_place(
+    ///
+    /// Stateless, so crate-private: only callers that number records themselves and
+    /// never repeat a number (the sealer, the rustls adapter) may use it.
+    pub(crate) fn seal_body_in_place(
         &self,
         seq: u64,
         typ: u8,
@@ -211,8 +225,11 @@ impl Tls12Sealer {
     }
 
     /// Continues at sequence number `seq`.
+    ///
+    /// A number this sealer has already sealed is refused when its turn comes: moving
+    /// back would repeat nonces.
     pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter = SendCounter::new(self.keys.algorithm(), seq);
+        self.counter.resume_at(seq);
         self
     }
 

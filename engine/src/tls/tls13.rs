@@ -21,6 +21,17 @@ const LEGACY_VERSION: u16 = 0x0303;
 
 /// One direction's TLS 1.3 traffic key and IV: seals and opens single records at a given
 /// sequence number. Stateless and `Send + Sync`.
+///
+/// Outside the engine it only opens: sealing at a caller-chosen sequence number could
+/// repeat a nonce, so a [`Tls13Sealer`] numbers the records it seals.
+///
+/// ```compile_fail
+/// # use wirecrypt::{Engine, algorithm::AeadAlg, tls::Tls13Keys};
+/// let engine = Engine::builder().build().unwrap();
+/// let keys = Tls13Keys::new(&engine, AeadAlg::Aes128Gcm, &[1; 16], &[2; 12]).unwrap();
+/// let mut body = [0u8; 8];
+/// keys.seal_inner_in_place(0, &[23, 3, 3, 0, 24], &mut body); // private: no nonce reuse
+/// ```
 pub struct Tls13Keys {
     key: Box<dyn AeadKey>,
     iv: [u8; NONCE_LEN],
@@ -31,6 +42,21 @@ impl Tls13Keys {
     /// `[sender]_write_iv`.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
         Self::from_key(engine.protocol_aead(alg, key)?, iv)
+    }
+
+    /// Keys for the TLS 1.3 suite built on `alg` from a `[sender]_application_traffic_secret_N`
+    /// (or a handshake traffic secret): the write key and IV are derived here by
+    /// HKDF-Expand-Label (RFC 8446 §7.3) with the suite's hash — SHA-384 for AES-256-GCM,
+    /// SHA-256 otherwise — so the caller never handles an IV. `secret` is the hash's
+    /// length (32 or 48 bytes).
+    pub fn from_traffic_secret(
+        engine: &Engine,
+        alg: AeadAlg,
+        secret: &[u8],
+    ) -> Result<Self, Error> {
+        engine.status()?;
+        let derived = super::key_schedule::traffic_keys(alg, secret)?;
+        Self::new(engine, alg, &derived.key, derived.iv.as_ref())
     }
 
     /// Keys from an already keyed AEAD.
@@ -50,7 +76,10 @@ impl Tls13Keys {
 
     /// Seals an encoded `TLSInnerPlaintext` (content ‖ type ‖ zeros) in place as record
     /// number `seq`, whose header is `header`; returns the tag, which follows the body.
-    pub fn seal_inner_in_place(
+    ///
+    /// Stateless, so crate-private: only callers that number records themselves and
+    /// never repeat a number (the sealer, the rustls adapter) may use it.
+    pub(crate) fn seal_inner_in_place(
         &self,
         seq: u64,
         header: &[u8; HEADER_LEN],
@@ -175,8 +204,11 @@ impl Tls13Sealer {
     }
 
     /// Continues at sequence number `seq` (for a connection handed over mid-stream).
+    ///
+    /// A number this sealer has already sealed is refused when its turn comes: moving
+    /// back would repeat nonces.
     pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter = SendCounter::new(self.keys.algorithm(), seq);
+        self.counter.resume_at(seq);
         self
     }
 
