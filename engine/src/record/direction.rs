@@ -25,6 +25,12 @@ pub(crate) struct Direction {
     used: u64,
     /// How many the current key may protect.
     limit: u64,
+    /// For sealers: every number below this has been sealed under the current key, and
+    /// is refused even if [`set_next`](Self::set_next) moves back (the nonce is a
+    /// function of the sequence number). Openers leave it at 0.
+    unused_from: u64,
+    /// Whether this direction seals (and so guards against reuse).
+    sealing: bool,
     /// The algorithm or cipher, for the limit's error.
     what: &'static str,
     /// The current key's number (see [`EPOCHS`]).
@@ -33,12 +39,15 @@ pub(crate) struct Direction {
 }
 
 impl Direction {
-    /// A direction at sequence number `next`, its key allowed `limit` records.
-    pub(crate) fn new(what: &'static str, limit: u64, next: u64) -> Self {
+    /// A direction at sequence number `next`, its key allowed `limit` records; a sealing
+    /// one refuses to use a sequence number twice under one key.
+    pub(crate) fn new(what: &'static str, limit: u64, next: u64, sealing: bool) -> Self {
         Direction {
             next,
             used: 0,
             limit,
+            unused_from: 0,
+            sealing,
             what,
             epoch: new_epoch(),
             failed: None,
@@ -58,6 +67,12 @@ impl Direction {
     /// [`advance`](Self::advance).
     pub(crate) fn peek(&self, n: u64) -> Result<u64, RecordError> {
         self.check()?;
+        if self.next < self.unused_from {
+            return Err(RecordError::Misuse(
+                "this sequence number was already sealed under this key \
+                 (a repeated sequence number repeats the nonce)",
+            ));
+        }
         if self.used.saturating_add(n) > self.limit {
             return Err(RecordError::RekeyRequired {
                 what: self.what,
@@ -75,6 +90,9 @@ impl Direction {
     pub(crate) fn advance(&mut self, n: u64) {
         self.next += n;
         self.used += n;
+        if self.sealing {
+            self.unused_from = self.unused_from.max(self.next);
+        }
     }
 
     /// Fails the direction for good (the first failure is kept) and returns the error.
@@ -84,8 +102,10 @@ impl Direction {
 
     /// A new key, as at a TLS KeyUpdate or SSH's `SSH_MSG_NEWKEYS`: usage starts again
     /// under the new limit, and earlier reservations become void. A failure stays.
+    #[cfg_attr(not(test), expect(dead_code))]
     pub(crate) fn rekey(&mut self, what: &'static str, limit: u64) {
         self.used = 0;
+        self.unused_from = 0;
         self.limit = limit;
         self.what = what;
         self.epoch = new_epoch();
@@ -96,12 +116,19 @@ impl Direction {
         self.next = next;
     }
 
+    /// Sets how many the current key has protected (TLS: its sequence number, since
+    /// a key's numbers start at 0).
+    pub(crate) fn set_used(&mut self, used: u64) {
+        self.used = used;
+    }
+
     /// The next sequence number.
     pub(crate) fn next(&self) -> u64 {
         self.next
     }
 
     /// Records or packets protected under the current key.
+    #[cfg_attr(not(test), expect(dead_code))]
     pub(crate) fn used(&self) -> u64 {
         self.used
     }
@@ -190,7 +217,7 @@ mod tests {
 
     #[test]
     fn limits_failure_and_reservations() {
-        let mut d = Direction::new("aes-128-gcm", 3, 10);
+        let mut d = Direction::new("aes-128-gcm", 3, 10, true);
         assert_eq!(d.peek(3), Ok(10));
         assert!(matches!(d.peek(4), Err(RecordError::RekeyRequired { .. })));
         let mut r = d.reserve(2).unwrap();
@@ -199,18 +226,26 @@ mod tests {
         assert_eq!(d.redeem(&t), Ok(10));
         assert_eq!(r.len(), 1);
         d.rekey("aes-128-gcm", 3);
-        assert!(d.redeem(&r.next().unwrap()).is_err(), "void after a key change");
+        assert!(
+            d.redeem(&r.next().unwrap()).is_err(),
+            "void after a key change"
+        );
         assert_eq!(d.used(), 0);
         let e = d.fail(RecordError::AuthenticationFailed);
         assert_eq!(d.fail(RecordError::SequenceExhausted), e, "first kept");
         assert_eq!(d.peek(1), Err(e));
 
-        let other = Direction::new("x", 9, 10);
-        let mut d = Direction::new("x", 9, 10);
+        let other = Direction::new("x", 9, 10, true);
+        let mut d = Direction::new("x", 9, 10, true);
         let t = d.reserve(1).unwrap().next().unwrap();
         assert!(other.redeem(&t).is_err(), "tickets are per direction");
 
-        let d = Direction::new("x", u64::MAX, u64::MAX - 2);
+        d.set_next(10);
+        assert!(matches!(d.peek(1), Err(RecordError::Misuse(_))), "no reuse");
+        d.set_next(11);
+        assert_eq!(d.peek(1), Ok(11));
+
+        let d = Direction::new("x", u64::MAX, u64::MAX - 2, true);
         assert_eq!(d.peek(2), Ok(u64::MAX - 2));
         assert_eq!(d.peek(3), Err(RecordError::SequenceExhausted));
     }

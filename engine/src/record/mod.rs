@@ -14,8 +14,8 @@
 mod direction;
 mod error;
 
-pub use direction::{Reservation, Ticket};
 pub(crate) use direction::Direction;
+pub use direction::{Reservation, Ticket};
 pub use error::{ErrorClass, RecordError};
 
 use std::ops::Range;

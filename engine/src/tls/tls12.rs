@@ -7,16 +7,13 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, parse_header, xor_nonce,
-};
+use super::xor_nonce;
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
 /// The record version of TLS 1.2.
-const TLS12_VERSION: u16 = 0x0303;
+pub(crate) const TLS12_VERSION: u16 = 0x0303;
 /// RFC 5288 §3: the explicit part of the GCM nonce travels in each record.
 const GCM_EXPLICIT_NONCE_LEN: usize = 8;
 /// RFC 5288 §3: the implicit part (the "salt") comes from the key block.
@@ -125,6 +122,31 @@ impl Tls12Keys {
         Ok(())
     }
 
+    /// As [`seal_body_in_place`](Self::seal_body_in_place), but the plaintext comes from
+    /// `plaintext` and is encrypted straight into `body` (explicit nonce ‖ ciphertext ‖
+    /// tag, exactly that long) by the provider's out-of-place kernel: no copy first.
+    pub(crate) fn seal_body_from(
+        &self,
+        seq: u64,
+        typ: u8,
+        version: u16,
+        plaintext: &[u8],
+        body: &mut [u8],
+    ) -> Result<(), Error> {
+        check_plaintext_len("record plaintext", plaintext.len())?;
+        let explicit = self.explicit_nonce_len();
+        let nonce = xor_nonce(&self.iv, seq);
+        let (explicit_out, rest) = body.split_at_mut(explicit);
+        explicit_out.copy_from_slice(&nonce[NONCE_LEN - explicit..]);
+        self.key.seal(
+            &nonce,
+            &aad(seq, typ, version, plaintext.len()),
+            plaintext,
+            rest,
+        )?;
+        Ok(())
+    }
+
     /// Opens a record body (explicit nonce ‖ ciphertext ‖ tag) in place as record number
     /// `seq`; returns the plaintext's range start and length within `body`. On failure
     /// `body` is wiped.
@@ -205,123 +227,4 @@ fn aad(seq: u64, typ: u8, version: u16, len: usize) -> [u8; 13] {
     a[9..11].copy_from_slice(&version.to_be_bytes());
     a[11..].copy_from_slice(&(len as u16).to_be_bytes());
     a
-}
-
-/// Writes protected TLS 1.2 records for one direction, numbering them itself.
-#[derive(Debug)]
-pub struct Tls12Sealer {
-    keys: Tls12Keys,
-    counter: SendCounter,
-}
-
-impl Tls12Sealer {
-    /// A sealer starting at sequence number 0 (the first record after ChangeCipherSpec).
-    pub fn new(keys: Tls12Keys) -> Self {
-        let alg = keys.algorithm();
-        Tls12Sealer {
-            keys,
-            counter: SendCounter::new(alg, 0),
-        }
-    }
-
-    /// Continues at sequence number `seq`.
-    ///
-    /// A number this sealer has already sealed is refused when its turn comes: moving
-    /// back would repeat nonces.
-    pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter.resume_at(seq);
-        self
-    }
-
-    /// The whole record's length (header included) for `len` bytes of plaintext.
-    pub fn record_len(&self, len: usize) -> usize {
-        HEADER_LEN + self.keys.body_len(len)
-    }
-
-    /// Appends one protected record carrying `plaintext` of type `typ` to `out`.
-    pub fn seal(
-        &mut self,
-        typ: ContentType,
-        plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let len = self.record_len(plaintext.len().min(MAX_PLAINTEXT + 1));
-        crate::copy::append_with(out, len, |buf| self.seal_into(typ, plaintext, buf))
-    }
-
-    /// Writes one protected record into `out`; returns its length.
-    pub fn seal_into(
-        &mut self,
-        typ: ContentType,
-        plaintext: &[u8],
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        check_plaintext_len("record plaintext", plaintext.len())?;
-        let seq = self.counter.next()?;
-        let body_len = self.keys.body_len(plaintext.len());
-        let total = HEADER_LEN + body_len;
-        let actual = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            actual,
-        })?;
-        out[..HEADER_LEN].copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
-        let explicit = self.keys.explicit_nonce_len();
-        crate::copy::copy(
-            &mut out[HEADER_LEN + explicit..][..plaintext.len()],
-            plaintext,
-        );
-        self.keys
-            .seal_body_in_place(seq, typ.to_u8(), TLS12_VERSION, &mut out[HEADER_LEN..])?;
-        self.counter.advance();
-        Ok(total)
-    }
-
-    /// True when the key nears its confidentiality limit: renegotiate or close now.
-    pub fn needs_key_update(&self) -> bool {
-        self.counter.needs_key_update()
-    }
-
-    /// The sequence number the next record will carry.
-    pub fn sequence(&self) -> u64 {
-        self.counter.seq()
-    }
-}
-
-/// Reads protected TLS 1.2 records for one direction, numbering them itself.
-#[derive(Debug)]
-pub struct Tls12Opener {
-    keys: Tls12Keys,
-    seq: u64,
-}
-
-impl Tls12Opener {
-    /// An opener starting at sequence number 0.
-    pub fn new(keys: Tls12Keys) -> Self {
-        Tls12Opener { keys, seq: 0 }
-    }
-
-    /// Continues at sequence number `seq`.
-    pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.seq = seq;
-        self
-    }
-
-    /// Opens one whole record (header ‖ body) in place; returns its content type and
-    /// plaintext, which lies inside `record`. On failure the body is wiped and the
-    /// sequence number does not advance.
-    pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        let (typ, version, _len) = parse_header(record, MAX_TLS12_CIPHERTEXT)?;
-        let content_type = ContentType::from_u8(typ)?;
-        let next = next_receive(self.seq)?;
-        let body = &mut record[HEADER_LEN..];
-        let (start, len) = self.keys.open_body_in_place(self.seq, typ, version, body)?;
-        self.seq = next;
-        Ok((content_type, &mut body[start..start + len]))
-    }
-
-    /// The sequence number the next record must carry.
-    pub fn sequence(&self) -> u64 {
-        self.seq
-    }
 }
