@@ -432,8 +432,10 @@ impl TlsSealer {
 /// Reads one direction's protected TLS records (either version), numbering them.
 ///
 /// [`Tls13Opener`](super::Tls13Opener) and [`Tls12Opener`](super::Tls12Opener) are this
-/// type. In [`open_buffer`](Self::open_buffer) a record that fails ends the connection
-/// (RFC 8446 §5.2 `bad_record_mac`): every later call returns the same error.
+/// type. A record that fails to open — a bad tag, a hostile length, a bad type or inner
+/// plaintext — ends the connection (RFC 8446 §5.2): every later call returns the same
+/// error. A buffer given to [`open`](Self::open) that is not exactly one record is the
+/// caller's framing and is reported without that.
 #[derive(Debug)]
 pub struct TlsOpener {
     keys: TlsKeys,
@@ -462,8 +464,9 @@ impl TlsOpener {
     }
 
     /// Opens one whole record (header ‖ body, exactly) in place and returns its content
-    /// type and content, which lies inside `record`. On failure the body is wiped and the
-    /// sequence number does not advance.
+    /// type and content, which lies inside `record`. On failure the body is wiped, the
+    /// sequence number does not advance, and the opener is finished unless `record`
+    /// simply was not one whole record.
     pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
         let (typ, range) = self.open_one(record)?;
         Ok((typ, &mut record[range]))
@@ -471,15 +474,28 @@ impl TlsOpener {
 
     fn open_one(&mut self, record: &mut [u8]) -> Result<(ContentType, Range<usize>), Error> {
         let seq = self.dir.peek(1)?;
+        // A buffer that is not exactly one record, as its length field says, is the
+        // caller's framing and ends nothing; a hostile length is a bad record.
+        match parse_header(record, self.keys.max_body()) {
+            Err(e @ Error::Malformed(_)) => return Err(e),
+            Err(e) => return Err(self.fail(e)),
+            Ok(_) => {}
+        }
         match self.keys.open_record(seq, record) {
             Ok(opened) => {
                 self.dir.advance(1);
                 Ok(opened)
             }
-            // The one-record call leaves the decision to end the connection to its
-            // caller (as it always has); `open_buffer` ends it itself.
-            Err(e) => Err(e),
+            Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// A record failed: the connection is over (RFC 8446 §5.2, RFC 5246 §7.2.2), so
+    /// every later record gets the same error — a caller that retried would otherwise
+    /// give a forger unlimited attempts at one nonce.
+    fn fail(&mut self, e: Error) -> Error {
+        self.dir.fail((&e).into());
+        e
     }
 
     /// Opens every whole record at the front of `buf` in place, appending each one's
