@@ -1063,3 +1063,47 @@ fn an_opener_refuses_the_packet_that_would_repeat_a_sequence_number() {
         assert_eq!(open_streaming(&mut o, &mut w).unwrap(), b"last", "{mode}");
     }
 }
+
+#[test]
+fn chacha_is_refused_when_the_forced_provider_lacks_it_and_fallback_is_off() {
+    let mode = Mode::new("chacha20-poly1305@openssh.com", None).unwrap();
+    let keys = Keys::random(mode, 4000);
+    let default = Engine::builder().ignore_env().build().unwrap();
+    let lacking: Vec<ProviderId> = default
+        .available()
+        .filter(|p| !p.supports(Algorithm::Aead(crate::AeadAlg::ChaCha20Poly1305)))
+        .map(|p| p.id())
+        .collect();
+    if lacking.is_empty() {
+        println!("skipped in part: every provider here implements ChaCha20-Poly1305");
+    }
+    for id in lacking {
+        let forced = Engine::builder()
+            .ignore_env()
+            .provider(id.as_str())
+            .build()
+            .unwrap();
+        let err = PacketSealer::with_keys(&forced, mode, &keys.material()).unwrap_err();
+        assert!(
+            matches!(err, Error::Unsupported { provider, .. } if provider == id),
+            "{id}: {err}"
+        );
+        assert!(PacketOpener::with_keys(&forced, mode, &keys.material()).is_err());
+        // With fallback on, the software construction is the named fallback.
+        let fallback = Engine::builder()
+            .ignore_env()
+            .provider(id.as_str())
+            .allow_fallback(true)
+            .build()
+            .unwrap();
+        PacketSealer::with_keys(&fallback, mode, &keys.material()).unwrap();
+    }
+    // Forced rustcrypto, and no forcing at all, serve it.
+    let rustcrypto = Engine::builder()
+        .ignore_env()
+        .provider("rustcrypto")
+        .build()
+        .unwrap();
+    PacketSealer::with_keys(&rustcrypto, mode, &keys.material()).unwrap();
+    PacketSealer::with_keys(&default, mode, &keys.material()).unwrap();
+}

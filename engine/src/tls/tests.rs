@@ -558,3 +558,52 @@ fn a_record_that_fails_to_open_finishes_the_opener() {
         assert!(opener.open(&mut good.clone()).is_err());
     }
 }
+
+#[test]
+fn a_seal_that_fails_leaves_no_header_or_plaintext() {
+    const SECRET: &[u8] = b"plaintext that must not stay behind";
+    let e = Engine::builder().ignore_env().fips(true).build().unwrap();
+    let mut s13 =
+        Tls13Sealer::new(Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &[1; 16], &[2; 12]).unwrap());
+    let mut s12 =
+        Tls12Sealer::new(Tls12Keys::new(&e, AeadAlg::Aes128Gcm, &[1; 16], &[2; 4]).unwrap());
+    // The sealers work, then the engine enters its error state (as a failed self-test or
+    // a lost token would make the AEAD fail mid-seal).
+    s13.seal(ContentType::ApplicationData, b"ok", &mut Vec::new())
+        .unwrap();
+    s12.seal(ContentType::ApplicationData, b"ok", &mut Vec::new())
+        .unwrap();
+    e.inner_state()
+        .fail(Error::SelfTestFailed("tripped by the test".into()));
+    let results = [
+        {
+            let mut out = vec![0xEE; 128];
+            let r = s13.seal_into(ContentType::ApplicationData, SECRET, &mut out);
+            (r, out, s13.record_len(SECRET.len()), s13.sequence())
+        },
+        {
+            let mut out = vec![0xEE; 128];
+            let r = s12.seal_into(ContentType::ApplicationData, SECRET, &mut out);
+            (r, out, s12.record_len(SECRET.len()), s12.sequence())
+        },
+    ];
+    for (version, (result, out, len, seq)) in ["1.3", "1.2"].into_iter().zip(results) {
+        assert!(
+            matches!(result, Err(Error::SelfTestFailed(_))),
+            "TLS {version}: {result:?}"
+        );
+        assert!(
+            out[..len].iter().all(|&b| b == 0),
+            "TLS {version}: the failed record was left in the buffer: {:02x?}",
+            &out[..len]
+        );
+        assert!(out[len..].iter().all(|&b| b == 0xEE), "TLS {version}");
+        assert_eq!(seq, 1, "TLS {version}: the sequence number moved");
+    }
+    let mut appended = b"earlier".to_vec();
+    assert!(
+        s13.seal(ContentType::ApplicationData, SECRET, &mut appended)
+            .is_err()
+    );
+    assert_eq!(appended, b"earlier");
+}
