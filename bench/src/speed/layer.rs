@@ -7,10 +7,12 @@
 //! (`x key`): the record layer's own cost (framing, copies, sequence numbers, the FIPS
 //! guard) shows as the distance below 1.
 //!
-//! * seal: the layer's one-record call into a buffer the caller owns (no allocation);
-//!   the key seals in place.
+//! * seal: the bulk path — the content already sits in its slot in the wire buffer
+//!   (where a file read put it) and `seal_batch` frames and seals it there; the key seals
+//!   in place.
 //! * open: a real sealed record or packet is copied into the receive buffer (the
-//!   socket's part) and opened there; the key does the same copy and opens in place.
+//!   socket's part) and `open_buffer` opens it there; the key does the same copy and
+//!   opens in place.
 //!
 //! Peers, with the `ring-peers` feature (part of `peers`): rustls's own *ring* provider
 //! for TLS records (its `MessageEncrypter`/`MessageDecrypter`), and ring's
@@ -21,6 +23,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
 
+use wirecrypt::record::Opened;
 use wirecrypt::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 use wirecrypt::tls::{ContentType, HEADER_LEN, Tls12Keys, Tls12Opener, Tls12Sealer};
 use wirecrypt::tls::{Tls13Keys, Tls13Opener, Tls13Sealer};
@@ -342,9 +345,11 @@ fn engine_layer(
             let mut sealer = Tls13Sealer::new(keys()?);
             let mut wire = Aligned::zeroed(sealer.record_len(size));
             if op == "seal" {
+                let at = sealer.payload_offset();
+                wire[at..at + size].copy_from_slice(&content);
                 return Ok(measure::run(duration, size, || {
                     sealer
-                        .seal_into(ContentType::ApplicationData, &content, &mut wire)
+                        .seal_batch(ContentType::ApplicationData, &mut wire, &[size])
                         .map(drop)
                 })?);
             }
@@ -353,6 +358,7 @@ fn engine_layer(
                 wire.len(),
             )?;
             let mut opener = Tls13Opener::new(keys()?);
+            let mut opened = Vec::with_capacity(1);
             let mut i = 0;
             Ok(measure::run(duration, size, || {
                 if i == OPEN_RING {
@@ -361,8 +367,9 @@ fn engine_layer(
                 }
                 wire.copy_from_slice(&records[i]);
                 i += 1;
-                let (_, plain) = opener.open(&mut wire)?;
-                check_len(plain.len(), size)
+                opened.clear();
+                opener.open_buffer(&mut wire, &mut opened)?;
+                check_opened(&opened, size)
             })?)
         }
         Layer::Tls12 => {
@@ -378,9 +385,11 @@ fn engine_layer(
             let mut sealer = Tls12Sealer::new(keys()?);
             let mut wire = Aligned::zeroed(sealer.record_len(size));
             if op == "seal" {
+                let at = sealer.payload_offset();
+                wire[at..at + size].copy_from_slice(&content);
                 return Ok(measure::run(duration, size, || {
                     sealer
-                        .seal_into(ContentType::ApplicationData, &content, &mut wire)
+                        .seal_batch(ContentType::ApplicationData, &mut wire, &[size])
                         .map(drop)
                 })?);
             }
@@ -389,6 +398,7 @@ fn engine_layer(
                 wire.len(),
             )?;
             let mut opener = Tls12Opener::new(keys()?);
+            let mut opened = Vec::with_capacity(1);
             let mut i = 0;
             Ok(measure::run(duration, size, || {
                 if i == OPEN_RING {
@@ -397,8 +407,9 @@ fn engine_layer(
                 }
                 wire.copy_from_slice(&records[i]);
                 i += 1;
-                let (_, plain) = opener.open(&mut wire)?;
-                check_len(plain.len(), size)
+                opened.clear();
+                opener.open_buffer(&mut wire, &mut opened)?;
+                check_opened(&opened, size)
             })?)
         }
         Layer::Ssh => {
@@ -413,12 +424,15 @@ fn engine_layer(
             let mut sealer = PacketSealer::with_keys(engine, mode, &material)?;
             let mut wire = Aligned::zeroed(sealer.sealed_len(size)?);
             if op == "seal" {
+                let at = sealer.payload_offset();
+                wire[at..at + size].copy_from_slice(&content);
                 return Ok(measure::run(duration, size, || {
-                    sealer.seal_into(&content, &mut wire).map(drop)
+                    sealer.seal_batch(&mut wire, &[size]).map(drop)
                 })?);
             }
             let packets = ring(|w| sealer.seal_into(&content, w), wire.len())?;
             let mut opener = PacketOpener::with_keys(engine, mode, &material)?;
+            let mut opened = Vec::with_capacity(1);
             let mut i = 0;
             Ok(measure::run(duration, size, || {
                 if i == OPEN_RING {
@@ -427,8 +441,11 @@ fn engine_layer(
                 }
                 wire.copy_from_slice(&packets[i]);
                 i += 1;
-                let payload = opener.open(&mut wire)?;
-                check_len(payload.len(), size)
+                opened.clear();
+                opener
+                    .open_buffer(&mut wire, &mut opened)
+                    .map_err(wirecrypt::Error::from)?;
+                check_opened(&opened, size)
             })?)
         }
     }
@@ -448,8 +465,8 @@ fn ring(
         .collect()
 }
 
-fn check_len(got: usize, want: usize) -> Result<(), wirecrypt::Error> {
-    if got == want {
+fn check_opened(opened: &[Opened], want: usize) -> Result<(), wirecrypt::Error> {
+    if opened.len() == 1 && opened[0].payload.len() == want {
         Ok(())
     } else {
         Err(wirecrypt::Error::Malformed(
