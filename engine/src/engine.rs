@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, FipsStatus, HashAlg, MacAlg};
 use crate::cpu::CpuFeatures;
 use crate::fips::selftest::{self, SelfTestResult};
-use crate::fips::{ErrorState, FipsProvider, Guarded, IvConstruction, RandomIvAead};
+use crate::fips::{ErrorState, FipsProvider, Guarded, IvConstruction, ProtocolKey, RandomIvAead};
 use crate::provider::{
     AeadKey, Candidate, Digest, HashContext, MacKey, Provider, ProviderId, StreamCipher, candidates,
 };
@@ -374,13 +374,13 @@ impl Engine {
 
     /// A keyed AEAD for the engine's own protocol layers, whose nonces follow an approved
     /// construction (TLS 1.2, TLS 1.3, SSH per RFC 5647).
-    pub(crate) fn protocol_aead(
-        &self,
-        alg: AeadAlg,
-        key: &[u8],
-    ) -> Result<Box<dyn AeadKey>, Error> {
+    ///
+    /// The key is held by value (no second box around the provider's), with the FIPS
+    /// error state checked inside it in FIPS mode.
+    pub(crate) fn protocol_aead(&self, alg: AeadAlg, key: &[u8]) -> Result<ProtocolKey, Error> {
         let key = self.raw_provider_for(alg)?.aead(alg, key)?;
-        Ok(self.guard_aead(key, IvConstruction::Protocol))
+        let state = self.inner.fips.then(|| self.inner.state.clone());
+        Ok(ProtocolKey::new(key, state))
     }
 
     fn guard_aead(&self, key: Box<dyn AeadKey>, iv: IvConstruction) -> Box<dyn AeadKey> {

@@ -190,6 +190,92 @@ impl HashContext for Guarded<Box<dyn HashContext>> {
     }
 }
 
+/// The AEAD key of the engine's own protocol layers (TLS, SSH, random-IV sealing), whose
+/// nonces follow an approved construction: the provider's key, held by value by the
+/// record layer, with the engine's FIPS error state checked on every call when FIPS mode
+/// is on. Not a second box around the key, and every trait method is forwarded, so the
+/// provider's own out-of-place and batch paths stay in use.
+pub(crate) struct ProtocolKey {
+    inner: Box<dyn AeadKey>,
+    state: Option<Arc<ErrorState>>,
+}
+
+impl ProtocolKey {
+    /// `inner` under the engine's error state `state` (FIPS mode), or unchecked (`None`).
+    pub(crate) fn new(inner: Box<dyn AeadKey>, state: Option<Arc<ErrorState>>) -> Self {
+        ProtocolKey { inner, state }
+    }
+
+    /// A caller's own key, outside any engine's FIPS mode.
+    pub(crate) fn unguarded(inner: Box<dyn AeadKey>) -> Self {
+        ProtocolKey { inner, state: None }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        match &self.state {
+            Some(state) => state.check(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for ProtocolKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl AeadKey for ProtocolKey {
+    fn algorithm(&self) -> AeadAlg {
+        self.inner.algorithm()
+    }
+
+    fn seal_in_place(&self, nonce: &[u8], aad: &[u8], in_out: &mut [u8]) -> Result<Tag, Error> {
+        self.check()?;
+        self.inner.seal_in_place(nonce, aad, in_out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        if let Err(e) = self.check() {
+            zeroize::Zeroize::zeroize(in_out);
+            return Err(e);
+        }
+        self.inner.open_in_place(nonce, aad, in_out, tag)
+    }
+
+    fn seal(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check()?;
+        self.inner.seal(nonce, aad, plaintext, out)
+    }
+
+    fn open(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        sealed: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if let Err(e) = self.check() {
+            let body = sealed.len().saturating_sub(crate::TAG_LEN).min(out.len());
+            zeroize::Zeroize::zeroize(&mut out[..body]);
+            return Err(e);
+        }
+        self.inner.open(nonce, aad, sealed, out)
+    }
+}
+
 /// An AEAD key that makes its own nonces: 96 random bits from the engine's health-tested
 /// generator per message (SP 800-38D §8.2.2). The approved way, in FIPS mode, to encrypt
 /// outside the TLS and SSH record layers.
@@ -197,7 +283,7 @@ impl HashContext for Guarded<Box<dyn HashContext>> {
 /// Random 96-bit nonces collide after about 2^32 messages under one key; SP 800-38D
 /// §8.3 limits a key to 2^32 of them, and [`RandomIvAead::seal`] enforces that.
 pub struct RandomIvAead {
-    key: Box<dyn AeadKey>,
+    key: ProtocolKey,
     rng: std::sync::Mutex<EngineRng>,
     sealed: std::sync::atomic::AtomicU64,
 }
@@ -206,7 +292,7 @@ pub struct RandomIvAead {
 const RANDOM_IV_LIMIT: u64 = 1 << 32;
 
 impl RandomIvAead {
-    pub(crate) fn new(key: Box<dyn AeadKey>, rng: EngineRng) -> Self {
+    pub(crate) fn new(key: ProtocolKey, rng: EngineRng) -> Self {
         RandomIvAead {
             key,
             rng: std::sync::Mutex::new(rng),
@@ -292,6 +378,7 @@ mod tests {
         let guard = include_str!("guard.rs");
         for (tr, imp) in [
             ("pub trait AeadKey", "impl AeadKey for Guarded"),
+            ("pub trait AeadKey", "impl AeadKey for ProtocolKey"),
             ("pub trait StreamCipher", "impl StreamCipher for Guarded"),
             ("pub trait MacKey", "impl MacKey for Guarded"),
             ("pub trait HashContext", "impl HashContext for Guarded"),

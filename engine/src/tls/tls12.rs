@@ -10,6 +10,7 @@ use zeroize::Zeroize;
 use super::limits::check_plaintext_len;
 use super::xor_nonce;
 use crate::algorithm::AeadAlg;
+use crate::fips::ProtocolKey;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
 /// The record version of TLS 1.2.
@@ -32,7 +33,7 @@ const GCM_FIXED_IV_LEN: usize = 4;
 /// keys.seal_body_in_place(0, 23, 0x0303, &mut body); // private: no nonce reuse
 /// ```
 pub struct Tls12Keys {
-    key: Box<dyn AeadKey>,
+    key: ProtocolKey,
     /// GCM: salt ‖ 8 bytes XORed with the sequence number to make the explicit nonce
     /// (zero unless a caller supplies them). ChaCha20-Poly1305: the 12-byte IV.
     iv: [u8; NONCE_LEN],
@@ -42,13 +43,23 @@ impl Tls12Keys {
     /// Keys for `alg` from the engine's selected provider. `iv` is the key block's
     /// `[sender]_write_IV`: 4 bytes for AES-GCM, 12 for ChaCha20-Poly1305.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        Self::from_key(engine.protocol_aead(alg, key)?, iv, &[])
+        Self::with_key(engine.protocol_aead(alg, key)?, iv, &[])
     }
 
     /// Keys from an already keyed AEAD. For AES-GCM, `explicit_mask` (empty or 8 bytes) is
     /// XORed with the sequence number to form each explicit nonce; empty means the
     /// explicit nonce is the sequence number itself, as most implementations send.
     pub fn from_key(key: Box<dyn AeadKey>, iv: &[u8], explicit_mask: &[u8]) -> Result<Self, Error> {
+        Self::with_key(ProtocolKey::unguarded(key), iv, explicit_mask)
+    }
+
+    /// Keys from an engine's protocol key; `explicit_mask` as for
+    /// [`from_key`](Self::from_key).
+    pub(crate) fn with_key(
+        key: ProtocolKey,
+        iv: &[u8],
+        explicit_mask: &[u8],
+    ) -> Result<Self, Error> {
         let alg = key.algorithm();
         let fixed_len = fixed_iv_len(alg);
         let bad_iv = || Error::InvalidNonceLength {

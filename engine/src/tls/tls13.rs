@@ -9,6 +9,7 @@ use zeroize::Zeroize;
 
 use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, xor_nonce};
 use crate::algorithm::AeadAlg;
+use crate::fips::ProtocolKey;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
 /// The outer content type and legacy version of every protected TLS 1.3 record.
@@ -29,7 +30,7 @@ pub(crate) const LEGACY_VERSION: u16 = 0x0303;
 /// keys.seal_inner_in_place(0, &[23, 3, 3, 0, 24], &mut body); // private: no nonce reuse
 /// ```
 pub struct Tls13Keys {
-    key: Box<dyn AeadKey>,
+    key: ProtocolKey,
     iv: [u8; NONCE_LEN],
 }
 
@@ -37,7 +38,7 @@ impl Tls13Keys {
     /// Keys for `alg` from the engine's selected provider. `iv` is the 12-byte
     /// `[sender]_write_iv`.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        Self::from_key(engine.protocol_aead(alg, key)?, iv)
+        Self::with_key(engine.protocol_aead(alg, key)?, iv)
     }
 
     /// Keys for the TLS 1.3 suite built on `alg` from a `[sender]_application_traffic_secret_N`
@@ -57,6 +58,11 @@ impl Tls13Keys {
 
     /// Keys from an already keyed AEAD.
     pub fn from_key(key: Box<dyn AeadKey>, iv: &[u8]) -> Result<Self, Error> {
+        Self::with_key(ProtocolKey::unguarded(key), iv)
+    }
+
+    /// Keys from an engine's protocol key.
+    fn with_key(key: ProtocolKey, iv: &[u8]) -> Result<Self, Error> {
         let iv: [u8; NONCE_LEN] = iv.try_into().map_err(|_| Error::InvalidNonceLength {
             algorithm: key.algorithm().id(),
             expected: NONCE_LEN,
