@@ -163,23 +163,22 @@ pub fn measure_all(
                         .build()?;
                     let who = provider.id().to_string();
                     for op in ["seal", "open"] {
-                        let key_known = rows.iter().any(|r| {
-                            r.layer == Layer::Key
-                                && r.alg == alg
-                                && r.size == size
-                                && r.who == who
-                                && r.op == op
-                        });
-                        if !key_known {
-                            let rate =
-                                best(rounds, || key(provider.as_ref(), alg, op, size, duration))?;
-                            rows.push(row(Layer::Key, alg, &who, op, size, rate));
+                        // Key and layer take turns, round by round, so a burst of load
+                        // from elsewhere hits one round of one of them, not a whole row.
+                        let (mut key_rate, mut layer_rate) = (0f64, 0f64);
+                        for _ in 0..rounds.max(1) {
+                            let k = key(provider.as_ref(), alg, op, size, duration)?;
+                            key_rate = key_rate.max(k.bytes_per_sec());
+                            if layer != Layer::Key {
+                                let l = engine_layer(&engine, layer, alg, op, size, duration)?;
+                                layer_rate = layer_rate.max(l.bytes_per_sec());
+                            }
                         }
+                        keep_key(&mut rows, row(Layer::Key, alg, &who, op, size, key_rate));
                         if layer != Layer::Key {
-                            let rate = best(rounds, || {
-                                engine_layer(&engine, layer, alg, op, size, duration)
-                            })?;
-                            rows.push(row(layer, alg, &who, op, size, rate));
+                            let mut r = row(layer, alg, &who, op, size, layer_rate);
+                            r.ratio_to_key = Some(layer_rate / key_rate);
+                            rows.push(r);
                         }
                     }
                 }
@@ -196,6 +195,21 @@ pub fn measure_all(
     Ok(rows)
 }
 
+/// Adds a key row, or keeps the faster of it and the one already measured in its cell.
+fn keep_key(rows: &mut Vec<Row>, new: Row) {
+    let same = |r: &&mut Row| {
+        r.layer == Layer::Key
+            && r.alg == new.alg
+            && r.size == new.size
+            && r.who == new.who
+            && r.op == new.op
+    };
+    match rows.iter_mut().find(same) {
+        Some(r) => r.rate = r.rate.max(new.rate),
+        None => rows.push(new),
+    }
+}
+
 fn row(layer: Layer, alg: AeadAlg, who: &str, op: &'static str, size: usize, rate: f64) -> Row {
     Row {
         layer,
@@ -208,27 +222,18 @@ fn row(layer: Layer, alg: AeadAlg, who: &str, op: &'static str, size: usize, rat
     }
 }
 
-/// The best rate of `rounds` measurements.
-fn best(
-    rounds: usize,
-    mut f: impl FnMut() -> Result<Measurement, Box<dyn Error>>,
-) -> Result<f64, Box<dyn Error>> {
-    let mut best = 0f64;
-    for _ in 0..rounds.max(1) {
-        best = best.max(f()?.bytes_per_sec());
-    }
-    Ok(best)
-}
-
-/// Each row's rate over the key row of the same algorithm, size and operation: the
-/// same provider's for engine rows, the fastest provider's for peers.
+/// Each peer row's rate over the fastest key row of the same algorithm, size and
+/// operation (engine rows already carry the ratio to the key measured beside them).
 fn attach_ratios(rows: &mut [Row]) {
     let keys: Vec<Row> = rows
         .iter()
         .filter(|r| r.layer == Layer::Key)
         .cloned()
         .collect();
-    for r in rows.iter_mut().filter(|r| r.layer != Layer::Key) {
+    for r in rows
+        .iter_mut()
+        .filter(|r| r.layer != Layer::Key && r.ratio_to_key.is_none())
+    {
         let same = |k: &&Row| k.alg == r.alg && k.size == r.size && k.op == r.op;
         let key = keys
             .iter()
@@ -270,8 +275,8 @@ pub fn table(rows: &[Row], fips: bool) -> String {
     let _ = writeln!(
         out,
         "\nkey = the provider's bare AEAD key (no FIPS guard) on the same payload with 13 \
-         bytes of AAD; 'x key' = the row's rate over the same provider's key row \
-         (peers: over the fastest key row) in this run."
+         bytes of AAD, measured in turns with each layer row (best round of each); \
+         'x key' = the row's rate over that key's (peers: over the fastest key row)."
     );
     let _ = writeln!(
         out,
