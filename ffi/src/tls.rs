@@ -97,16 +97,16 @@ pub unsafe extern "C" fn wc_tls_sealer_new(
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
-        // SAFETY: the caller guarantees `engine` is live when non-NULL.
-        refuse_caller_iv_in_fips_mode(unsafe { args::handle(engine, "engine") }?)?;
         // SAFETY: forwarded from the caller's contract.
-        let inner =
-            TlsSealer::new(unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }?);
-        out.set(Box::into_raw(Box::new(wc_tls_sealer { inner })));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                refuse_caller_iv_in_fips_mode(args::handle(engine, "engine")?)?;
+                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
+                Ok(wc_tls_sealer {
+                    inner: TlsSealer::new(keys),
+                })
+            })
+        }
     })
 }
 
@@ -126,14 +126,15 @@ pub unsafe extern "C" fn wc_tls_opener_new(
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
         // SAFETY: forwarded from the caller's contract.
-        let inner =
-            TlsOpener::new(unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }?);
-        out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
+                Ok(wc_tls_opener {
+                    inner: TlsOpener::new(keys),
+                })
+            })
+        }
     })
 }
 
@@ -184,20 +185,21 @@ pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
         // SAFETY: forwarded from the caller's contract.
-        let (engine, secret, keys) =
-            unsafe { keys_from_secret(engine, alg_name, secret, secret_len) }?;
-        if engine.engine.fips_mode() {
-            engine
-                .sealing_secrets
-                .claim(&engine.engine, keys.algorithm().id(), secret)?;
+        unsafe {
+            args::new_handle(out, || {
+                let (engine, secret, keys) =
+                    keys_from_secret(engine, alg_name, secret, secret_len)?;
+                if engine.engine.fips_mode() {
+                    engine
+                        .sealing_secrets
+                        .claim(&engine.engine, keys.algorithm().id(), secret)?;
+                }
+                Ok(wc_tls_sealer {
+                    inner: TlsSealer::new(keys),
+                })
+            })
         }
-        let inner = TlsSealer::new(keys);
-        out.set(Box::into_raw(Box::new(wc_tls_sealer { inner })));
-        Ok(())
     })
 }
 
@@ -215,14 +217,15 @@ pub unsafe extern "C" fn wc_tls13_opener_from_secret(
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
         // SAFETY: forwarded from the caller's contract.
-        let (_, _, keys) = unsafe { keys_from_secret(engine, alg_name, secret, secret_len) }?;
-        let inner = TlsOpener::new(keys);
-        out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                let (_, _, keys) = keys_from_secret(engine, alg_name, secret, secret_len)?;
+                Ok(wc_tls_opener {
+                    inner: TlsOpener::new(keys),
+                })
+            })
+        }
     })
 }
 
