@@ -62,8 +62,8 @@ pub use algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 pub use engine::{Engine, EngineBuilder, Selection};
 pub use error::Error;
 pub use provider::{
-    AeadKey, Digest, HashContext, MacKey, MacTag, Provider, ProviderId, ProviderInfo, StreamCipher,
-    Tag,
+    AeadKey, Digest, HashContext, InPlace, MacKey, MacTag, Provider, ProviderId, ProviderInfo,
+    StreamCipher, Tag,
 };
 pub use rng::EngineRng;
 pub use secret::SecretBytes;

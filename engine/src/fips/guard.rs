@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::algorithm::{AeadAlg, CipherAlg, HashAlg, MacAlg};
-use crate::provider::{AeadKey, Digest, HashContext, MacKey, MacTag, StreamCipher, Tag};
+use crate::provider::{
+    AeadKey, Digest, HashContext, InPlace, MacKey, MacTag, StreamCipher, Tag, wipe_batch,
+};
 use crate::{EngineRng, Error, NONCE_LEN};
 
 /// The engine's error state: once set, every operation fails with the stored error.
@@ -115,6 +117,22 @@ impl AeadKey for Guarded<Box<dyn AeadKey>> {
             return Err(e);
         }
         self.inner.open(nonce, aad, sealed, out)
+    }
+
+    fn seal_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
+        if let Err(e) = self.check_seal() {
+            wipe_batch(batch);
+            return Err(e);
+        }
+        self.inner.seal_batch(batch)
+    }
+
+    fn open_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
+        if let Err(e) = self.state.check() {
+            wipe_batch(batch);
+            return Err(e);
+        }
+        self.inner.open_batch(batch)
     }
 }
 
@@ -273,6 +291,22 @@ impl AeadKey for ProtocolKey {
             return Err(e);
         }
         self.inner.open(nonce, aad, sealed, out)
+    }
+
+    fn seal_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
+        if let Err(e) = self.check() {
+            wipe_batch(batch);
+            return Err(e);
+        }
+        self.inner.seal_batch(batch)
+    }
+
+    fn open_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
+        if let Err(e) = self.check() {
+            wipe_batch(batch);
+            return Err(e);
+        }
+        self.inner.open_batch(batch)
     }
 }
 

@@ -277,20 +277,54 @@ impl TlsSealer {
     ) -> Result<usize, RecordError> {
         let total = self.batch_len(content_lens, wire.len())?;
         let first = self.dir.peek(content_lens.len() as u64)?;
-        let mut at = 0;
-        for (i, &len) in content_lens.iter().enumerate() {
-            let end = at + self.record_len(len);
-            let sealed = self
-                .keys
-                .seal_record(first + i as u64, typ, &mut wire[at..end], len);
-            if let Err(e) = sealed {
-                wire[..total].zeroize();
-                return Err(self.dir.fail(e.into()));
-            }
-            at = end;
+        if let Err(e) = self.seal_laid_out(first, typ, &mut wire[..total], content_lens) {
+            wire[..total].zeroize();
+            return Err(self.dir.fail(e.into()));
         }
         self.dir.advance(content_lens.len() as u64);
         Ok(total)
+    }
+
+    /// Seals the records laid out back to back in `wire`, numbered from `first`. TLS 1.3
+    /// frames them all, then hands the whole batch to the key's batch call (which a
+    /// provider may interleave); TLS 1.2 seals one after another.
+    fn seal_laid_out(
+        &self,
+        first: u64,
+        typ: ContentType,
+        wire: &mut [u8],
+        content_lens: &[usize],
+    ) -> Result<(), Error> {
+        let mut records = Vec::with_capacity(content_lens.len());
+        let mut rest = wire;
+        for &len in content_lens {
+            let (record, tail) = rest.split_at_mut(self.record_len(len));
+            records.push((record, len));
+            rest = tail;
+        }
+        match &self.keys {
+            TlsKeys::V13(k) => {
+                for (record, len) in &mut records {
+                    let body_len = record.len() - HEADER_LEN;
+                    record[..HEADER_LEN].copy_from_slice(&header(
+                        OUTER_TYPE,
+                        LEGACY_VERSION,
+                        body_len,
+                    ));
+                    let inner = &mut record[HEADER_LEN..HEADER_LEN + body_len - TAG_LEN];
+                    inner[*len] = typ.to_u8();
+                    // Only the padding is zeroed: the content is the caller's.
+                    inner[*len + 1..].fill(0);
+                }
+                k.seal_framed_batch(first, records.into_iter().map(|(r, _)| r).collect())
+            }
+            TlsKeys::V12(_) => {
+                for (i, (record, len)) in records.into_iter().enumerate() {
+                    self.keys.seal_record(first + i as u64, typ, record, len)?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Seals one record per slice of `contents`, from the caller's buffers straight into

@@ -10,7 +10,7 @@ use zeroize::Zeroize;
 use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, xor_nonce};
 use crate::algorithm::AeadAlg;
 use crate::fips::ProtocolKey;
-use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
+use crate::{AeadKey, Engine, Error, InPlace, NONCE_LEN, TAG_LEN, Tag};
 
 /// The outer content type and legacy version of every protected TLS 1.3 record.
 pub(crate) const OUTER_TYPE: u8 = 23;
@@ -89,6 +89,28 @@ impl Tls13Keys {
     ) -> Result<Tag, Error> {
         self.key
             .seal_in_place(&xor_nonce(&self.iv, seq), header, inner)
+    }
+
+    /// Seals a batch of framed records in place through the key's batch call, numbered
+    /// from `first_seq`: each record is header ‖ inner plaintext ‖ room for the tag, its
+    /// header already written (it is the additional data).
+    pub(crate) fn seal_framed_batch(
+        &self,
+        first_seq: u64,
+        records: Vec<&mut [u8]>,
+    ) -> Result<(), Error> {
+        let mut batch = Vec::with_capacity(records.len());
+        for (i, record) in records.into_iter().enumerate() {
+            let (head, rest) = record.split_at_mut(HEADER_LEN);
+            let (inner, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+            batch.push(InPlace {
+                nonce: xor_nonce(&self.iv, first_seq + i as u64),
+                aad: &*head,
+                data: inner,
+                tag: tag.try_into().expect("TAG_LEN bytes"),
+            });
+        }
+        self.key.seal_batch(&mut batch)
     }
 
     /// Opens record number `seq` in place: `body` is ciphertext ‖ tag, `header` the record
