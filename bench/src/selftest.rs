@@ -23,7 +23,7 @@ pub fn run(args: &Args, fips: bool) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         let providers: Vec<_> = engine.available().collect();
         let refs: Vec<_> = providers.iter().map(|p| p.as_ref()).collect();
-        let broken = std::env::var(selftest::BREAK_ENV).ok();
+        let broken = selftest::break_from_env();
         selftest::run(&refs, broken.as_deref())
     };
     if args.json {

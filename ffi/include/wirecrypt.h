@@ -242,6 +242,12 @@ enum wc_status wc_fips_check_sshd_config(const char *text, int *compliant, char 
 // MAC key are as RFC 4253 §7.2 derives them, with the exact lengths the mode needs
 // (unused parts: NULL and 0). The sequence number starts at 0.
 //
+// `none` (the key exchange before the first `SSH_MSG_NEWKEYS`, in clear) makes a sealer
+// outside FIPS mode only: the FIPS policy does not approve sending in clear, so there it
+// is refused (`WC_ERR_FIPS_REFUSED`) and a FIPS-mode program frames its few clear key
+// exchange packets itself. Openers accept `none` in any mode: reading the peer's clear
+// key exchange sends nothing.
+//
 // # Safety
 // `engine` live; names NULL or C strings as described; each buffer valid for its length;
 // `out` writable.

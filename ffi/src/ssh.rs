@@ -3,13 +3,13 @@
 
 use std::ffi::c_char;
 
+use wirecrypt_engine::Error;
 use wirecrypt_engine::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 
 use crate::args;
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
 use crate::usage::wc_key_usage;
-use wirecrypt_engine::Error;
 
 /// Writes SSH packets for one direction. Use from one thread at a time.
 pub struct wc_ssh_sealer {
@@ -108,6 +108,12 @@ unsafe fn new_direction<D, H>(
 /// MAC key are as RFC 4253 §7.2 derives them, with the exact lengths the mode needs
 /// (unused parts: NULL and 0). The sequence number starts at 0.
 ///
+/// `none` (the key exchange before the first `SSH_MSG_NEWKEYS`, in clear) makes a sealer
+/// outside FIPS mode only: the FIPS policy does not approve sending in clear, so there it
+/// is refused (`WC_ERR_FIPS_REFUSED`) and a FIPS-mode program frames its few clear key
+/// exchange packets itself. Openers accept `none` in any mode: reading the peer's clear
+/// key exchange sends nothing.
+///
 /// # Safety
 /// `engine` live; names NULL or C strings as described; each buffer valid for its length;
 /// `out` writable.
@@ -135,12 +141,18 @@ pub unsafe extern "C" fn wc_ssh_sealer_new(
         mac_key,
         mac_key_len,
     );
+    let make = |engine: &wirecrypt_engine::Engine, mode: Mode, keys: &KeyMaterial<'_>| {
+        if mode.is_none() && engine.fips_mode() {
+            engine.status()?;
+            return Err(Error::FipsNotApproved {
+                what: "an SSH sealer in the none mode (sending in clear)",
+                rule: wirecrypt_engine::fips::policy::ssh_cipher("none").rule,
+            });
+        }
+        PacketSealer::with_keys(engine, mode, keys)
+    };
     // SAFETY: forwarded from the caller's contract.
-    unsafe {
-        new_direction(raw, out, PacketSealer::with_keys, |inner| wc_ssh_sealer {
-            inner,
-        })
-    }
+    unsafe { new_direction(raw, out, make, |inner| wc_ssh_sealer { inner }) }
 }
 
 /// Makes a packet opener; arguments as for `wc_ssh_sealer_new`.

@@ -3,14 +3,31 @@
 //!
 //! The tests are a table of (name, algorithm, test function); one checker compares
 //! expected and actual values and reports both in hex. Any test can be broken on purpose
-//! — [`EngineBuilder::break_self_test`](crate::EngineBuilder::break_self_test) or
-//! `WIRECRYPT_SELFTEST_BREAK=<name>` — to prove the error state.
+//! — [`EngineBuilder::break_self_test`](crate::EngineBuilder::break_self_test) or, in
+//! builds with the test-only `selftest-break` feature, `WIRECRYPT_SELFTEST_BREAK=<name>`
+//! — to prove the error state.
 
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 use crate::{Error, Provider, ProviderId};
 
 /// The environment variable that breaks one self-test by name (to prove the error state).
+/// Honoured only by builds with the test-only `selftest-break` feature.
 pub const BREAK_ENV: &str = "WIRECRYPT_SELFTEST_BREAK";
+
+/// The self-test [`BREAK_ENV`] names, in builds with the test-only `selftest-break`
+/// feature; always `None` otherwise.
+pub fn break_from_env() -> Option<String> {
+    break_from(|name| std::env::var(name).ok())
+}
+
+/// [`break_from_env`] with the environment lookup given.
+fn break_from(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if cfg!(feature = "selftest-break") {
+        lookup(BREAK_ENV).filter(|v| !v.trim().is_empty())
+    } else {
+        None
+    }
+}
 
 /// The outcome of one known-answer test on one provider.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -375,6 +392,20 @@ mod tests {
     use super::*;
     use crate::cpu::CpuFeatures;
     use crate::provider::rustcrypto::RustCrypto;
+
+    #[test]
+    fn the_break_variable_works_only_in_test_builds() {
+        let lookup = |name: &str| (name == BREAK_ENV).then(|| "SHA-256".to_owned());
+        let broken = break_from(lookup);
+        if cfg!(feature = "selftest-break") {
+            assert_eq!(broken.as_deref(), Some("SHA-256"));
+        } else {
+            assert_eq!(
+                broken, None,
+                "{BREAK_ENV} is honoured in a production build"
+            );
+        }
+    }
 
     #[test]
     fn gcm_is_tested_past_the_wide_kernels_and_with_aad() {
