@@ -423,6 +423,38 @@ impl Engine {
         })
     }
 
+    /// A counter-mode cipher whose keystream starts `offset` bytes into the one that
+    /// begins at the 16-byte counter block `iv`: the keystream is seekable, so SSH packets
+    /// under reserved sequence numbers can be encrypted on several threads, each from its
+    /// own position (RFC 4344 §4: one keystream runs on across packets).
+    ///
+    /// The counter is the whole 128-bit block, big-endian, wrapping as every provider's
+    /// does.
+    pub fn cipher_at(
+        &self,
+        alg: CipherAlg,
+        key: &[u8],
+        iv: &[u8],
+        offset: u64,
+    ) -> Result<Box<dyn StreamCipher>, Error> {
+        const BLOCK: u64 = 16;
+        let start: [u8; 16] = iv.try_into().map_err(|_| Error::InvalidNonceLength {
+            algorithm: alg.id(),
+            expected: 16,
+            actual: iv.len(),
+        })?;
+        let block = u128::from_be_bytes(start).wrapping_add(u128::from(offset / BLOCK));
+        let mut cipher = self.cipher(alg, key, &block.to_be_bytes())?;
+        let into_block = (offset % BLOCK) as usize;
+        if into_block > 0 {
+            // Step over the part of the first block before `offset`.
+            let mut skipped = [0u8; BLOCK as usize];
+            cipher.apply_keystream(&mut skipped[..into_block])?;
+            zeroize::Zeroize::zeroize(&mut skipped);
+        }
+        Ok(cipher)
+    }
+
     /// A keyed MAC from the selected provider.
     pub fn mac(&self, alg: MacAlg, key: &[u8]) -> Result<Box<dyn MacKey>, Error> {
         let m = self.raw_provider_for(alg)?.mac(alg, key)?;

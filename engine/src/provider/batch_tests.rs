@@ -1,4 +1,4 @@
-//! The batch calls of [`AeadKey`], on every provider here.
+//! The batch calls of [`AeadKey`] and the seekable CTR keystream, on every provider here.
 
 use super::*;
 use crate::Engine;
@@ -79,6 +79,43 @@ fn a_batch_seals_and_opens_as_one_message_at_a_time_and_a_forgery_wipes_it_all()
                 data.iter().all(|d| d.iter().all(|&b| b == 0)),
                 "every message of a batch with a forgery is wiped"
             );
+        }
+    }
+}
+
+#[test]
+fn a_ctr_keystream_started_at_an_offset_matches_the_whole_one() {
+    let default = Engine::builder().ignore_env().build().unwrap();
+    for provider in default.available() {
+        let engine = Engine::builder()
+            .provider(provider.id().as_str())
+            .build()
+            .unwrap();
+        for alg in CipherAlg::all().filter(|&a| provider.supports(Algorithm::Cipher(a))) {
+            let key = vec![5u8; alg.info().key_len];
+            // One counter near the 128-bit wrap, one ordinary.
+            for iv in [[0xffu8; 16], [7u8; 16]] {
+                let mut whole = vec![0u8; 2000];
+                engine
+                    .cipher(alg, &key, &iv)
+                    .unwrap()
+                    .apply_keystream(&mut whole)
+                    .unwrap();
+                for offset in [0usize, 1, 15, 16, 17, 33, 1000] {
+                    let mut part = vec![0u8; 2000 - offset];
+                    engine
+                        .cipher_at(alg, &key, &iv, offset as u64)
+                        .unwrap()
+                        .apply_keystream(&mut part)
+                        .unwrap();
+                    assert_eq!(
+                        part,
+                        whole[offset..],
+                        "{} {alg:?} at {offset}",
+                        provider.id()
+                    );
+                }
+            }
         }
     }
 }
