@@ -21,15 +21,16 @@
 use std::error::Error;
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wirecrypt::record::Opened;
 use wirecrypt::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
-use wirecrypt::tls::{ContentType, HEADER_LEN, Tls12Keys, Tls12Opener, Tls12Sealer};
-use wirecrypt::tls::{Tls13Keys, Tls13Opener, Tls13Sealer};
+use wirecrypt::tls::{
+    ContentType, HEADER_LEN, Tls12Keys, Tls13Keys, TlsKeys, TlsOpener, TlsSealer,
+};
 use wirecrypt::{AeadAlg, Engine, Provider, TAG_LEN};
 
-use super::measure::{self, Measurement};
+use super::measure::Measurement;
 use super::op::{self, AAD, Aligned, OPEN_NONCE};
 
 /// One record layer (or the bare key under it).
@@ -165,19 +166,17 @@ pub fn measure_all(
                     for op in ["seal", "open"] {
                         // Key and layer take turns, round by round, so a burst of load
                         // from elsewhere hits one round of one of them, not a whole row.
-                        let (mut key_rate, mut layer_rate) = (0f64, 0f64);
-                        for _ in 0..rounds.max(1) {
-                            let k = key(provider.as_ref(), alg, op, size, duration)?;
-                            key_rate = key_rate.max(k.bytes_per_sec());
-                            if layer != Layer::Key {
-                                let l = engine_layer(&engine, layer, alg, op, size, duration)?;
-                                layer_rate = layer_rate.max(l.bytes_per_sec());
-                            }
-                        }
-                        keep_key(&mut rows, row(Layer::Key, alg, &who, op, size, key_rate));
-                        if layer != Layer::Key {
-                            let mut r = row(layer, alg, &who, op, size, layer_rate);
-                            r.ratio_to_key = Some(layer_rate / key_rate);
+                        let mut key_op = key(provider.as_ref(), alg, op, size)?;
+                        let mut layer_op = if layer == Layer::Key {
+                            None
+                        } else {
+                            Some(engine_layer(&engine, layer, alg, op, size)?)
+                        };
+                        let p = paired(&mut key_op, layer_op.as_mut(), size, duration, rounds)?;
+                        keep_key(&mut rows, row(Layer::Key, alg, &who, op, size, p.key));
+                        if let Some(rate) = p.layer {
+                            let mut r = row(layer, alg, &who, op, size, rate);
+                            r.ratio_to_key = Some(p.ratio);
                             rows.push(r);
                         }
                     }
@@ -193,6 +192,85 @@ pub fn measure_all(
     }
     attach_ratios(&mut rows);
     Ok(rows)
+}
+
+/// One call of a measured operation; its key and buffers are made before.
+type Work<'a> = Box<dyn FnMut() -> Result<(), wirecrypt::Error> + 'a>;
+
+/// What [`paired`] measured.
+struct Paired {
+    /// The key's best rate in one round, bytes per second.
+    key: f64,
+    /// The layer's best rate in one round.
+    layer: Option<f64>,
+    /// The median over the rounds of the layer's rate over the key's in that round.
+    ratio: f64,
+}
+
+/// How long each of the alternating batches runs.
+const TURN: Duration = Duration::from_millis(2);
+
+/// Measures the key and the layer in alternating batches of about [`TURN`] each, for
+/// `duration` per round and side, `rounds` times: on a machine shared with other work a
+/// burst of load falls on both sides alike, so the ratio holds where the rates do not.
+fn paired(
+    key: &mut Work<'_>,
+    mut layer: Option<&mut Work<'_>>,
+    size: usize,
+    duration: Duration,
+    rounds: usize,
+) -> Result<Paired, Box<dyn Error>> {
+    let batch = |op: &mut Work<'_>| -> Result<u64, wirecrypt::Error> {
+        // Warm up, then size a batch to about one turn.
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < TURN * 5 {
+            op()?;
+            n += 1;
+        }
+        Ok((n / 5).max(1))
+    };
+    let key_batch = batch(key)?;
+    let layer_batch = match layer.as_deref_mut() {
+        Some(op) => batch(op)?,
+        None => 0,
+    };
+    let (mut best_key, mut best_layer) = (0f64, 0f64);
+    let mut ratios = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let (mut key_time, mut layer_time) = (Duration::ZERO, Duration::ZERO);
+        let (mut key_calls, mut layer_calls) = (0u64, 0u64);
+        while key_time < duration {
+            let t = Instant::now();
+            for _ in 0..key_batch {
+                key()?;
+            }
+            key_time += t.elapsed();
+            key_calls += key_batch;
+            if let Some(op) = layer.as_deref_mut() {
+                let t = Instant::now();
+                for _ in 0..layer_batch {
+                    op()?;
+                }
+                layer_time += t.elapsed();
+                layer_calls += layer_batch;
+            }
+        }
+        let rate = |calls: u64, time: Duration| calls as f64 * size as f64 / time.as_secs_f64();
+        let k = rate(key_calls, key_time);
+        best_key = best_key.max(k);
+        if layer.is_some() {
+            let l = rate(layer_calls, layer_time);
+            best_layer = best_layer.max(l);
+            ratios.push(l / k);
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    Ok(Paired {
+        key: best_key,
+        layer: layer.is_some().then_some(best_layer),
+        ratio: ratios.get(ratios.len() / 2).copied().unwrap_or(0.0),
+    })
 }
 
 /// Adds a key row, or keeps the faster of it and the one already measured in its cell.
@@ -275,8 +353,9 @@ pub fn table(rows: &[Row], fips: bool) -> String {
     let _ = writeln!(
         out,
         "\nkey = the provider's bare AEAD key (no FIPS guard) on the same payload with 13 \
-         bytes of AAD, measured in turns with each layer row (best round of each); \
-         'x key' = the row's rate over that key's (peers: over the fastest key row)."
+         bytes of AAD, measured in alternating ~2 ms batches with each layer row; MB/s = \
+         the best round; 'x key' = the median over the rounds of the layer's rate over \
+         the key's in the same round (peers: over the fastest key row)."
     );
     let _ = writeln!(
         out,
@@ -293,33 +372,33 @@ pub fn table(rows: &[Row], fips: bool) -> String {
 }
 
 /// The bare key: seal in place, or copy a sealed message in and open it in place.
-fn key(
+fn key<'a>(
     provider: &dyn Provider,
     alg: AeadAlg,
     op: &str,
     size: usize,
-    duration: Duration,
-) -> Result<Measurement, Box<dyn Error>> {
+) -> Result<Work<'a>, Box<dyn Error>> {
     let key = provider.aead(alg, &op::key(alg.info().key_len))?;
     if op == "seal" {
         let mut buf = op::message(size);
         let mut counter = 0u64;
-        return Ok(measure::run(duration, size, || {
+        return Ok(Box::new(move || {
             counter += 1;
             black_box(key.seal_in_place(&op::seal_nonce(counter), &AAD, &mut buf)?);
-            Ok::<(), wirecrypt::Error>(())
-        })?);
+            Ok(())
+        }));
     }
     let plaintext = op::message(size);
     let mut sealed = Aligned::zeroed(size + TAG_LEN);
     key.seal(&OPEN_NONCE, &AAD, &plaintext, &mut sealed)?;
     let mut buf = Aligned::zeroed(size + TAG_LEN);
-    let m = measure::run(duration, size, || {
+    let mut open = move || {
         buf.copy_from_slice(&sealed);
         let (body, tag) = buf.split_at_mut(size);
-        key.open_in_place(&OPEN_NONCE, &AAD, body, tag)
-    })?;
-    if buf[..size] != plaintext[..] {
+        key.open_in_place(&OPEN_NONCE, &AAD, body, tag)?;
+        Ok(black_box(buf[..size] == plaintext[..]))
+    };
+    if !open()? {
         return Err(format!(
             "{} {} open returned the wrong plaintext",
             provider.id(),
@@ -327,87 +406,56 @@ fn key(
         )
         .into());
     }
-    Ok(m)
+    Ok(Box::new(move || open().map(drop)))
 }
 
 /// A record layer on `engine`: seal one record/packet into a caller's buffer, or open
 /// one in the receive buffer.
-fn engine_layer(
-    engine: &Engine,
+fn engine_layer<'a>(
+    engine: &'a Engine,
     layer: Layer,
     alg: AeadAlg,
     op: &str,
     size: usize,
-    duration: Duration,
-) -> Result<Measurement, Box<dyn Error>> {
+) -> Result<Work<'a>, Box<dyn Error>> {
     let content = op::message(size);
     let key = op::key(alg.info().key_len);
     match layer {
         Layer::Key => unreachable!("the key rows are measured by `key`"),
-        Layer::Tls13 => {
-            let iv = [0xa5u8; 12];
-            let keys = || Tls13Keys::new(engine, alg, &key, &iv);
-            let mut sealer = Tls13Sealer::new(keys()?);
-            let mut wire = Aligned::zeroed(sealer.record_len(size));
-            if op == "seal" {
-                let at = sealer.payload_offset();
-                wire[at..at + size].copy_from_slice(&content);
-                return Ok(measure::run(duration, size, || {
-                    sealer
-                        .seal_batch(ContentType::ApplicationData, &mut wire, &[size])
-                        .map(drop)
-                })?);
-            }
-            let records = ring(
-                |w| sealer.seal_into(ContentType::ApplicationData, &content, w),
-                wire.len(),
-            )?;
-            let mut opener = Tls13Opener::new(keys()?);
-            let mut opened = Vec::with_capacity(1);
-            let mut i = 0;
-            Ok(measure::run(duration, size, || {
-                if i == OPEN_RING {
-                    opener = Tls13Opener::new(keys()?);
-                    i = 0;
-                }
-                wire.copy_from_slice(&records[i]);
-                i += 1;
-                opened.clear();
-                opener.open_buffer(&mut wire, &mut opened)?;
-                check_opened(&opened, size)
-            })?)
-        }
-        Layer::Tls12 => {
-            let iv: Vec<u8> = vec![
-                0xa5;
-                if alg == AeadAlg::ChaCha20Poly1305 {
-                    12
+        Layer::Tls13 | Layer::Tls12 => {
+            // TLS 1.3 takes a 12-byte IV; TLS 1.2 its key block's write IV (4 bytes for
+            // GCM, 12 for ChaCha20-Poly1305).
+            let implicit = layer == Layer::Tls12 && alg != AeadAlg::ChaCha20Poly1305;
+            let iv = vec![0xa5u8; if implicit { 4 } else { 12 }];
+            let keys = move || -> Result<TlsKeys, wirecrypt::Error> {
+                Ok(if layer == Layer::Tls13 {
+                    Tls13Keys::new(engine, alg, &key, &iv)?.into()
                 } else {
-                    4
-                }
-            ];
-            let keys = || Tls12Keys::new(engine, alg, &key, &iv);
-            let mut sealer = Tls12Sealer::new(keys()?);
+                    Tls12Keys::new(engine, alg, &key, &iv)?.into()
+                })
+            };
+            let mut sealer = TlsSealer::new(keys()?);
             let mut wire = Aligned::zeroed(sealer.record_len(size));
             if op == "seal" {
                 let at = sealer.payload_offset();
                 wire[at..at + size].copy_from_slice(&content);
-                return Ok(measure::run(duration, size, || {
+                return Ok(Box::new(move || {
                     sealer
                         .seal_batch(ContentType::ApplicationData, &mut wire, &[size])
-                        .map(drop)
-                })?);
+                        .map(drop)?;
+                    Ok(())
+                }));
             }
             let records = ring(
                 |w| sealer.seal_into(ContentType::ApplicationData, &content, w),
                 wire.len(),
             )?;
-            let mut opener = Tls12Opener::new(keys()?);
+            let mut opener = TlsOpener::new(keys()?);
             let mut opened = Vec::with_capacity(1);
             let mut i = 0;
-            Ok(measure::run(duration, size, || {
+            Ok(Box::new(move || {
                 if i == OPEN_RING {
-                    opener = Tls12Opener::new(keys()?);
+                    opener = TlsOpener::new(keys()?);
                     i = 0;
                 }
                 wire.copy_from_slice(&records[i]);
@@ -415,33 +463,39 @@ fn engine_layer(
                 opened.clear();
                 opener.open_buffer(&mut wire, &mut opened)?;
                 check_opened(&opened, size)
-            })?)
+            }))
         }
         Layer::Ssh => {
             let mode = ssh_mode(alg);
             let lens = mode.key_lens();
             let (k, iv) = (op::key(lens.key), vec![0xa5u8; lens.iv]);
-            let material = KeyMaterial {
-                key: &k,
-                iv: &iv,
-                mac_key: &[],
+            let keyed = move || {
+                let material = KeyMaterial {
+                    key: &k,
+                    iv: &iv,
+                    mac_key: &[],
+                };
+                Ok::<_, wirecrypt::Error>((
+                    PacketSealer::with_keys(engine, mode, &material)?,
+                    PacketOpener::with_keys(engine, mode, &material)?,
+                ))
             };
-            let mut sealer = PacketSealer::with_keys(engine, mode, &material)?;
+            let (mut sealer, mut opener) = keyed()?;
             let mut wire = Aligned::zeroed(sealer.sealed_len(size)?);
             if op == "seal" {
                 let at = sealer.payload_offset();
                 wire[at..at + size].copy_from_slice(&content);
-                return Ok(measure::run(duration, size, || {
-                    sealer.seal_batch(&mut wire, &[size]).map(drop)
-                })?);
+                return Ok(Box::new(move || {
+                    sealer.seal_batch(&mut wire, &[size]).map(drop)?;
+                    Ok(())
+                }));
             }
             let packets = ring(|w| sealer.seal_into(&content, w), wire.len())?;
-            let mut opener = PacketOpener::with_keys(engine, mode, &material)?;
             let mut opened = Vec::with_capacity(1);
             let mut i = 0;
-            Ok(measure::run(duration, size, || {
+            Ok(Box::new(move || {
                 if i == OPEN_RING {
-                    opener = PacketOpener::with_keys(engine, mode, &material)?;
+                    opener = keyed()?.1;
                     i = 0;
                 }
                 wire.copy_from_slice(&packets[i]);
@@ -451,7 +505,7 @@ fn engine_layer(
                     .open_buffer(&mut wire, &mut opened)
                     .map_err(wirecrypt::Error::from)?;
                 check_opened(&opened, size)
-            })?)
+            }))
         }
     }
 }

@@ -61,7 +61,7 @@ pub(crate) struct Guarded<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Guarded<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fips")
+        f.debug_struct("Guarded")
             .field("inner", &self.inner)
             .finish_non_exhaustive()
     }
@@ -209,104 +209,26 @@ impl HashContext for Guarded<Box<dyn HashContext>> {
 }
 
 /// The AEAD key of the engine's own protocol layers (TLS, SSH, random-IV sealing), whose
-/// nonces follow an approved construction: the provider's key, held by value by the
-/// record layer, with the engine's FIPS error state checked on every call when FIPS mode
-/// is on. Not a second box around the key, and every trait method is forwarded, so the
-/// provider's own out-of-place and batch paths stay in use.
-pub(crate) struct ProtocolKey {
-    inner: Box<dyn AeadKey>,
-    state: Option<Arc<ErrorState>>,
-}
+/// nonces follow an approved construction: held by value by the record layer (not a
+/// second box around the provider's key), with the engine's error state checked on every
+/// call in FIPS mode and every trait method forwarded, so the provider's own
+/// out-of-place and batch paths stay in use.
+pub(crate) type ProtocolKey = Guarded<Box<dyn AeadKey>>;
 
 impl ProtocolKey {
     /// `inner` under the engine's error state `state` (FIPS mode), or unchecked (`None`).
     pub(crate) fn new(inner: Box<dyn AeadKey>, state: Option<Arc<ErrorState>>) -> Self {
-        ProtocolKey { inner, state }
+        Guarded {
+            inner,
+            // Outside FIPS mode a state of its own, which never fails.
+            state: state.unwrap_or_default(),
+            iv: IvConstruction::Protocol,
+        }
     }
 
     /// A caller's own key, outside any engine's FIPS mode.
     pub(crate) fn unguarded(inner: Box<dyn AeadKey>) -> Self {
-        ProtocolKey { inner, state: None }
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        match &self.state {
-            Some(state) => state.check(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl fmt::Debug for ProtocolKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl AeadKey for ProtocolKey {
-    fn algorithm(&self) -> AeadAlg {
-        self.inner.algorithm()
-    }
-
-    fn seal_in_place(&self, nonce: &[u8], aad: &[u8], in_out: &mut [u8]) -> Result<Tag, Error> {
-        self.check()?;
-        self.inner.seal_in_place(nonce, aad, in_out)
-    }
-
-    fn open_in_place(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        in_out: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Error> {
-        if let Err(e) = self.check() {
-            zeroize::Zeroize::zeroize(in_out);
-            return Err(e);
-        }
-        self.inner.open_in_place(nonce, aad, in_out, tag)
-    }
-
-    fn seal(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        plaintext: &[u8],
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        self.check()?;
-        self.inner.seal(nonce, aad, plaintext, out)
-    }
-
-    fn open(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        sealed: &[u8],
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        if let Err(e) = self.check() {
-            let body = sealed.len().saturating_sub(crate::TAG_LEN).min(out.len());
-            zeroize::Zeroize::zeroize(&mut out[..body]);
-            return Err(e);
-        }
-        self.inner.open(nonce, aad, sealed, out)
-    }
-
-    fn seal_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
-        if let Err(e) = self.check() {
-            wipe_batch(batch);
-            return Err(e);
-        }
-        self.inner.seal_batch(batch)
-    }
-
-    fn open_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
-        if let Err(e) = self.check() {
-            wipe_batch(batch);
-            return Err(e);
-        }
-        self.inner.open_batch(batch)
+        Self::new(inner, None)
     }
 }
 
@@ -412,7 +334,6 @@ mod tests {
         let guard = include_str!("guard.rs");
         for (tr, imp) in [
             ("pub trait AeadKey", "impl AeadKey for Guarded"),
-            ("pub trait AeadKey", "impl AeadKey for ProtocolKey"),
             ("pub trait StreamCipher", "impl StreamCipher for Guarded"),
             ("pub trait MacKey", "impl MacKey for Guarded"),
             ("pub trait HashContext", "impl HashContext for Guarded"),

@@ -84,6 +84,19 @@ impl SshDirection {
     }
 }
 
+impl std::fmt::Debug for SshDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshDirection")
+            .field("mode", &self.mode)
+            .field("protection", &self.protection)
+            .field("seq", &self.seq)
+            .field("pending_seq", &self.pending_seq)
+            .field("usage", &self.usage)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The public methods a sealer and an opener share, on a type with a `dir` field;
 /// `$did` is "sealed" or "opened".
 macro_rules! direction_methods {

@@ -410,12 +410,7 @@ impl fmt::Debug for PacketOpener {
             State::Failed(_) => "failed",
         };
         f.debug_struct("PacketOpener")
-            .field("mode", &self.dir.mode)
-            .field("protection", &self.dir.protection)
-            .field("seq", &self.dir.seq)
-            .field("pending_seq", &self.dir.pending_seq)
-            .field("usage", &self.dir.usage)
-            .field("config", &self.dir.config)
+            .field("direction", &self.dir)
             .field("state", &state)
             .finish_non_exhaustive()
     }

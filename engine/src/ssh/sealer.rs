@@ -286,12 +286,7 @@ impl PacketSealer {
 impl fmt::Debug for PacketSealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PacketSealer")
-            .field("mode", &self.dir.mode)
-            .field("protection", &self.dir.protection)
-            .field("seq", &self.dir.seq)
-            .field("pending_seq", &self.dir.pending_seq)
-            .field("usage", &self.dir.usage)
-            .field("config", &self.dir.config)
+            .field("direction", &self.dir)
             .finish_non_exhaustive()
     }
 }
