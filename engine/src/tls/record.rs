@@ -177,6 +177,10 @@ impl TlsKeys {
 ///
 /// [`Tls13Sealer`](super::Tls13Sealer) and [`Tls12Sealer`](super::Tls12Sealer) are this
 /// type; the keys given to [`new`](Self::new) choose the version.
+///
+/// It never seals two records under one sequence number (so never repeats a nonce under
+/// its key); but two sealers given the same key and IV would repeat each other's: make
+/// one sealer per key.
 #[derive(Debug)]
 pub struct TlsSealer {
     keys: TlsKeys,
