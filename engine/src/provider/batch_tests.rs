@@ -13,6 +13,24 @@ fn nonce(i: usize) -> [u8; NONCE_LEN] {
     n
 }
 
+/// Message `i` of `data` under nonce `i`, with tag `tags[i]`.
+fn in_place<'a>(
+    data: &'a mut [Vec<u8>],
+    tags: &'a mut [[u8; TAG_LEN]],
+    aad: &'a [u8],
+) -> Vec<InPlace<'a>> {
+    data.iter_mut()
+        .zip(tags.iter_mut())
+        .enumerate()
+        .map(|(i, (d, t))| InPlace {
+            nonce: nonce(i),
+            aad,
+            data: d,
+            tag: t,
+        })
+        .collect()
+}
+
 #[test]
 fn a_batch_seals_and_opens_as_one_message_at_a_time_and_a_forgery_wipes_it_all() {
     let engine = Engine::builder().ignore_env().build().unwrap();
@@ -23,17 +41,7 @@ fn a_batch_seals_and_opens_as_one_message_at_a_time_and_a_forgery_wipes_it_all()
             let aad = b"header";
             let mut data = plain.clone();
             let mut tags = vec![[0u8; TAG_LEN]; data.len()];
-            let mut batch: Vec<InPlace<'_>> = data
-                .iter_mut()
-                .zip(tags.iter_mut())
-                .enumerate()
-                .map(|(i, (d, t))| InPlace {
-                    nonce: nonce(i),
-                    aad,
-                    data: d,
-                    tag: t,
-                })
-                .collect();
+            let mut batch = in_place(&mut data, &mut tags, aad);
             key.seal_batch(&mut batch).unwrap();
             for (i, p) in plain.iter().enumerate() {
                 let mut one = p.clone();
@@ -47,33 +55,13 @@ fn a_batch_seals_and_opens_as_one_message_at_a_time_and_a_forgery_wipes_it_all()
             }
 
             let sealed = data.clone();
-            let mut batch: Vec<InPlace<'_>> = data
-                .iter_mut()
-                .zip(tags.iter_mut())
-                .enumerate()
-                .map(|(i, (d, t))| InPlace {
-                    nonce: nonce(i),
-                    aad,
-                    data: d,
-                    tag: t,
-                })
-                .collect();
+            let mut batch = in_place(&mut data, &mut tags, aad);
             key.open_batch(&mut batch).unwrap();
             assert_eq!(data, plain);
 
             let mut data = sealed;
             tags[3][0] ^= 1;
-            let mut batch: Vec<InPlace<'_>> = data
-                .iter_mut()
-                .zip(tags.iter_mut())
-                .enumerate()
-                .map(|(i, (d, t))| InPlace {
-                    nonce: nonce(i),
-                    aad,
-                    data: d,
-                    tag: t,
-                })
-                .collect();
+            let mut batch = in_place(&mut data, &mut tags, aad);
             assert_eq!(key.open_batch(&mut batch), Err(Error::AuthenticationFailed));
             assert!(
                 data.iter().all(|d| d.iter().all(|&b| b == 0)),
