@@ -289,9 +289,9 @@ impl TlsSealer {
         Ok(total)
     }
 
-    /// Seals the records laid out back to back in `wire`, numbered from `first`. TLS 1.3
-    /// frames them all, then hands the whole batch to the key's batch call (which a
-    /// provider may interleave); TLS 1.2 seals one after another.
+    /// Seals the records laid out back to back in `wire`, numbered from `first`: frames
+    /// them all, then hands the whole batch to the key's batch call (which a provider may
+    /// interleave).
     fn seal_laid_out(
         &self,
         first: u64,
@@ -322,11 +322,17 @@ impl TlsSealer {
                 }
                 k.seal_framed_batch(first, records.into_iter().map(|(r, _)| r).collect())
             }
-            TlsKeys::V12(_) => {
-                for (i, (record, len)) in records.into_iter().enumerate() {
-                    self.keys.seal_record(first + i as u64, typ, record, len)?;
-                }
-                Ok(())
+            TlsKeys::V12(k) => {
+                let bodies = records
+                    .into_iter()
+                    .map(|(record, _)| {
+                        let body_len = record.len() - HEADER_LEN;
+                        let (head, body) = record.split_at_mut(HEADER_LEN);
+                        head.copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
+                        body
+                    })
+                    .collect();
+                k.seal_bodies(first, typ.to_u8(), TLS12_VERSION, bodies)
             }
         }
     }

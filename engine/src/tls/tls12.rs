@@ -11,7 +11,7 @@ use super::limits::check_plaintext_len;
 use super::xor_nonce;
 use crate::algorithm::AeadAlg;
 use crate::fips::ProtocolKey;
-use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
+use crate::{AeadKey, Engine, Error, InPlace, NONCE_LEN, TAG_LEN, Tag};
 
 /// The record version of TLS 1.2.
 pub(crate) const TLS12_VERSION: u16 = 0x0303;
@@ -131,6 +131,40 @@ impl Tls12Keys {
             .seal_in_place(&nonce, &aad(seq, typ, version, pt_len), pt)?;
         tag_out.copy_from_slice(&tag);
         Ok(())
+    }
+
+    /// Seals a batch of record bodies in place through the key's batch call, numbered
+    /// from `first_seq`, all of type `typ`: each body is explicit nonce (written here) ‖
+    /// plaintext ‖ room for the tag.
+    pub(crate) fn seal_bodies(
+        &self,
+        first_seq: u64,
+        typ: u8,
+        version: u16,
+        bodies: Vec<&mut [u8]>,
+    ) -> Result<(), Error> {
+        let explicit = self.explicit_nonce_len();
+        let overhead = explicit + TAG_LEN;
+        // The additional data of every record, alive for the whole call.
+        let aads: Vec<[u8; 13]> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| aad(first_seq + i as u64, typ, version, b.len() - overhead))
+            .collect();
+        let mut batch = Vec::with_capacity(bodies.len());
+        for (i, (body, aad)) in bodies.into_iter().zip(&aads).enumerate() {
+            let nonce = xor_nonce(&self.iv, first_seq + i as u64);
+            let (explicit_out, rest) = body.split_at_mut(explicit);
+            explicit_out.copy_from_slice(&nonce[NONCE_LEN - explicit..]);
+            let (data, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+            batch.push(InPlace {
+                nonce,
+                aad,
+                data,
+                tag: tag.try_into().expect("TAG_LEN bytes"),
+            });
+        }
+        self.key.seal_batch(&mut batch)
     }
 
     /// As [`seal_body_in_place`](Self::seal_body_in_place), but the plaintext comes from
