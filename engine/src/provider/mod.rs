@@ -18,8 +18,10 @@ mod output;
 pub mod pkcs11;
 mod registry;
 pub mod rustcrypto;
+// VAES + VPCLMULQDQ kernels for x86-64 on 256- and 512-bit registers: the `vaes256`
+// and `vaes512` providers.
 #[cfg(target_arch = "x86_64")]
-pub mod vaes256;
+mod vaes;
 
 use std::fmt;
 
