@@ -262,19 +262,28 @@ pub(super) fn counter_blocks<W: Width>(cpu: W, counting: Counting, c: u128) -> B
     // on 512-bit ones.
     if (c as u8) as usize <= 255 - (W::BLOCKS - 1) {
         let base = cpu.broadcast(&c.to_be_bytes());
-        return core::array::from_fn(|i| {
-            let step = cpu.set_lanes(|j| ((W::LANES * i + j) as u128) << 120);
-            cpu.add32(base, step)
-        });
+        let mut out = [base; REGS];
+        for (i, reg) in out.iter_mut().enumerate() {
+            let mut steps = [0u128; 4];
+            for (j, step) in steps.iter_mut().enumerate() {
+                *step = ((W::LANES * i + j) as u128) << 120;
+            }
+            *reg = cpu.add32(base, cpu.set_lanes(steps));
+        }
+        return out;
     }
     // A carry out of the last byte somewhere in this batch: build each block from the
     // counter arithmetic itself (once per 16 batches at most, so scalar is fine).
-    core::array::from_fn(|i| {
-        cpu.set_lanes(|j| {
+    let mut out = [cpu.zero(); REGS];
+    for (i, reg) in out.iter_mut().enumerate() {
+        let mut blocks = [0u128; 4];
+        for (j, block) in blocks.iter_mut().enumerate().take(W::LANES) {
             let k = (W::LANES * i + j) as u64;
-            u128::from_le_bytes(counting.advance(c, k).to_be_bytes())
-        })
-    })
+            *block = u128::from_le_bytes(counting.advance(c, k).to_be_bytes());
+        }
+        *reg = cpu.set_lanes(blocks);
+    }
+    out
 }
 
 /// Counter mode: XORs the keystream starting at counter block `c` into `data` (any

@@ -79,10 +79,16 @@ unsafe impl Width for Vaes256Cpu {
     }
 
     #[inline(always)]
-    fn set_lanes(self, lane: impl Fn(usize) -> u128) -> __m256i {
-        let (l0, l1) = (lane(0), lane(1));
+    fn set_lanes(self, lanes: [u128; 4]) -> __m256i {
+        let [l0, l1, ..] = lanes;
         // SAFETY: `self` proves avx.
         unsafe { _mm256_set_epi64x((l1 >> 64) as i64, l1 as i64, (l0 >> 64) as i64, l0 as i64) }
+    }
+
+    #[inline(always)]
+    fn zero(self) -> __m256i {
+        // SAFETY: `self` proves avx.
+        unsafe { _mm256_setzero_si256() }
     }
 
     #[inline(always)]

@@ -91,22 +91,26 @@ unsafe impl Width for Vaes512Cpu {
     }
 
     #[inline(always)]
-    fn set_lanes(self, lane: impl Fn(usize) -> u128) -> __m512i {
-        let l: [u128; 4] = core::array::from_fn(lane);
-        let (hi, lo) = (|v: u128| (v >> 64) as i64, |v: u128| v as i64);
+    fn set_lanes(self, l: [u128; 4]) -> __m512i {
         // SAFETY: `self` proves avx512f.
         unsafe {
             _mm512_set_epi64(
-                hi(l[3]),
-                lo(l[3]),
-                hi(l[2]),
-                lo(l[2]),
-                hi(l[1]),
-                lo(l[1]),
-                hi(l[0]),
-                lo(l[0]),
+                (l[3] >> 64) as i64,
+                l[3] as i64,
+                (l[2] >> 64) as i64,
+                l[2] as i64,
+                (l[1] >> 64) as i64,
+                l[1] as i64,
+                (l[0] >> 64) as i64,
+                l[0] as i64,
             )
         }
+    }
+
+    #[inline(always)]
+    fn zero(self) -> __m512i {
+        // SAFETY: `self` proves avx512f.
+        unsafe { _mm512_setzero_si512() }
     }
 
     #[inline(always)]

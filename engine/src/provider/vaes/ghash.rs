@@ -240,7 +240,7 @@ impl<W: Width> Acc<W> {
     /// `MI = M ^ LO ^ HI`, then the first fold: LO into MI, in every lane.
     #[inline(always)]
     pub(super) fn fold_lo(&mut self, cpu: W) {
-        let c = cpu.set_lanes(|_| MONT);
+        let c = cpu.set_lanes([MONT; 4]);
         let mi = cpu.xor(self.mid, cpu.xor(self.lo, self.hi));
         let t = cpu.clmul::<0x00>(self.lo, c);
         self.mid = cpu.xor(cpu.xor(mi, t), cpu.swap_halves(self.lo));
@@ -250,7 +250,7 @@ impl<W: Width> Acc<W> {
     /// Call after [`Acc::fold_lo`].
     #[inline(always)]
     pub(super) fn finish(self, cpu: W) -> __m128i {
-        let c = cpu.set_lanes(|_| MONT);
+        let c = cpu.set_lanes([MONT; 4]);
         let t = cpu.clmul::<0x00>(self.mid, c);
         let hi = cpu.xor(cpu.xor(self.hi, t), cpu.swap_halves(self.mid));
         cpu.fold_lanes(hi)

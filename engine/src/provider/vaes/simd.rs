@@ -12,7 +12,7 @@
 
 use core::arch::x86_64::*;
 
-use super::width::{Batch, Width};
+use super::width::{Batch, REGS, Width};
 
 // SAFETY (every block in the SSE2 helpers below): SSE2 is part of the x86-64 baseline,
 // so every CPU this code runs on has it.
@@ -72,7 +72,11 @@ pub(super) fn store16(b: &mut [u8; 16], v: __m128i) {
 #[inline(always)]
 pub(super) fn load_batch<W: Width>(cpu: W, b: &[u8]) -> Batch<W> {
     let b = &b[..W::BATCH];
-    core::array::from_fn(|i| cpu.load(&b[i * W::REG_BYTES..]))
+    let mut out = [cpu.zero(); REGS];
+    for (i, reg) in out.iter_mut().enumerate() {
+        *reg = cpu.load(&b[i * W::REG_BYTES..]);
+    }
+    out
 }
 
 /// Stores a batch into the first `W::BATCH` bytes of `b`.
@@ -87,5 +91,9 @@ pub(super) fn store_batch<W: Width>(cpu: W, b: &mut [u8], v: Batch<W>) {
 /// `a ^ b`, register by register.
 #[inline(always)]
 pub(super) fn xor_batch<W: Width>(cpu: W, a: Batch<W>, b: Batch<W>) -> Batch<W> {
-    core::array::from_fn(|i| cpu.xor(a[i], b[i]))
+    let mut out = a;
+    for (reg, other) in out.iter_mut().zip(b) {
+        *reg = cpu.xor(*reg, other);
+    }
+    out
 }

@@ -16,6 +16,12 @@
 //! [`Width::enter`], which enables exactly the width's features. So the 256-bit
 //! instantiation never contains an AVX-512 instruction (it must run on Zen 3), and the
 //! 512-bit one gets EVEX encodings and all 32 vector registers.
+//!
+//! That only works if *every* function between [`Width::enter`] and an intrinsic is
+//! inlined: a function compiled without the features cannot inline an intrinsic, so it
+//! would call it out of line. Kernel code is therefore `#[inline(always)]` throughout,
+//! and builds registers with plain loops rather than closures passed to library helpers
+//! such as `core::array::from_fn` (which are not always inlined).
 
 use core::arch::x86_64::*;
 use core::fmt;
@@ -63,8 +69,11 @@ pub(crate) unsafe trait Width: Copy + Send + Sync + fmt::Debug + 'static {
     fn store(self, b: &mut [u8], v: Self::Reg);
     /// The 16 bytes `b` in every lane.
     fn broadcast(self, b: &[u8; 16]) -> Self::Reg;
-    /// A register whose lane `j` is the integer `lane(j)` (low 64 bits first).
-    fn set_lanes(self, lane: impl Fn(usize) -> u128) -> Self::Reg;
+    /// A register whose lane `j` is the integer `lanes[j]` (low 64 bits first); entries
+    /// past [`Self::LANES`] are ignored.
+    fn set_lanes(self, lanes: [u128; 4]) -> Self::Reg;
+    /// All zeros.
+    fn zero(self) -> Self::Reg;
     /// `x` in lane 0, zeros in the others.
     fn low_lane(self, x: __m128i) -> Self::Reg;
     /// The XOR of all lanes.
