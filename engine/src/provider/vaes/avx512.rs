@@ -61,6 +61,7 @@ unsafe impl Width for Vaes512Cpu {
     type Reg = __m512i;
     const LANES: usize = 4;
     const NAME: &'static str = "vaes512";
+    const OPEN_HASHES_AHEAD: bool = false;
 
     #[inline(always)]
     fn enter<T, F: FnOnce() -> T>(self, f: F) -> T {
