@@ -11,14 +11,17 @@
 // IBM Z CPACF: the provider is s390x-only; its parameter-block and detection code is
 // compiled (and unit-tested) everywhere.
 mod cpacf;
+pub mod kat;
 mod output;
 // A PKCS#11 token (HSM, openCryptoki, ICSF, SoftHSM2) through `cryptoki`.
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 mod registry;
 pub mod rustcrypto;
+// VAES + VPCLMULQDQ kernels for x86-64 on 256- and 512-bit registers: the `vaes256`
+// and `vaes512` providers.
 #[cfg(target_arch = "x86_64")]
-pub mod vaes256;
+mod vaes;
 
 use std::fmt;
 
