@@ -13,6 +13,10 @@ use crate::cpu::CpuFeatures;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum ProviderId {
+    /// ChaCha20-Poly1305 kernels on AVX-512 registers with IFMA Poly1305 (x86-64).
+    ChaCha512,
+    /// ChaCha20-Poly1305 kernels on AVX2 registers (x86-64).
+    ChaCha256,
     /// VAES + VPCLMULQDQ kernels on 256-bit AVX2 registers (x86-64): AES-GCM and AES-CTR.
     Vaes256,
     /// IBM Z CPACF instructions (s390x): KMA AES-GCM, KMCTR AES-CTR, KIMD/KLMD SHA-2,
@@ -30,6 +34,8 @@ impl ProviderId {
     /// Every provider id, best first: selection takes the first available one that
     /// implements an algorithm.
     pub const ALL: &'static [ProviderId] = &[
+        ProviderId::ChaCha512,
+        ProviderId::ChaCha256,
         ProviderId::Vaes256,
         ProviderId::Cpacf,
         ProviderId::RustCrypto,
@@ -39,6 +45,8 @@ impl ProviderId {
     /// The id as written in `WIRECRYPT_PROVIDER` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
+            ProviderId::ChaCha512 => "chacha512",
+            ProviderId::ChaCha256 => "chacha256",
             ProviderId::Vaes256 => "vaes256",
             ProviderId::Cpacf => "cpacf",
             ProviderId::RustCrypto => "rustcrypto",
@@ -96,6 +104,8 @@ pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
 
 fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     match id {
+        ProviderId::ChaCha512 => detect_chacha(cpu, true),
+        ProviderId::ChaCha256 => detect_chacha(cpu, false),
         ProviderId::Vaes256 => detect_vaes256(cpu),
         ProviderId::Cpacf => super::cpacf::detect(cpu),
         ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
@@ -120,6 +130,22 @@ fn detect_vaes256(cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn detect_vaes256(_cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    Err("x86-64 only".to_owned())
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect_chacha(cpu: &CpuFeatures, avx512: bool) -> Result<Arc<dyn Provider>, String> {
+    use super::chacha_x86::ChaChaX86;
+    let found = if avx512 {
+        ChaChaX86::detect_avx512(cpu)
+    } else {
+        ChaChaX86::detect_avx2(cpu)
+    };
+    found.map(|p| Arc::new(p) as Arc<dyn Provider>)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect_chacha(_cpu: &CpuFeatures, _avx512: bool) -> Result<Arc<dyn Provider>, String> {
     Err("x86-64 only".to_owned())
 }
 
