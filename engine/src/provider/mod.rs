@@ -14,6 +14,7 @@ pub mod chacha_x86;
 // IBM Z CPACF: the provider is s390x-only; its parameter-block and detection code is
 // compiled (and unit-tested) everywhere.
 mod cpacf;
+pub mod kat;
 mod output;
 // A PKCS#11 token (HSM, openCryptoki, ICSF, SoftHSM2) through `cryptoki`.
 #[cfg(feature = "pkcs11")]

@@ -54,6 +54,17 @@ impl ProviderId {
         }
     }
 
+    /// True for the providers whose own kernels must pass the start-up known-answer
+    /// guard ([`super::kat`]) before they serve: the hardware ones. The portable baseline
+    /// is the reference the guard's answers agree with, and a PKCS#11 token runs its own
+    /// power-up self-tests inside the token.
+    pub fn kat_guarded(self) -> bool {
+        match self {
+            ProviderId::Vaes256 | ProviderId::Cpacf => true,
+            ProviderId::RustCrypto | ProviderId::Pkcs11 => false,
+        }
+    }
+
     /// The ids of every provider, for error messages.
     pub fn names() -> Vec<&'static str> {
         Self::ALL.iter().map(|id| id.as_str()).collect()
@@ -92,6 +103,10 @@ pub struct Candidate {
 }
 
 /// Asks every known provider, best first, whether it can run on a machine with `cpu`.
+///
+/// A hardware provider that runs here is available only once it has passed the
+/// known-answer guard ([`super::kat::check`]) for everything it serves; otherwise its
+/// status says `known-answer test failed: ...`, and selection passes it over.
 pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
     ProviderId::ALL
         .iter()
@@ -103,6 +118,15 @@ pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
 }
 
 fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    let provider = detect_unchecked(id, cpu)?;
+    if id.kat_guarded() {
+        super::kat::check(provider.as_ref())
+            .map_err(|why| format!("known-answer test failed: {why}"))?;
+    }
+    Ok(provider)
+}
+
+fn detect_unchecked(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     match id {
         ProviderId::ChaCha512 => detect_chacha(cpu, true),
         ProviderId::ChaCha256 => detect_chacha(cpu, false),
