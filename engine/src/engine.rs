@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, FipsStatus, HashAlg, MacAlg};
 use crate::cpu::CpuFeatures;
 use crate::fips::selftest::{self, SelfTestResult};
-use crate::fips::{ErrorState, Guarded, IvConstruction, RandomIvAead};
+use crate::fips::{ErrorState, FipsProvider, Guarded, IvConstruction, RandomIvAead};
 use crate::provider::{
     AeadKey, Candidate, Digest, HashContext, MacKey, Provider, ProviderId, StreamCipher, candidates,
 };
@@ -124,7 +124,7 @@ impl EngineBuilder {
             }
         };
         let fips = self.fips.or_else(|| env(FIPS_ENV)).unwrap_or(false);
-        let selections = Algorithm::all()
+        let selections: Vec<(Algorithm, Choice)> = Algorithm::all()
             .map(|alg| {
                 let picked = match alg.info().fips {
                     FipsStatus::NotApproved { rule } if fips => {
@@ -141,6 +141,17 @@ impl EngineBuilder {
             })
             .collect();
         let state = Arc::new(ErrorState::default());
+        let handed = hand_out(&candidates, fips, &state);
+        let selections = selections
+            .into_iter()
+            .map(|(alg, (raw, sel))| {
+                let served = raw.map(|raw| {
+                    let handed = handed_provider(&handed, &raw);
+                    Served { raw, handed }
+                });
+                (alg, (served, sel))
+            })
+            .collect();
         let self_tests = if fips {
             let broken = self.break_self_test.clone().or_else(|| {
                 (!self.ignore_env)
@@ -163,7 +174,8 @@ impl EngineBuilder {
         Ok(Engine {
             inner: Arc::new(Inner {
                 cpu,
-                candidates,
+                raw_candidates: candidates,
+                candidates: handed,
                 forced,
                 selections,
                 fips,
@@ -180,7 +192,7 @@ fn select(
     candidates: &[Candidate],
     forced: Option<ProviderId>,
     allow_fallback: bool,
-) -> Picked {
+) -> Choice {
     let serving = |c: &Candidate| match &c.status {
         Ok(p) if p.supports(alg) => Some(p.clone()),
         _ => None,
@@ -241,11 +253,53 @@ fn select(
     }
 }
 
-/// The provider picked for one algorithm (if any), with the reason.
-type Picked = (Option<Arc<dyn Provider>>, Selection);
+/// The candidates as the engine hands them out: in FIPS mode every provider wrapped in
+/// the policy and the engine's error state ([`FipsProvider`]), so that no accessor can
+/// hand out a provider that keys around them.
+fn hand_out(candidates: &[Candidate], fips: bool, state: &Arc<ErrorState>) -> Vec<Candidate> {
+    candidates
+        .iter()
+        .map(|c| Candidate {
+            id: c.id,
+            status: match &c.status {
+                Ok(p) if fips => {
+                    Ok(Arc::new(FipsProvider::new(p.clone(), state.clone())) as Arc<dyn Provider>)
+                }
+                other => other.clone(),
+            },
+        })
+        .collect()
+}
+
+/// The handed-out form of `raw`, one of the candidates.
+fn handed_provider(handed: &[Candidate], raw: &Arc<dyn Provider>) -> Arc<dyn Provider> {
+    handed
+        .iter()
+        .find(|c| c.id == raw.id())
+        .and_then(|c| c.status.as_ref().ok().cloned())
+        .expect("every selected provider is an available candidate")
+}
+
+/// The provider serving one algorithm: as the engine uses it, and as it hands it out.
+struct Served {
+    /// The provider itself; the engine wraps each key it makes from it.
+    raw: Arc<dyn Provider>,
+    /// What [`Engine::provider_for`] returns: in FIPS mode, a [`FipsProvider`].
+    handed: Arc<dyn Provider>,
+}
+
+/// The provider chosen for one algorithm (if any), with the reason.
+type Choice = (Option<Arc<dyn Provider>>, Selection);
+
+/// The provider serving one algorithm (if any), with the reason.
+type Picked = (Option<Served>, Selection);
 
 struct Inner {
     cpu: CpuFeatures,
+    /// Every provider this build knows, unwrapped: for the engine's own use (keys it
+    /// wraps itself, self-tests). Never handed out.
+    raw_candidates: Vec<Candidate>,
+    /// The same, as handed out (see [`hand_out`]).
     candidates: Vec<Candidate>,
     forced: Option<ProviderId>,
     selections: Vec<(Algorithm, Picked)>,
@@ -271,8 +325,20 @@ impl Engine {
     }
 
     /// The provider that serves `alg`, or why none does.
+    ///
+    /// In FIPS mode the provider keys only approved algorithms, refuses everything once
+    /// the engine is in its error state, and its AEAD keys will not seal under the
+    /// caller's nonces — the same rules as the engine's own methods.
     pub fn provider_for(&self, alg: impl Into<Algorithm>) -> Result<&Arc<dyn Provider>, Error> {
-        let alg = alg.into();
+        Ok(&self.served(alg.into())?.handed)
+    }
+
+    /// The provider the engine keys `alg` with itself (it wraps each key it makes).
+    fn raw_provider_for(&self, alg: impl Into<Algorithm>) -> Result<&Arc<dyn Provider>, Error> {
+        Ok(&self.served(alg.into())?.raw)
+    }
+
+    fn served(&self, alg: Algorithm) -> Result<&Served, Error> {
         self.inner.state.check()?;
         if let (true, FipsStatus::NotApproved { rule }) = (self.inner.fips, alg.info().fips) {
             return Err(Error::FipsNotApproved {
@@ -302,7 +368,7 @@ impl Engine {
     /// In FIPS mode the key opens but refuses to seal under caller-chosen nonces: use the
     /// TLS or SSH record layers, or [`Engine::aead_random_iv`].
     pub fn aead(&self, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
-        let key = self.provider_for(alg)?.aead(alg, key)?;
+        let key = self.raw_provider_for(alg)?.aead(alg, key)?;
         Ok(self.guard_aead(key, IvConstruction::CallerChosen))
     }
 
@@ -313,7 +379,7 @@ impl Engine {
         alg: AeadAlg,
         key: &[u8],
     ) -> Result<Box<dyn AeadKey>, Error> {
-        let key = self.provider_for(alg)?.aead(alg, key)?;
+        let key = self.raw_provider_for(alg)?.aead(alg, key)?;
         Ok(self.guard_aead(key, IvConstruction::Protocol))
     }
 
@@ -349,7 +415,7 @@ impl Engine {
         key: &[u8],
         iv: &[u8],
     ) -> Result<Box<dyn StreamCipher>, Error> {
-        let c = self.provider_for(alg)?.cipher(alg, key, iv)?;
+        let c = self.raw_provider_for(alg)?.cipher(alg, key, iv)?;
         Ok(if self.inner.fips {
             Box::new(self.guarded(c))
         } else {
@@ -359,7 +425,7 @@ impl Engine {
 
     /// A keyed MAC from the selected provider.
     pub fn mac(&self, alg: MacAlg, key: &[u8]) -> Result<Box<dyn MacKey>, Error> {
-        let m = self.provider_for(alg)?.mac(alg, key)?;
+        let m = self.raw_provider_for(alg)?.mac(alg, key)?;
         Ok(if self.inner.fips {
             Box::new(self.guarded(m))
         } else {
@@ -369,7 +435,7 @@ impl Engine {
 
     /// A hash context from the selected provider.
     pub fn hash(&self, alg: HashAlg) -> Result<Box<dyn HashContext>, Error> {
-        let h = self.provider_for(alg)?.hash(alg)?;
+        let h = self.raw_provider_for(alg)?.hash(alg)?;
         Ok(if self.inner.fips {
             Box::new(self.guarded(h))
         } else {
@@ -425,12 +491,20 @@ impl Engine {
     /// Runs every self-test now on every available provider, in any mode, and returns the
     /// results; does not change the engine's state.
     pub fn run_self_tests(&self) -> Vec<SelfTestResult> {
-        let providers: Vec<Arc<dyn Provider>> = self.available().collect();
+        // The known-answer tests seal under fixed nonces, which the handed-out FIPS
+        // providers rightly refuse; the tests read nothing back but pass/fail.
+        let providers: Vec<Arc<dyn Provider>> = self
+            .inner
+            .raw_candidates
+            .iter()
+            .filter_map(|c| c.status.as_ref().ok().cloned())
+            .collect();
         let refs: Vec<&dyn Provider> = providers.iter().map(|p| p.as_ref()).collect();
         selftest::run(&refs, None)
     }
 
-    /// The provider with `id`, when it is available here.
+    /// The provider with `id`, when it is available here. In FIPS mode it keys under the
+    /// same rules as [`provider_for`](Self::provider_for).
     pub fn provider(&self, id: ProviderId) -> Option<Arc<dyn Provider>> {
         self.inner
             .candidates
@@ -439,7 +513,8 @@ impl Engine {
             .and_then(|c| c.status.as_ref().ok().cloned())
     }
 
-    /// Every available provider, best first.
+    /// Every available provider, best first. In FIPS mode each keys under the same rules
+    /// as [`provider_for`](Self::provider_for).
     pub fn available(&self) -> impl Iterator<Item = Arc<dyn Provider>> + '_ {
         self.inner
             .candidates
@@ -447,7 +522,8 @@ impl Engine {
             .filter_map(|c| c.status.as_ref().ok().cloned())
     }
 
-    /// Every provider this build knows, with whether it can run here.
+    /// Every provider this build knows, with whether it can run here. In FIPS mode each
+    /// available one keys under the same rules as [`provider_for`](Self::provider_for).
     pub fn candidates(&self) -> &[Candidate] {
         &self.inner.candidates
     }

@@ -132,8 +132,10 @@ enum wc_status wc_aead_new(const struct wc_engine *engine,
 
 // Seals `input` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
 // `out` may be NULL when `out_cap` is 0; when `out_cap` is too small the call returns
-// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `input` and `out` may
-// overlap. The nonce must be 12 bytes and never repeat under one key.
+// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. Any of `nonce`, `aad`
+// and `input` may overlap `out` (in place, or a nonce kept at the front of the output
+// buffer): each is read in full — copied when it overlaps — before anything is written
+// to `out`. The nonce must be 12 bytes and never repeat under one key.
 //
 // # Safety
 // `aead` must be live; every pointer must be valid for its length (`out` for writes of
@@ -354,7 +356,9 @@ const char *wc_last_error(void);
 // `alg_name`: `"aes-128-gcm"`, `"aes-256-gcm"`, `"chacha20-poly1305"` or a suite name
 // (`"TLS_AES_128_GCM_SHA256"`). IV: 12 bytes for TLS 1.3; for TLS 1.2 the
 // `write_IV` of the key block (4 bytes for AES-GCM, 12 for ChaCha20-Poly1305).
-// Sequence numbers start at 0.
+// Sequence numbers start at 0, and no sealer seals one number twice; but two sealers
+// made from one key and IV repeat each other's nonces — make one per key. In FIPS mode
+// this is refused (`WC_ERR_FIPS_REFUSED`): use `wc_tls13_sealer_from_secret`.
 //
 // # Safety
 // `engine` live, `alg_name` a C string, `key`/`iv` valid for their lengths, `out`
@@ -381,6 +385,39 @@ enum wc_status wc_tls_opener_new(const struct wc_engine *engine,
                                  size_t iv_len,
                                  struct wc_tls_opener **out);
 
+// Makes a TLS 1.3 record sealer from a traffic secret
+// (`[sender]_handshake_traffic_secret` or `[sender]_application_traffic_secret_N`,
+// RFC 8446 §7.1): the write key and IV are derived inside by HKDF-Expand-Label with the
+// suite's hash (SHA-384 for `aes-256-gcm` / `TLS_AES_256_GCM_SHA384`, SHA-256 otherwise),
+// and `secret_len` must be that hash's length (48 or 32). Sequence numbers start at 0.
+//
+// What the engine guarantees about nonces (GCM IVs) sealed through it: each is the
+// derived IV XOR the sealer's own sequence number, which only moves forward and is never
+// sealed twice; the caller never supplies an IV. In FIPS mode it also refuses a second
+// sealer from the same secret for the engine's life (`WC_ERR_FIPS_REFUSED`), so two
+// sealers cannot repeat each other's nonces; outside FIPS mode, make one sealer per
+// secret (a KeyUpdate gives a new secret).
+//
+// # Safety
+// `engine` live, `alg_name` a C string, `secret` valid for `secret_len` bytes, `out`
+// writable.
+enum wc_status wc_tls13_sealer_from_secret(const struct wc_engine *engine,
+                                           const char *alg_name,
+                                           const uint8_t *secret,
+                                           size_t secret_len,
+                                           struct wc_tls_sealer **out);
+
+// Makes a TLS 1.3 record opener from a traffic secret; arguments as for
+// `wc_tls13_sealer_from_secret` (openers may share a secret).
+//
+// # Safety
+// As for `wc_tls13_sealer_from_secret`.
+enum wc_status wc_tls13_opener_from_secret(const struct wc_engine *engine,
+                                           const char *alg_name,
+                                           const uint8_t *secret,
+                                           size_t secret_len,
+                                           struct wc_tls_opener **out);
+
 // Writes one whole protected record (5-byte header ‖ body) carrying `data` of
 // `content_type` (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data)
 // into `out`; `*out_len` = record length. At most 16384 bytes of data
@@ -401,7 +438,10 @@ enum wc_status wc_tls_seal(struct wc_tls_sealer *sealer,
 // Opens one whole record (header ‖ body, `len` bytes) in place. On success the content
 // lies at `record + *plaintext_offset` for `*plaintext_len` bytes and `*content_type`
 // is its type. On failure the record is wiped past its header and the sequence number
-// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`).
+// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`). A record that fails to open
+// ends the connection (RFC 8446 §5.2): every later call on this opener fails with the
+// same status — except when `len` is not the record's length (shorter than the 5-byte
+// header, or not matching its length field), which is the caller's framing.
 //
 // # Safety
 // `opener` live and used by this thread only; `record` valid for reads and writes of

@@ -1,8 +1,11 @@
 //! `wc_engine`: building, probing and freeing the engine; strings handed to C.
 
+use std::collections::HashSet;
 use std::ffi::{CString, c_char, c_int};
+use std::sync::{Mutex, OnceLock};
 
-use wirecrypt_engine::Engine;
+use rand_core::RngCore;
+use wirecrypt_engine::{Engine, HashAlg};
 
 use crate::args::{self, Out};
 use crate::status::{Fail, guard, wc_status};
@@ -11,6 +14,64 @@ use crate::status::{Fail, guard, wc_status};
 /// shared by any number of threads. Handles made from it stay valid after it is freed.
 pub struct wc_engine {
     pub(crate) engine: Engine,
+    /// In FIPS mode, the traffic secrets sealers have been made from.
+    pub(crate) sealing_secrets: SealingSecrets,
+}
+
+/// The TLS traffic secrets an engine's sealers were made from, so that in FIPS mode no
+/// secret seals through two sealers (which would repeat every nonce).
+///
+/// Only salted fingerprints are kept — SHA-256(salt ‖ suite ‖ secret), the salt drawn
+/// per engine — never the secrets. One fingerprint (32 bytes) per sealer stays for the
+/// engine's life: a secret freed with its sealer must still not seal again.
+pub(crate) struct SealingSecrets {
+    /// Drawn at the first claim (an engine in its error state draws nothing).
+    salt: OnceLock<[u8; 32]>,
+    seen: Mutex<HashSet<[u8; 32]>>,
+}
+
+impl SealingSecrets {
+    fn new() -> Self {
+        SealingSecrets {
+            salt: OnceLock::new(),
+            seen: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn salt(&self, engine: &Engine) -> Result<&[u8; 32], Fail> {
+        if let Some(salt) = self.salt.get() {
+            return Ok(salt);
+        }
+        let mut salt = [0u8; 32];
+        engine
+            .rng()
+            .try_fill_bytes(&mut salt)
+            .map_err(|e| Fail::new(wc_status::WC_ERR_INTERNAL, format!("random salt: {e}")))?;
+        Ok(self.salt.get_or_init(|| salt))
+    }
+
+    /// Records that `secret` now seals for `suite`; refused when it already has.
+    pub(crate) fn claim(&self, engine: &Engine, suite: &str, secret: &[u8]) -> Result<(), Fail> {
+        let mut h = engine.hash(HashAlg::Sha256)?;
+        h.update(self.salt(engine)?)?;
+        h.update(suite.as_bytes())?;
+        h.update(&[0])?;
+        h.update(secret)?;
+        let digest = h.finish()?;
+        let fingerprint: [u8; 32] = digest
+            .as_ref()
+            .try_into()
+            .map_err(|_| Fail::new(wc_status::WC_ERR_INTERNAL, "SHA-256 is 32 bytes"))?;
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if !seen.insert(fingerprint) {
+            return Err(Fail::new(
+                wc_status::WC_ERR_FIPS_REFUSED,
+                "FIPS mode refuses a second sealer from one TLS traffic secret: it would \
+                 repeat every nonce",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// How to build an engine. Zero-initialise it for the defaults.
@@ -67,7 +128,10 @@ pub unsafe extern "C" fn wc_engine_new(
             builder = builder.allow_fallback(config.allow_fallback != 0);
         }
         let engine = builder.build()?;
-        out.set(Box::into_raw(Box::new(wc_engine { engine })));
+        out.set(Box::into_raw(Box::new(wc_engine {
+            engine,
+            sealing_secrets: SealingSecrets::new(),
+        })));
         Ok(())
     })
 }

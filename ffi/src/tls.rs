@@ -1,11 +1,18 @@
-//! `wc_tls_sealer` / `wc_tls_opener`: TLS 1.3 and 1.2 record protection from traffic keys,
-//! for C programs that run their own handshake. Each owns one direction's sequence number.
+//! `wc_tls_sealer` / `wc_tls_opener`: TLS 1.3 and 1.2 record protection from traffic keys
+//! or TLS 1.3 traffic secrets, for C programs that run their own handshake. Each owns one
+//! direction's sequence number.
+//!
+//! In FIPS mode a sealer is made only from a TLS 1.3 traffic secret, once per secret
+//! (see `wc_tls13_sealer_from_secret`): the engine then derives the key and IV and counts
+//! the nonces itself, so no C caller chooses or repeats a GCM IV.
 
 use std::ffi::{c_char, c_int};
 
 use wirecrypt_engine::tls::{
     ContentType, Tls12Keys, Tls12Opener, Tls12Sealer, Tls13Keys, Tls13Opener, Tls13Sealer,
 };
+
+use wirecrypt_engine::Error;
 
 use crate::aead::aead_alg;
 use crate::args;
@@ -65,11 +72,27 @@ unsafe fn keys(
     }
 }
 
+/// In FIPS mode, refuses a sealer keyed by the caller: its IV would be the caller's.
+fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
+    if !engine.engine.fips_mode() {
+        return Ok(());
+    }
+    engine.engine.status()?;
+    Err(Error::FipsNotApproved {
+        what: "a TLS sealer from a caller's key and IV",
+        rule: "in FIPS mode the engine derives the key and IV itself: use \
+               wc_tls13_sealer_from_secret (TLS 1.2 sealers are not offered)",
+    }
+    .into())
+}
+
 /// Makes a record sealer for TLS `version` 13 or 12 from a traffic key and IV.
 /// `alg_name`: `"aes-128-gcm"`, `"aes-256-gcm"`, `"chacha20-poly1305"` or a suite name
 /// (`"TLS_AES_128_GCM_SHA256"`). IV: 12 bytes for TLS 1.3; for TLS 1.2 the
 /// `write_IV` of the key block (4 bytes for AES-GCM, 12 for ChaCha20-Poly1305).
-/// Sequence numbers start at 0.
+/// Sequence numbers start at 0, and no sealer seals one number twice; but two sealers
+/// made from one key and IV repeat each other's nonces — make one per key. In FIPS mode
+/// this is refused (`WC_ERR_FIPS_REFUSED`): use `wc_tls13_sealer_from_secret`.
 ///
 /// # Safety
 /// `engine` live, `alg_name` a C string, `key`/`iv` valid for their lengths, `out`
@@ -89,6 +112,8 @@ pub unsafe extern "C" fn wc_tls_sealer_new(
         // SAFETY: the caller guarantees `out` is writable when non-NULL.
         let out = unsafe { args::out(out, "out") }?;
         out.set(std::ptr::null_mut());
+        // SAFETY: the caller guarantees `engine` is live when non-NULL.
+        refuse_caller_iv_in_fips_mode(unsafe { args::handle(engine, "engine") }?)?;
         // SAFETY: forwarded from the caller's contract.
         let inner = match unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }? {
             Ok(k13) => Sealer::V13(Tls13Sealer::new(k13)),
@@ -123,6 +148,95 @@ pub unsafe extern "C" fn wc_tls_opener_new(
             Ok(k13) => Opener::V13(Tls13Opener::new(k13)),
             Err(k12) => Opener::V12(Tls12Opener::new(k12)),
         };
+        out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
+        Ok(())
+    })
+}
+
+/// Checks the arguments of the `_from_secret` constructors and derives the keys.
+///
+/// # Safety
+/// As for `wc_tls13_sealer_from_secret`.
+unsafe fn keys_from_secret<'a>(
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
+) -> Result<(&'a wc_engine, &'a [u8], Tls13Keys), Fail> {
+    // SAFETY: forwarded from the caller's contract.
+    let (engine, name, secret) = unsafe {
+        (
+            args::handle(engine, "engine")?,
+            args::string(alg_name, "alg_name")?,
+            args::bytes(secret, secret_len, "secret")?,
+        )
+    };
+    let keys = Tls13Keys::from_traffic_secret(&engine.engine, aead_alg(name)?, secret)?;
+    Ok((engine, secret, keys))
+}
+
+/// Makes a TLS 1.3 record sealer from a traffic secret
+/// (`[sender]_handshake_traffic_secret` or `[sender]_application_traffic_secret_N`,
+/// RFC 8446 §7.1): the write key and IV are derived inside by HKDF-Expand-Label with the
+/// suite's hash (SHA-384 for `aes-256-gcm` / `TLS_AES_256_GCM_SHA384`, SHA-256 otherwise),
+/// and `secret_len` must be that hash's length (48 or 32). Sequence numbers start at 0.
+///
+/// What the engine guarantees about nonces (GCM IVs) sealed through it: each is the
+/// derived IV XOR the sealer's own sequence number, which only moves forward and is never
+/// sealed twice; the caller never supplies an IV. In FIPS mode it also refuses a second
+/// sealer from the same secret for the engine's life (`WC_ERR_FIPS_REFUSED`), so two
+/// sealers cannot repeat each other's nonces; outside FIPS mode, make one sealer per
+/// secret (a KeyUpdate gives a new secret).
+///
+/// # Safety
+/// `engine` live, `alg_name` a C string, `secret` valid for `secret_len` bytes, `out`
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
+    out: *mut *mut wc_tls_sealer,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, secret, keys) =
+            unsafe { keys_from_secret(engine, alg_name, secret, secret_len) }?;
+        if engine.engine.fips_mode() {
+            engine
+                .sealing_secrets
+                .claim(&engine.engine, keys.algorithm().id(), secret)?;
+        }
+        let inner = Sealer::V13(Tls13Sealer::new(keys));
+        out.set(Box::into_raw(Box::new(wc_tls_sealer { inner })));
+        Ok(())
+    })
+}
+
+/// Makes a TLS 1.3 record opener from a traffic secret; arguments as for
+/// `wc_tls13_sealer_from_secret` (openers may share a secret).
+///
+/// # Safety
+/// As for `wc_tls13_sealer_from_secret`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls13_opener_from_secret(
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
+    out: *mut *mut wc_tls_opener,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let (_, _, keys) = unsafe { keys_from_secret(engine, alg_name, secret, secret_len) }?;
+        let inner = Opener::V13(Tls13Opener::new(keys));
         out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
         Ok(())
     })
@@ -182,7 +296,10 @@ pub unsafe extern "C" fn wc_tls_seal(
 /// Opens one whole record (header ‖ body, `len` bytes) in place. On success the content
 /// lies at `record + *plaintext_offset` for `*plaintext_len` bytes and `*content_type`
 /// is its type. On failure the record is wiped past its header and the sequence number
-/// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`).
+/// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`). A record that fails to open
+/// ends the connection (RFC 8446 §5.2): every later call on this opener fails with the
+/// same status — except when `len` is not the record's length (shorter than the 5-byte
+/// header, or not matching its length field), which is the caller's framing.
 ///
 /// # Safety
 /// `opener` live and used by this thread only; `record` valid for reads and writes of

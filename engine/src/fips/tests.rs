@@ -171,3 +171,110 @@ fn an_rng_health_failure_stops_keys_made_before_it() {
     assert_eq!(aead.seal(b"", &mut [0u8; 4]).unwrap_err(), err);
     assert_eq!(e.aead(AeadAlg::Aes256Gcm, &[0; 32]).unwrap_err(), err);
 }
+
+/// Every way an engine hands out a provider, each yielding the provider of `id`.
+fn handed_providers(e: &Engine) -> Vec<(String, std::sync::Arc<dyn crate::Provider>)> {
+    let mut all = Vec::new();
+    for p in e.available() {
+        all.push((format!("available() {}", p.id()), p.clone()));
+        let by_id = e.provider(p.id()).unwrap();
+        all.push((format!("provider({})", p.id()), by_id));
+    }
+    for c in e.candidates() {
+        if let Ok(p) = &c.status {
+            all.push((format!("candidates() {}", c.id), p.clone()));
+        }
+    }
+    all.push((
+        "provider_for(aes-128-gcm)".into(),
+        e.provider_for(AeadAlg::Aes128Gcm).unwrap().clone(),
+    ));
+    all
+}
+
+#[test]
+fn fips_rules_go_with_every_provider_handle() {
+    let e = fips_engine();
+    for (how, p) in handed_providers(&e) {
+        // Not approved: refused at keying, whichever provider implements it.
+        if p.supports(AeadAlg::ChaCha20Poly1305.into()) {
+            assert!(
+                matches!(
+                    p.aead(AeadAlg::ChaCha20Poly1305, &[1; 32]),
+                    Err(Error::FipsNotApproved { .. })
+                ),
+                "{how}: ChaCha20-Poly1305 keyed in FIPS mode"
+            );
+        }
+        if p.supports(MacAlg::HmacSha1.into()) {
+            assert!(
+                matches!(
+                    p.mac(MacAlg::HmacSha1, &[1; 20]),
+                    Err(Error::FipsNotApproved { .. })
+                ),
+                "{how}: HMAC-SHA-1 keyed in FIPS mode"
+            );
+        }
+        // Approved GCM: the key opens, but will not seal under the caller's nonce.
+        if p.supports(AeadAlg::Aes128Gcm.into()) {
+            let key = p.aead(AeadAlg::Aes128Gcm, &[2; 16]).unwrap();
+            let mut data = *b"caller's nonce";
+            assert!(
+                matches!(
+                    key.seal_in_place(&[0x77; 12], b"", &mut data),
+                    Err(Error::FipsNotApproved { .. })
+                ),
+                "{how}: sealed under a caller-chosen GCM nonce"
+            );
+            let mut out = [0u8; 64];
+            assert!(
+                key.seal(&[0x77; 12], b"", b"x", &mut out).is_err(),
+                "{how}: seal()"
+            );
+        }
+    }
+
+    // The error state reaches every handle, and every key made from one before.
+    let key = e.provider_for(CipherAlg::Aes128Ctr).unwrap().cipher(
+        CipherAlg::Aes128Ctr,
+        &[3; 16],
+        &[0; 16],
+    );
+    let mut key = key.unwrap();
+    let handles = handed_providers(&e);
+    e.inner_state()
+        .fail(Error::SelfTestFailed("tripped by the test".into()));
+    assert!(matches!(
+        key.apply_keystream(&mut [0; 16]),
+        Err(Error::SelfTestFailed(_))
+    ));
+    for (how, p) in handles {
+        for made in [
+            p.aead(AeadAlg::Aes256Gcm, &[4; 32]).map(drop),
+            p.cipher(CipherAlg::Aes256Ctr, &[4; 32], &[0; 16]).map(drop),
+            p.mac(MacAlg::HmacSha256, &[4; 32]).map(drop),
+            p.hash(HashAlg::Sha256).map(drop),
+        ] {
+            if let Err(e) = &made {
+                assert!(matches!(e, Error::SelfTestFailed(_)), "{how}: {e}");
+            } else {
+                panic!("{how}: keyed in the error state");
+            }
+        }
+        let mut random = [0u8; 32];
+        assert!(p.fill_random(&mut random).is_err(), "{how}: random bytes");
+        assert!(
+            EngineRng::new(p.clone()).fill(&mut random).is_err(),
+            "{how}: an EngineRng over it drew in the error state"
+        );
+    }
+}
+
+#[test]
+fn outside_fips_mode_providers_key_everything_they_implement() {
+    let e = Engine::builder().ignore_env().build().unwrap();
+    let p = e.provider(crate::ProviderId::RustCrypto).unwrap();
+    let key = p.aead(AeadAlg::ChaCha20Poly1305, &[1; 32]).unwrap();
+    let mut data = *b"free";
+    key.seal_in_place(&[0x77; 12], b"", &mut data).unwrap();
+}

@@ -7,6 +7,7 @@ use zeroize::Zeroize;
 
 use crate::Error;
 
+use super::mode::{KeyMaterial, Mode};
 use super::opener::PacketOpener;
 
 /// Reassembles SSH packets from a byte stream cut anywhere, and opens them.
@@ -15,13 +16,22 @@ use super::opener::PacketOpener;
 /// packet and hands back the payload when a packet is complete. Its buffer grows only
 /// with bytes actually received — never to a length a peer merely claimed — and is wiped
 /// whenever a packet is finished with or fails.
+///
+/// # Key changes
+///
+/// How many bytes a packet's first read needs depends on the mode (4, or 16 for
+/// encrypt-and-MAC CTR), so it is asked of the opener whenever a packet's first bytes
+/// are gathered, never remembered from the keys before: keys installed with
+/// [`install_keys`](Self::install_keys) (or through [`opener_mut`](Self::opener_mut))
+/// between packets take effect, header length included, from the next byte fed. Keys
+/// can only change between packets: `install_keys` refuses while part of a packet is
+/// buffered.
 pub struct PacketReader {
     opener: PacketOpener,
     buf: Vec<u8>,
-    /// Bytes the current packet needs in total, as known so far.
-    target: usize,
-    /// Whether `decrypt_length` has run for the current packet.
-    length_known: bool,
+    /// The current packet's total length, once `decrypt_length` has run for it. Until
+    /// then the opener's [`header_len`](PacketOpener::header_len) is what is wanted.
+    total: Option<usize>,
     /// The payload of the packet completed by the last call, inside `buf`.
     done: Option<Range<usize>>,
 }
@@ -29,12 +39,10 @@ pub struct PacketReader {
 impl PacketReader {
     /// A reader on `opener`.
     pub fn new(opener: PacketOpener) -> Self {
-        let target = opener.header_len();
         PacketReader {
             opener,
             buf: Vec::new(),
-            target,
-            length_known: false,
+            total: None,
             done: None,
         }
     }
@@ -45,9 +53,48 @@ impl PacketReader {
     }
 
     /// The opener, to install keys or reset the sequence number between packets.
+    ///
+    /// Prefer [`install_keys`](Self::install_keys), which also refuses a key change in
+    /// the middle of a packet.
     pub fn opener_mut(&mut self) -> &mut PacketOpener {
         self.finish_packet();
         &mut self.opener
+    }
+
+    /// Takes new keys at `SSH_MSG_NEWKEYS` (see [`PacketOpener::install_keys`]): the
+    /// next packet is framed and opened under `mode`.
+    ///
+    /// Refused while bytes of a packet are buffered — keys change only between
+    /// packets — and after a failure. On error the old keys stay.
+    pub fn install_keys(&mut self, mode: Mode, keys: &KeyMaterial<'_>) -> Result<(), Error> {
+        self.between_packets()?;
+        self.opener.install_keys(mode, keys)
+    }
+
+    /// Resets the sequence number to zero, as strict key exchange does at
+    /// `SSH_MSG_NEWKEYS` (see [`PacketOpener::reset_sequence`]). Refused while bytes of
+    /// a packet are buffered.
+    pub fn reset_sequence(&mut self) -> Result<(), Error> {
+        self.between_packets()?;
+        self.opener.reset_sequence();
+        Ok(())
+    }
+
+    /// Finishes the last completed packet and checks that no later one has begun.
+    fn between_packets(&mut self) -> Result<(), Error> {
+        self.finish_packet();
+        if self.buf.is_empty() && self.total.is_none() {
+            Ok(())
+        } else {
+            Err(Error::Config(
+                "SSH keys cannot change in the middle of a packet".to_owned(),
+            ))
+        }
+    }
+
+    /// The bytes the current packet needs in total, as known so far.
+    fn target(&self) -> usize {
+        self.total.unwrap_or_else(|| self.opener.header_len())
     }
 
     /// The bytes still needed before the current packet can progress (at least 1).
@@ -55,7 +102,7 @@ impl PacketReader {
         if self.done.is_some() {
             self.opener.header_len()
         } else {
-            self.target - self.buf.len()
+            self.target() - self.buf.len()
         }
     }
 
@@ -68,14 +115,15 @@ impl PacketReader {
         self.finish_packet();
         let mut taken = 0;
         loop {
-            let want = self.target - self.buf.len();
+            let target = self.target();
+            let want = target.saturating_sub(self.buf.len());
             let take = want.min(input.len() - taken);
             self.buf.extend_from_slice(&input[taken..taken + take]);
             taken += take;
-            if self.buf.len() < self.target {
+            if self.buf.len() < target {
                 return Ok((taken, None));
             }
-            if self.length_known {
+            if self.total.is_some() {
                 let opened = self.opener.open(&mut self.buf);
                 return match opened {
                     Ok(range) => {
@@ -89,8 +137,7 @@ impl PacketReader {
                 };
             }
             let rest = self.opener.decrypt_length(&self.buf)?;
-            self.target += rest;
-            self.length_known = true;
+            self.total = Some(target + rest);
         }
     }
 
@@ -104,8 +151,7 @@ impl PacketReader {
     fn finish_packet(&mut self) {
         if self.done.take().is_some() {
             self.buf.zeroize();
-            self.target = self.opener.header_len();
-            self.length_known = false;
+            self.total = None;
         }
     }
 }

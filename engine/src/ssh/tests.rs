@@ -504,8 +504,13 @@ fn sequence_numbers_wrap_reset_and_are_checked() {
                 assert_eq!(open_streaming(&mut o, &mut w).unwrap(), b"wrap");
             }
             assert_eq!((s.sequence(), o.sequence()), (1, 1), "{id} {mode}");
+            // A reset goes with new keys (strict key exchange), never under the old ones.
             s.reset_sequence();
             o.reset_sequence();
+            assert_eq!((s.sequence(), o.sequence()), (1, 1), "{id} {mode}");
+            let fresh = Keys::random(mode, 700 + n as u64);
+            s.install_keys(mode, &fresh.material()).unwrap();
+            o.install_keys(mode, &fresh.material()).unwrap();
             assert_eq!((s.sequence(), o.sequence()), (0, 0));
             let mut w = Vec::new();
             s.seal(b"strict", &mut w).unwrap();
@@ -860,4 +865,245 @@ fn sealers_openers_and_readers_are_send() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Mode>();
     send_sync::<PacketConfig>();
+}
+
+/// How a test installs keys on a [`PacketReader`] at `SSH_MSG_NEWKEYS`.
+#[derive(Clone, Copy, Debug)]
+enum Install {
+    Reader,
+    OpenerMut,
+}
+
+/// Seals `before` packets in `from`, `SSH_MSG_NEWKEYS`, then packets in `to`, and reads
+/// the stream in `chunk`-byte pieces, installing `to` on the reader when NEWKEYS arrives.
+fn read_across_key_change(
+    engine: &Engine,
+    from: (Mode, &Keys),
+    to: (Mode, &Keys),
+    chunk: usize,
+    install: Install,
+) -> Result<Vec<Vec<u8>>, Error> {
+    const NEWKEYS: &[u8] = b"\x15";
+    let mut sealer = PacketSealer::new(engine);
+    let mut reader = PacketReader::new(PacketOpener::new(engine));
+    if !from.0.is_none() {
+        sealer.install_keys(from.0, &from.1.material())?;
+        reader.install_keys(from.0, &from.1.material())?;
+    }
+    let mut wire = Vec::new();
+    sealer.seal(b"\x14before", &mut wire)?;
+    sealer.seal(NEWKEYS, &mut wire)?;
+    sealer.install_keys(to.0, &to.1.material())?;
+    for n in 0..3 {
+        sealer.seal(&payload(40 + n * 17), &mut wire)?;
+    }
+
+    let mut payloads = Vec::new();
+    for piece in wire.chunks(chunk) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let (taken, done) = reader.feed(rest)?;
+            rest = &rest[taken..];
+            if let Some(p) = done {
+                let newkeys = p == NEWKEYS;
+                payloads.push(p.to_vec());
+                if newkeys {
+                    match install {
+                        Install::Reader => reader.install_keys(to.0, &to.1.material())?,
+                        Install::OpenerMut => {
+                            reader.opener_mut().install_keys(to.0, &to.1.material())?
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(payloads)
+}
+
+#[test]
+fn reader_reframes_at_every_key_change() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    let modes: Vec<Mode> = Mode::all().collect();
+    let keys: Vec<Keys> = modes
+        .iter()
+        .enumerate()
+        .map(|(n, m)| Keys::random(*m, 900 + n as u64))
+        .collect();
+    let mut header_pairs = std::collections::BTreeSet::new();
+    for (from, from_keys) in modes.iter().zip(&keys) {
+        for (to, to_keys) in modes.iter().zip(&keys).filter(|(m, _)| !m.is_none()) {
+            header_pairs.insert((from.header_len(), to.header_len()));
+            for chunk in [1, 7, 4096] {
+                for install in [Install::Reader, Install::OpenerMut] {
+                    let got = read_across_key_change(
+                        &engine,
+                        (*from, from_keys),
+                        (*to, to_keys),
+                        chunk,
+                        install,
+                    )
+                    .unwrap_or_else(|e| {
+                        panic!("{from} -> {to}, {chunk}-byte reads, {install:?}: {e}")
+                    });
+                    let want: Vec<Vec<u8>> = [b"\x14before".to_vec(), b"\x15".to_vec()]
+                        .into_iter()
+                        .chain((0..3).map(|n| payload(40 + n * 17)))
+                        .collect();
+                    assert_eq!(got, want, "{from} -> {to}, {chunk}, {install:?}");
+                }
+            }
+        }
+    }
+    // Every change of first-read length is covered: 4 -> 16, 16 -> 4, and the same.
+    assert_eq!(
+        header_pairs.into_iter().collect::<Vec<_>>(),
+        [(4, 4), (4, 16), (16, 4), (16, 16)]
+    );
+}
+
+#[test]
+fn reader_refuses_keys_in_the_middle_of_a_packet() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    let mode = Mode::new("aes128-gcm@openssh.com", None).unwrap();
+    let keys = Keys::random(mode, 950);
+    let mut sealer = PacketSealer::new(&engine);
+    let mut wire = Vec::new();
+    sealer.seal(b"\x15", &mut wire).unwrap();
+    let mut reader = PacketReader::new(PacketOpener::new(&engine));
+    for cut in [1, 3, 4, 9] {
+        let mut reader_part = PacketReader::new(PacketOpener::new(&engine));
+        assert_eq!(reader_part.feed(&wire[..cut]).unwrap(), (cut, None));
+        assert!(
+            matches!(
+                reader_part.install_keys(mode, &keys.material()),
+                Err(Error::Config(_))
+            ),
+            "keys accepted after {cut} bytes of a packet"
+        );
+        assert!(matches!(
+            reader_part.reset_sequence(),
+            Err(Error::Config(_))
+        ));
+        assert_eq!(reader_part.opener().mode(), Mode::none());
+    }
+    let (taken, done) = reader.feed(&wire).unwrap();
+    assert_eq!((taken, done), (wire.len(), Some(&b"\x15"[..])));
+    reader.install_keys(mode, &keys.material()).unwrap();
+    reader.reset_sequence().unwrap();
+    assert_eq!(reader.opener().mode(), mode);
+    assert_eq!(reader.opener().sequence(), 0);
+    assert_eq!(reader.wanted(), mode.header_len());
+}
+
+#[test]
+fn a_key_never_seals_under_one_sequence_number_twice() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    for (n, mode) in authenticated_modes().enumerate() {
+        let keys = Keys::random(mode, 1000 + n as u64);
+        let (mut s, _) = pair(&engine, mode, &keys);
+        let mut first = Vec::new();
+        s.seal(&[0u8; 64], &mut first).unwrap();
+        s.seal(&[0u8; 64], &mut first).unwrap();
+        // Reset (and with_sequence) under keys that have sealed: the old keys go on
+        // numbering; the reset waits for the next keys.
+        s.reset_sequence();
+        assert_eq!(s.sequence(), 2, "{mode}: reset under used keys");
+        let mut s = s.with_sequence(0);
+        assert_eq!(s.sequence(), 2, "{mode}: with_sequence under used keys");
+        let mut again = Vec::new();
+        s.seal(&[0u8; 64], &mut again).unwrap();
+        assert_eq!(s.sequence(), 3);
+        if mode.cipher().construction == Construction::ChaChaPoly {
+            // The same zero payload at sequence number 0 would repeat the ciphertext.
+            assert_ne!(&again[4..68], &first[4..68], "{mode}: a nonce was reused");
+        }
+        let fresh = Keys::random(mode, 2000 + n as u64);
+        s.install_keys(mode, &fresh.material()).unwrap();
+        assert_eq!(s.sequence(), 0, "{mode}: the reset comes with the new keys");
+        // With keys that have sealed nothing, it is at once.
+        s.reset_sequence();
+        let s = s.with_sequence(9);
+        assert_eq!(s.sequence(), 9);
+    }
+    // In the none mode there is no key: the reset is at once (the first NEWKEYS).
+    let mut s = PacketSealer::new(&engine);
+    s.seal(b"\x14kexinit", &mut Vec::new()).unwrap();
+    s.reset_sequence();
+    assert_eq!(s.sequence(), 0);
+}
+
+#[test]
+fn an_opener_refuses_the_packet_that_would_repeat_a_sequence_number() {
+    let engine = Engine::builder().ignore_env().build().unwrap();
+    for (n, mode) in authenticated_modes().enumerate() {
+        let keys = Keys::random(mode, 3000 + n as u64);
+        let (mut s, mut o) = pair(&engine, mode, &keys);
+        let mut w = Vec::new();
+        s.seal(b"one too many", &mut w).unwrap();
+        o.set_usage(KeyUsage {
+            packets: MAX_PACKETS_PER_KEY,
+            blocks: 0,
+        });
+        let err = open_streaming(&mut o, &mut w.clone()).unwrap_err();
+        assert!(
+            matches!(err, Error::RekeyRequired { packets, .. } if packets == MAX_PACKETS_PER_KEY),
+            "{mode}: {err}"
+        );
+        // Final, like every failure that concerns the data.
+        assert!(o.open(&mut w).is_err(), "{mode}");
+        // One packet fewer is still fine.
+        let (mut s, mut o) = pair(&engine, mode, &keys);
+        o.set_usage(KeyUsage {
+            packets: MAX_PACKETS_PER_KEY - 1,
+            blocks: 0,
+        });
+        let mut w = Vec::new();
+        s.seal(b"last", &mut w).unwrap();
+        assert_eq!(open_streaming(&mut o, &mut w).unwrap(), b"last", "{mode}");
+    }
+}
+
+#[test]
+fn chacha_is_refused_when_the_forced_provider_lacks_it_and_fallback_is_off() {
+    let mode = Mode::new("chacha20-poly1305@openssh.com", None).unwrap();
+    let keys = Keys::random(mode, 4000);
+    let default = Engine::builder().ignore_env().build().unwrap();
+    let lacking: Vec<ProviderId> = default
+        .available()
+        .filter(|p| !p.supports(Algorithm::Aead(crate::AeadAlg::ChaCha20Poly1305)))
+        .map(|p| p.id())
+        .collect();
+    if lacking.is_empty() {
+        println!("skipped in part: every provider here implements ChaCha20-Poly1305");
+    }
+    for id in lacking {
+        let forced = Engine::builder()
+            .ignore_env()
+            .provider(id.as_str())
+            .build()
+            .unwrap();
+        let err = PacketSealer::with_keys(&forced, mode, &keys.material()).unwrap_err();
+        assert!(
+            matches!(err, Error::Unsupported { provider, .. } if provider == id),
+            "{id}: {err}"
+        );
+        assert!(PacketOpener::with_keys(&forced, mode, &keys.material()).is_err());
+        // With fallback on, the software construction is the named fallback.
+        let fallback = Engine::builder()
+            .ignore_env()
+            .provider(id.as_str())
+            .allow_fallback(true)
+            .build()
+            .unwrap();
+        PacketSealer::with_keys(&fallback, mode, &keys.material()).unwrap();
+    }
+    // Forced rustcrypto, and no forcing at all, serve it.
+    let rustcrypto = Engine::builder()
+        .ignore_env()
+        .provider("rustcrypto")
+        .build()
+        .unwrap();
+    PacketSealer::with_keys(&rustcrypto, mode, &keys.material()).unwrap();
+    PacketSealer::with_keys(&default, mode, &keys.material()).unwrap();
 }

@@ -4,17 +4,21 @@
 //! Two layers, one piece of record code:
 //!
 //! * the *keys* ([`Tls13Keys`], [`Tls12Keys`]) are stateless: they seal and open one
-//!   record at a given sequence number. The rustls adapter uses them, since rustls keeps
-//!   its own sequence numbers.
+//!   record at a given sequence number. Stateless sealing is crate-private — a caller
+//!   choosing sequence numbers could choose one twice and repeat a nonce — and serves
+//!   the rustls adapter, since rustls keeps its own sequence numbers.
 //! * the *sealer* and *opener* ([`Tls13Sealer`], [`Tls13Opener`], [`Tls12Sealer`],
 //!   [`Tls12Opener`]) own a direction's sequence number, enforce the key's usage limits,
 //!   and read and write whole records with their 5-byte headers — the form a C program
-//!   with its own handshake uses.
+//!   with its own handshake uses. A sealer never seals two records under one sequence
+//!   number: it refuses a number not above the last one it sealed.
+//!   [`Tls13Keys::from_traffic_secret`] derives the key and IV inside the engine.
 //!
 //! Every length is checked before any cryptography runs; an open that fails releases no
 //! plaintext (the record buffer is wiped).
 
 mod counter;
+mod key_schedule;
 mod limits;
 #[cfg(feature = "rustls")]
 pub mod rustls_provider;

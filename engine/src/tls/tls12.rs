@@ -7,11 +7,9 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{SendCounter, next_receive};
+use super::counter::{ReceiveState, SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, parse_header, xor_nonce,
-};
+use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, xor_nonce};
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
@@ -23,6 +21,17 @@ const GCM_EXPLICIT_NONCE_LEN: usize = 8;
 const GCM_FIXED_IV_LEN: usize = 4;
 
 /// One direction's TLS 1.2 AEAD key and IV material. Stateless and `Send + Sync`.
+///
+/// Outside the engine it only opens: sealing at a caller-chosen sequence number could
+/// repeat a nonce, so a [`Tls12Sealer`] numbers the records it seals.
+///
+/// ```compile_fail
+/// # use wirecrypt::{Engine, algorithm::AeadAlg, tls::Tls12Keys};
+/// let engine = Engine::builder().build().unwrap();
+/// let keys = Tls12Keys::new(&engine, AeadAlg::Aes128Gcm, &[1; 16], &[2; 4]).unwrap();
+/// let mut body = [0u8; 32];
+/// keys.seal_body_in_place(0, 23, 0x0303, &mut body); // private: no nonce reuse
+/// ```
 pub struct Tls12Keys {
     key: Box<dyn AeadKey>,
     /// GCM: salt ‖ 8 bytes XORed with the sequence number to make the explicit nonce
@@ -84,7 +93,10 @@ impl Tls12Keys {
 
     /// Seals a record body in place as record number `seq`. `body` is laid out as
     /// explicit nonce (its bytes are written here) ‖ plaintext ‖ room for the tag.
-    pub fn seal_body_in_place(
+    ///
+    /// Stateless, so crate-private: only callers that number records themselves and
+    /// never repeat a number (the sealer, the rustls adapter) may use it.
+    pub(crate) fn seal_body_in_place(
         &self,
         seq: u64,
         typ: u8,
@@ -211,8 +223,11 @@ impl Tls12Sealer {
     }
 
     /// Continues at sequence number `seq`.
+    ///
+    /// A number this sealer has already sealed is refused when its turn comes: moving
+    /// back would repeat nonces.
     pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter = SendCounter::new(self.keys.algorithm(), seq);
+        self.counter.resume_at(seq);
         self
     }
 
@@ -232,7 +247,8 @@ impl Tls12Sealer {
         crate::copy::append_with(out, len, |buf| self.seal_into(typ, plaintext, buf))
     }
 
-    /// Writes one protected record into `out`; returns its length.
+    /// Writes one protected record into `out`; returns its length. On failure nothing
+    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
     pub fn seal_into(
         &mut self,
         typ: ContentType,
@@ -248,6 +264,22 @@ impl Tls12Sealer {
             needed: total,
             actual,
         })?;
+        let result = self.seal_record(typ, seq, plaintext, out);
+        if result.is_err() {
+            // Never leave the header and plaintext where the caller expects a record.
+            zeroize::Zeroize::zeroize(out);
+        }
+        result.map(|()| total)
+    }
+
+    fn seal_record(
+        &mut self,
+        typ: ContentType,
+        seq: u64,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let body_len = out.len() - HEADER_LEN;
         out[..HEADER_LEN].copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
         let explicit = self.keys.explicit_nonce_len();
         crate::copy::copy(
@@ -257,7 +289,7 @@ impl Tls12Sealer {
         self.keys
             .seal_body_in_place(seq, typ.to_u8(), TLS12_VERSION, &mut out[HEADER_LEN..])?;
         self.counter.advance();
-        Ok(total)
+        Ok(())
     }
 
     /// True when the key nears its confidentiality limit: renegotiate or close now.
@@ -272,16 +304,26 @@ impl Tls12Sealer {
 }
 
 /// Reads protected TLS 1.2 records for one direction, numbering them itself.
+///
+/// A record that fails to open ends the connection (RFC 5246 §7.2.2, bad_record_mac is
+/// fatal): every later [`open`](Self::open) returns the same error. A buffer that does
+/// not hold exactly one record, as its length field says, is the caller's framing and
+/// is reported without that.
 #[derive(Debug)]
 pub struct Tls12Opener {
     keys: Tls12Keys,
     seq: u64,
+    state: ReceiveState,
 }
 
 impl Tls12Opener {
     /// An opener starting at sequence number 0.
     pub fn new(keys: Tls12Keys) -> Self {
-        Tls12Opener { keys, seq: 0 }
+        Tls12Opener {
+            keys,
+            seq: 0,
+            state: ReceiveState::default(),
+        }
     }
 
     /// Continues at sequence number `seq`.
@@ -292,13 +334,18 @@ impl Tls12Opener {
 
     /// Opens one whole record (header ‖ body) in place; returns its content type and
     /// plaintext, which lies inside `record`. On failure the body is wiped and the
-    /// sequence number does not advance.
+    /// sequence number does not advance; the opener is finished unless `record` simply
+    /// was not one whole record.
     pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        let (typ, version, _len) = parse_header(record, MAX_TLS12_CIPHERTEXT)?;
-        let content_type = ContentType::from_u8(typ)?;
+        self.state.check()?;
+        let (typ, version, _len) = self.state.parse_header(record, MAX_TLS12_CIPHERTEXT)?;
+        let content_type = ContentType::from_u8(typ).map_err(|e| self.state.fail(e))?;
         let next = next_receive(self.seq)?;
         let body = &mut record[HEADER_LEN..];
-        let (start, len) = self.keys.open_body_in_place(self.seq, typ, version, body)?;
+        let (start, len) = self
+            .keys
+            .open_body_in_place(self.seq, typ, version, body)
+            .map_err(|e| self.state.fail(e))?;
         self.seq = next;
         Ok((content_type, &mut body[start..start + len]))
     }

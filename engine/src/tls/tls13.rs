@@ -7,11 +7,9 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{SendCounter, next_receive};
+use super::counter::{ReceiveState, SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, header, parse_header, xor_nonce,
-};
+use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, header, xor_nonce};
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
@@ -21,6 +19,17 @@ const LEGACY_VERSION: u16 = 0x0303;
 
 /// One direction's TLS 1.3 traffic key and IV: seals and opens single records at a given
 /// sequence number. Stateless and `Send + Sync`.
+///
+/// Outside the engine it only opens: sealing at a caller-chosen sequence number could
+/// repeat a nonce, so a [`Tls13Sealer`] numbers the records it seals.
+///
+/// ```compile_fail
+/// # use wirecrypt::{Engine, algorithm::AeadAlg, tls::Tls13Keys};
+/// let engine = Engine::builder().build().unwrap();
+/// let keys = Tls13Keys::new(&engine, AeadAlg::Aes128Gcm, &[1; 16], &[2; 12]).unwrap();
+/// let mut body = [0u8; 8];
+/// keys.seal_inner_in_place(0, &[23, 3, 3, 0, 24], &mut body); // private: no nonce reuse
+/// ```
 pub struct Tls13Keys {
     key: Box<dyn AeadKey>,
     iv: [u8; NONCE_LEN],
@@ -31,6 +40,21 @@ impl Tls13Keys {
     /// `[sender]_write_iv`.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
         Self::from_key(engine.protocol_aead(alg, key)?, iv)
+    }
+
+    /// Keys for the TLS 1.3 suite built on `alg` from a `[sender]_application_traffic_secret_N`
+    /// (or a handshake traffic secret): the write key and IV are derived here by
+    /// HKDF-Expand-Label (RFC 8446 §7.3) with the suite's hash — SHA-384 for AES-256-GCM,
+    /// SHA-256 otherwise — so the caller never handles an IV. `secret` is the hash's
+    /// length (32 or 48 bytes).
+    pub fn from_traffic_secret(
+        engine: &Engine,
+        alg: AeadAlg,
+        secret: &[u8],
+    ) -> Result<Self, Error> {
+        engine.status()?;
+        let derived = super::key_schedule::traffic_keys(alg, secret)?;
+        Self::new(engine, alg, &derived.key, derived.iv.as_ref())
     }
 
     /// Keys from an already keyed AEAD.
@@ -50,7 +74,10 @@ impl Tls13Keys {
 
     /// Seals an encoded `TLSInnerPlaintext` (content ‖ type ‖ zeros) in place as record
     /// number `seq`, whose header is `header`; returns the tag, which follows the body.
-    pub fn seal_inner_in_place(
+    ///
+    /// Stateless, so crate-private: only callers that number records themselves and
+    /// never repeat a number (the sealer, the rustls adapter) may use it.
+    pub(crate) fn seal_inner_in_place(
         &self,
         seq: u64,
         header: &[u8; HEADER_LEN],
@@ -175,8 +202,11 @@ impl Tls13Sealer {
     }
 
     /// Continues at sequence number `seq` (for a connection handed over mid-stream).
+    ///
+    /// A number this sealer has already sealed is refused when its turn comes: moving
+    /// back would repeat nonces.
     pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter = SendCounter::new(self.keys.algorithm(), seq);
+        self.counter.resume_at(seq);
         self
     }
 
@@ -204,7 +234,8 @@ impl Tls13Sealer {
         crate::copy::append_with(out, len, |buf| self.seal_into(typ, content, buf))
     }
 
-    /// Writes one protected record into `out`; returns its length.
+    /// Writes one protected record into `out`; returns its length. On failure nothing
+    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
     pub fn seal_into(
         &mut self,
         typ: ContentType,
@@ -220,6 +251,22 @@ impl Tls13Sealer {
             needed: total,
             actual,
         })?;
+        let result = self.seal_record(typ, seq, content, out);
+        if result.is_err() {
+            // Never leave the header and plaintext where the caller expects a record.
+            zeroize::Zeroize::zeroize(out);
+        }
+        result.map(|()| total)
+    }
+
+    fn seal_record(
+        &mut self,
+        typ: ContentType,
+        seq: u64,
+        content: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let inner_len = out.len() - HEADER_LEN - TAG_LEN;
         let (head, rest) = out.split_at_mut(HEADER_LEN);
         let (inner, tag_out) = rest.split_at_mut(inner_len);
         let hdr = header(OUTER_TYPE, LEGACY_VERSION, inner_len + TAG_LEN);
@@ -230,7 +277,7 @@ impl Tls13Sealer {
         let tag = self.keys.seal_inner_in_place(seq, &hdr, inner)?;
         tag_out.copy_from_slice(&tag);
         self.counter.advance();
-        Ok(total)
+        Ok(())
     }
 
     /// True when the key nears its confidentiality limit: send a KeyUpdate now.
@@ -245,16 +292,26 @@ impl Tls13Sealer {
 }
 
 /// Reads protected TLS 1.3 records for one direction, numbering them itself.
+///
+/// A record that fails to open — a bad tag, a hostile length, a bad inner plaintext —
+/// ends the connection (RFC 8446 §5.2): every later [`open`](Self::open) returns the
+/// same error. A buffer that does not hold exactly one record, as its length field
+/// says, is the caller's framing and is reported without that.
 #[derive(Debug)]
 pub struct Tls13Opener {
     keys: Tls13Keys,
     seq: u64,
+    state: ReceiveState,
 }
 
 impl Tls13Opener {
     /// An opener starting at sequence number 0.
     pub fn new(keys: Tls13Keys) -> Self {
-        Tls13Opener { keys, seq: 0 }
+        Tls13Opener {
+            keys,
+            seq: 0,
+            state: ReceiveState::default(),
+        }
     }
 
     /// Continues at sequence number `seq`.
@@ -265,18 +322,23 @@ impl Tls13Opener {
 
     /// Opens one whole record (header ‖ body) in place and returns its content type and
     /// content, which lies inside `record`. On failure `record` is wiped past its header
-    /// and the sequence number does not advance.
+    /// and the sequence number does not advance; the opener is finished unless `record`
+    /// simply was not one whole record.
     pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        let (typ, _version, _len) = parse_header(record, MAX_TLS13_CIPHERTEXT)?;
+        self.state.check()?;
+        let (typ, _version, _len) = self.state.parse_header(record, MAX_TLS13_CIPHERTEXT)?;
         if typ != OUTER_TYPE {
-            return Err(Error::UnexpectedMessage(
+            return Err(self.state.fail(Error::UnexpectedMessage(
                 "a protected TLS 1.3 record must have outer type application_data",
-            ));
+            )));
         }
         let next = next_receive(self.seq)?;
         let (head, body) = record.split_at_mut(HEADER_LEN);
         let hdr: &[u8; HEADER_LEN] = (&*head).try_into().expect("split at HEADER_LEN");
-        let (content_type, len) = self.keys.open_in_place(self.seq, hdr, body)?;
+        let (content_type, len) = self
+            .keys
+            .open_in_place(self.seq, hdr, body)
+            .map_err(|e| self.state.fail(e))?;
         self.seq = next;
         Ok((content_type, &mut body[..len]))
     }

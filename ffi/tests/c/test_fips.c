@@ -32,10 +32,25 @@ int main(void) {
     EXPECT(WC_ERR_FIPS_REFUSED, wc_aead_seal(a, IV, 12, NULL, 0, (const uint8_t *)"hi", 2, out, sizeof out, &n));
     wc_aead_free(a);
 
-    /* TLS 1.3 AES-GCM records (the approved nonce construction) work. */
+    /* A sealer from a caller's key and IV would let the caller choose GCM IVs (and two
+     * sealers from one key repeat nonces): refused in FIPS mode, for TLS 1.3 and 1.2.
+     * Openers choose no nonce and are allowed. */
     wc_tls_opener *to = NULL;
-    OK(wc_tls_sealer_new(e, 13, "aes-256-gcm", KEY, 32, IV, 12, &ts));
+    ts = (wc_tls_sealer *)1;
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_tls_sealer_new(e, 13, "aes-256-gcm", KEY, 32, IV, 12, &ts));
+    CHECK(ts == NULL && strstr(wc_last_error(), "wc_tls13_sealer_from_secret") != NULL);
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_tls_sealer_new(e, 12, "aes-128-gcm", KEY, 16, IV, 4, &ts));
     OK(wc_tls_opener_new(e, 13, "aes-256-gcm", KEY, 32, IV, 12, &to));
+    wc_tls_opener_free(to);
+
+    /* TLS 1.3 AES-GCM records from a traffic secret (key and IV derived inside, the
+     * approved nonce construction) work; one secret makes one sealer only. */
+    static const uint8_t SECRET[48] = {4, 5, 6};
+    OK(wc_tls13_sealer_from_secret(e, "TLS_AES_256_GCM_SHA384", SECRET, 48, &ts));
+    OK(wc_tls13_opener_from_secret(e, "aes-256-gcm", SECRET, 48, &to));
+    wc_tls_sealer *again = (wc_tls_sealer *)1;
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_tls13_sealer_from_secret(e, "aes-256-gcm", SECRET, 48, &again));
+    CHECK(again == NULL && strstr(wc_last_error(), "second sealer") != NULL);
     uint8_t rec[64], typ;
     size_t off, len;
     OK(wc_tls_seal(ts, 23, (const uint8_t *)"fips", 4, rec, sizeof rec, &n));
@@ -43,6 +58,8 @@ int main(void) {
     CHECK(len == 4 && memcmp(rec + off, "fips", 4) == 0);
     wc_tls_sealer_free(ts);
     wc_tls_opener_free(to);
+    /* Not even after the first sealer is freed. */
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_tls13_sealer_from_secret(e, "aes-256-gcm", SECRET, 48, &again));
 
     /* SSH aes256-ctr with encrypt-then-MAC hmac-sha2-256 is accepted. */
     OK(wc_ssh_sealer_new(e, "aes256-ctr", "hmac-sha2-256-etm@openssh.com", KEY, 32, IV, 16, KEY, 32, &ss));
@@ -84,6 +101,7 @@ int main(void) {
     EXPECT(WC_ERR_SELF_TEST, wc_aead_new(e, "aes-128-gcm", KEY, 16, &a));
     CHECK(a == NULL && strstr(wc_last_error(), "self-test") != NULL);
     EXPECT(WC_ERR_SELF_TEST, wc_tls_sealer_new(e, 13, "aes-128-gcm", KEY, 16, IV, 12, &ts));
+    EXPECT(WC_ERR_SELF_TEST, wc_tls13_sealer_from_secret(e, "aes-128-gcm", SECRET, 32, &ts));
     OK(wc_engine_probe_json(e, &json));
     CHECK(strstr(json, "self-test failure") != NULL);
     wc_string_free(json);

@@ -32,7 +32,8 @@ static void tls_round_trip(wc_engine *e, int version, const char *alg, size_t ke
     CHECK(u.sequence == 3 && u.rekey_due == 0);
     EXPECT(WC_ERR_NULL_POINTER, wc_tls_sealer_usage(NULL, &u));
     EXPECT(WC_ERR_NULL_POINTER, wc_tls_opener_usage(o, NULL));
-    /* A handshake record, then a tampered one: refused, and the opener stays in step. */
+    /* A tampered record is refused and ends the opener (RFC 8446 §5.2): the genuine
+     * record is refused after it too, so a caller that retries gives a forger one try. */
     uint8_t rec[256], copy[256];
     size_t n = 0, off, len;
     uint8_t typ;
@@ -42,18 +43,25 @@ static void tls_round_trip(wc_engine *e, int version, const char *alg, size_t ke
     EXPECT(WC_ERR_AUTH_FAILED, wc_tls_open(o, rec, n, &typ, &off, &len));
     OK(wc_tls_opener_usage(o, &u));
     CHECK(u.sequence == 3); /* a refused record does not advance the opener */
-    OK(wc_tls_open(o, copy, n, &typ, &off, &len));
-    CHECK(typ == 22 && len == 2 && memcmp(copy + off, "hs", 2) == 0);
-    /* Replay of the same record: wrong sequence number, refused. */
+    EXPECT(WC_ERR_AUTH_FAILED, wc_tls_open(o, copy, n, &typ, &off, &len));
+    CHECK(strstr(wc_last_error(), "authentication failed") != NULL);
+    wc_tls_sealer_free(s);
+    wc_tls_opener_free(o);
+
+    /* A fresh pair: a truncated buffer is the caller's framing and ends nothing; a
+     * replayed record has the wrong sequence number and is refused. */
+    OK(wc_tls_sealer_new(e, version, alg, KEY, key_len, IV, iv_len, &s));
+    OK(wc_tls_opener_new(e, version, alg, KEY, key_len, IV, iv_len, &o));
     OK(wc_tls_seal(s, 23, (const uint8_t *)"x", 1, rec, sizeof rec, &n));
     memcpy(copy, rec, n);
+    EXPECT(WC_ERR_RECORD, wc_tls_open(o, rec, 3, &typ, &off, &len));
     OK(wc_tls_open(o, rec, n, &typ, &off, &len));
+    CHECK(typ == 23 && len == 1 && rec[off] == 'x');
     EXPECT(WC_ERR_AUTH_FAILED, wc_tls_open(o, copy, n, &typ, &off, &len));
-    /* Bad content type, oversized content, truncated record. */
+    /* Bad content type, oversized content. */
     EXPECT(WC_ERR_INVALID_ARGUMENT, wc_tls_seal(s, 99, (const uint8_t *)"x", 1, rec, sizeof rec, &n));
     static uint8_t big[16385 + 64];
     EXPECT(WC_ERR_RECORD, wc_tls_seal(s, 23, big, 16385, big, sizeof big, &n));
-    EXPECT(WC_ERR_RECORD, wc_tls_open(o, rec, 3, &typ, &off, &len));
     wc_tls_sealer_free(s);
     wc_tls_opener_free(o);
 }
@@ -108,6 +116,35 @@ static void ssh_round_trip(wc_engine *e, const char *cipher, const char *mac, si
     wc_ssh_opener_free(o);
 }
 
+/* TLS 1.3 keys from a traffic secret: RFC 8448 §3's server handshake traffic secret
+ * derives the write key and IV of that trace, so an opener given those opens what the
+ * sealer made from the secret. A secret of the wrong length is refused. */
+static void tls13_from_secret(wc_engine *e) {
+    static const uint8_t secret[32] = {
+        0xb6, 0x7b, 0x7d, 0x69, 0x0c, 0xc1, 0x6c, 0x4e, 0x75, 0xe5, 0x42, 0x13, 0xcb, 0x2d, 0x37, 0xb4,
+        0xe9, 0xc9, 0x12, 0xbc, 0xde, 0xd9, 0x10, 0x5d, 0x42, 0xbe, 0xfd, 0x59, 0xd3, 0x91, 0xad, 0x38};
+    static const uint8_t key[16] = {0x3f, 0xce, 0x51, 0x60, 0x09, 0xc2, 0x17, 0x27,
+                                    0xd0, 0xf2, 0xe4, 0xe8, 0x6e, 0xe4, 0x03, 0xbc};
+    static const uint8_t iv[12] = {0x5d, 0x31, 0x3e, 0xb2, 0x67, 0x12, 0x76, 0xee, 0x13, 0x00, 0x0b, 0x30};
+    wc_tls_sealer *s = NULL;
+    wc_tls_opener *o = NULL;
+    OK(wc_tls13_sealer_from_secret(e, "TLS_AES_128_GCM_SHA256", secret, sizeof secret, &s));
+    OK(wc_tls_opener_new(e, 13, "aes-128-gcm", key, sizeof key, iv, sizeof iv, &o));
+    uint8_t rec[64], typ = 0;
+    size_t n = 0, off = 0, len = 0;
+    OK(wc_tls_seal(s, 22, (const uint8_t *)"derived", 7, rec, sizeof rec, &n));
+    OK(wc_tls_open(o, rec, n, &typ, &off, &len));
+    CHECK(typ == 22 && len == 7 && memcmp(rec + off, "derived", 7) == 0);
+    wc_tls_sealer_free(s);
+    wc_tls_opener_free(o);
+    OK(wc_tls13_opener_from_secret(e, "aes-128-gcm", secret, sizeof secret, &o));
+    wc_tls_opener_free(o);
+    s = (wc_tls_sealer *)1;
+    EXPECT(WC_ERR_INVALID_ARGUMENT, wc_tls13_sealer_from_secret(e, "aes-256-gcm", secret, 32, &s));
+    CHECK(s == NULL && strstr(wc_last_error(), "48") != NULL);
+    EXPECT(WC_ERR_NULL_POINTER, wc_tls13_sealer_from_secret(e, "aes-128-gcm", NULL, 32, &s));
+}
+
 int main(void) {
     for (int i = 0; i < 64; i++) KEY[i] = (uint8_t)i, MACKEY[i] = (uint8_t)(0xA0 ^ i);
     for (int i = 0; i < 16; i++) IV[i] = (uint8_t)(0x50 + i);
@@ -119,6 +156,7 @@ int main(void) {
     tls_round_trip(e, 12, "aes-128-gcm", 16, 4);
     tls_round_trip(e, 12, "aes-256-gcm", 32, 4);
     tls_round_trip(e, 12, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 32, 12);
+    tls13_from_secret(e);
 
     const char *ctr[] = {"aes128-ctr", "aes192-ctr", "aes256-ctr"};
     const size_t ctr_keys[] = {16, 24, 32};
