@@ -60,7 +60,10 @@ impl ProviderId {
     /// power-up self-tests inside the token.
     pub fn kat_guarded(self) -> bool {
         match self {
-            ProviderId::Vaes256 | ProviderId::Cpacf => true,
+            ProviderId::ChaCha512
+            | ProviderId::ChaCha256
+            | ProviderId::Vaes256
+            | ProviderId::Cpacf => true,
             ProviderId::RustCrypto | ProviderId::Pkcs11 => false,
         }
     }
