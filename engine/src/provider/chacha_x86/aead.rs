@@ -14,7 +14,7 @@ use std::fmt;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::Tier;
-use super::chacha::{self, BLOCK, InPlace, Separate, Text, Window};
+use super::chacha::{self, BLOCK, InPlace, KeyBuf, Separate, Text, Window};
 use super::poly1305::{self, Poly1305};
 use crate::algorithm::{AeadAlg, Algorithm};
 use crate::provider::{
@@ -56,23 +56,18 @@ impl Key {
 
         // Counters 0..16: the Poly1305 key and the first 960 bytes' keystream.
         let first = len.min(FIRST - BLOCK);
-        let mut ks = Zeroizing::new([0u8; FIRST]);
+        let mut buf = KeyBuf::<{ FIRST / 8 }>::new();
+        let ks = buf.bytes_mut();
         chacha::xor_keystream_no_wrap(self.tier, &state, &mut InPlace(&mut ks[..BLOCK + first]));
         let mut poly = Poly1305::new(
             ks[..32].try_into().expect("32 bytes"),
             self.tier.poly_blocks(),
         );
         poly.update_padded(aad);
-        let mut head = Zeroizing::new([0u8; FIRST]);
-        let head = &mut head[..first];
         if !seal {
             poly.update_padded(io.input(0, first));
         }
-        io.read_tail(0, head);
-        for (h, k) in head.iter_mut().zip(&ks[BLOCK..]) {
-            *h ^= k;
-        }
-        io.write_tail(0, head);
+        io.xor_tail(0, &ks[BLOCK..BLOCK + first]);
         if seal {
             poly.update_padded(io.output(0, first));
         }

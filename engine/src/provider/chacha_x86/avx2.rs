@@ -96,6 +96,14 @@ fn store(v: __m256i) -> [u8; 32] {
     b
 }
 
+/// The keystream registers as the bytes they hold, in memory order.
+#[inline]
+fn as_bytes(v: &[__m256i; 16]) -> &[u8; BATCH] {
+    // SAFETY: `__m256i` is 32 bytes of plain data with no padding and alignment ≥ 1, so
+    // `[__m256i; 16]` is exactly `BATCH` readable bytes for the borrow's lifetime.
+    unsafe { &*(v as *const [__m256i; 16]).cast::<[u8; BATCH]>() }
+}
+
 /// Transposes 8×8 32-bit words: `a[w]` lane `j` becomes `out[j]` lane `w`.
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -175,15 +183,8 @@ pub(super) fn xor_keystream<I: Io>(state: &[u32; 16], io: &mut I) {
         off += BATCH;
     }
     if off < len {
-        let n = len - off;
-        let ks = blocks(&init);
-        let mut buf = [0u8; BATCH];
-        io.read_tail(off, &mut buf[..n]);
-        for (k, &ks) in ks.iter().enumerate().take(n.div_ceil(32)) {
-            let piece: &mut [u8; 32] = (&mut buf[32 * k..32 * k + 32]).try_into().expect("32");
-            *piece = store(xor(load(*piece), ks));
-        }
-        io.write_tail(off, &buf[..n]);
-        buf.zeroize();
+        let mut ks = blocks(&init);
+        io.xor_tail(off, &as_bytes(&ks)[..len - off]);
+        ks.zeroize();
     }
 }

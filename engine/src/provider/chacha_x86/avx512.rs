@@ -37,7 +37,7 @@ use core::arch::x86_64::*;
 use zeroize::Zeroize;
 
 use super::chacha::{BLOCK, Io, Window};
-use super::poly1305::{self, Limbs, Mult};
+use super::poly1305::{self, Limbs, Mult, Powers};
 
 /// Blocks per loop.
 const LANES: usize = 16;
@@ -196,17 +196,17 @@ pub(super) fn xor_keystream<I: Io>(state: &[u32; 16], io: &mut I) {
         super::avx2::xor_keystream(&s, &mut Window::new(io, off, n));
         return;
     }
-    let ks = blocks(&init);
-    let mut buf = [0u8; BATCH];
-    io.read_tail(off, &mut buf[..n]);
-    for (k, &ks) in ks.iter().enumerate().take(n.div_ceil(BLOCK)) {
-        let piece: &mut [u8; 64] = (&mut buf[BLOCK * k..BLOCK * k + BLOCK])
-            .try_into()
-            .expect("64");
-        *piece = store(xor(load(*piece), ks));
-    }
-    io.write_tail(off, &buf[..n]);
-    buf.zeroize();
+    let mut ks = blocks(&init);
+    io.xor_tail(off, &as_bytes(&ks)[..n]);
+    ks.zeroize();
+}
+
+/// The keystream registers as the bytes they hold, in memory order.
+#[inline]
+fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
+    // SAFETY: `__m512i` is 64 bytes of plain data with no padding and alignment ≥ 1, so
+    // `[__m512i; 16]` is exactly `BATCH` readable bytes for the borrow's lifetime.
+    unsafe { &*(v as *const [__m512i; 16]).cast::<[u8; BATCH]>() }
 }
 
 /// The five multiplier vectors of [`mul`]: `r0, r1, r2, 20·r1, 20·r2` per lane.
@@ -214,28 +214,29 @@ pub(super) fn xor_keystream<I: Io>(state: &[u32; 16], io: &mut I) {
 struct VMult([__m512i; 5]);
 
 impl VMult {
-    /// Lane `i` multiplies by `m[i]`.
+    /// Every lane multiplies by `m`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn lanes(m: [&Mult; 8]) -> Self {
-        let col = |f: fn(&Mult) -> u64| {
-            _mm512_setr_epi64(
-                f(m[0]) as i64,
-                f(m[1]) as i64,
-                f(m[2]) as i64,
-                f(m[3]) as i64,
-                f(m[4]) as i64,
-                f(m[5]) as i64,
-                f(m[6]) as i64,
-                f(m[7]) as i64,
-            )
+    fn splat(m: &Mult) -> Self {
+        let b = |v: u64| _mm512_set1_epi64(v as i64);
+        VMult([b(m.r[0]), b(m.r[1]), b(m.r[2]), b(m.s1), b(m.s2)])
+    }
+
+    /// Lane `i` multiplies by the `i`th column of `rows`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn rows(rows: &[[u64; 8]; 5]) -> Self {
+        let l = |row: &[u64; 8]| {
+            // SAFETY: `row` is 64 readable bytes, exactly what the load reads; `loadu`
+            // needs no alignment.
+            unsafe { _mm512_loadu_si512(row.as_ptr().cast()) }
         };
         VMult([
-            col(|m| m.r[0]),
-            col(|m| m.r[1]),
-            col(|m| m.r[2]),
-            col(|m| m.s1),
-            col(|m| m.s2),
+            l(&rows[0]),
+            l(&rows[1]),
+            l(&rows[2]),
+            l(&rows[3]),
+            l(&rows[4]),
         ])
     }
 }
@@ -295,29 +296,52 @@ fn message(b: &[u8]) -> [__m512i; 3] {
 }
 
 /// Absorbs `data` (a non-empty multiple of 128 bytes) into the Poly1305 state `h`, with
-/// `powers[i]` = r^(i+1); returns the new state.
+/// the powers of `r` in `powers`; returns the new state.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn poly_blocks_kernel(h: Limbs, powers: &[Mult; 8], data: &[u8]) -> Limbs {
+fn poly_blocks_kernel(h: Limbs, powers: &Powers, data: &[u8]) -> Limbs {
     debug_assert!(!data.is_empty() && data.len().is_multiple_of(8 * poly1305::BLOCK));
-    let r8 = VMult::lanes([&powers[7]; 8]);
-    let last = VMult::lanes([
-        &powers[7], &powers[6], &powers[5], &powers[4], &powers[3], &powers[2], &powers[1],
-        &powers[0],
-    ]);
     let z = _mm512_setzero_si512();
-    let mut acc = [
+    let add3 = |a: [__m512i; 3], m: [__m512i; 3]| {
+        [
+            _mm512_add_epi64(a[0], m[0]),
+            _mm512_add_epi64(a[1], m[1]),
+            _mm512_add_epi64(a[2], m[2]),
+        ]
+    };
+    let mut groups = data.chunks_exact(8 * poly1305::BLOCK);
+    let mut a = [
         _mm512_mask_set1_epi64(z, 1, h[0] as i64),
         _mm512_mask_set1_epi64(z, 1, h[1] as i64),
         _mm512_mask_set1_epi64(z, 1, h[2] as i64),
     ];
-    let mut groups = data.chunks_exact(8 * poly1305::BLOCK).peekable();
-    while let Some(group) = groups.next() {
-        let m = message(group);
-        for (a, m) in acc.iter_mut().zip(m) {
-            *a = _mm512_add_epi64(*a, m);
-        }
-        acc = mul(acc, if groups.peek().is_some() { &r8 } else { &last });
+    let mut b = [z; 3];
+    // An odd group first, on accumulator `a` alone, so that the rest come in pairs.
+    let mut pairs = groups.len() / 2;
+    if groups.len() % 2 == 1 {
+        a = add3(a, message(groups.next().expect("an odd count is not zero")));
+        let step = if pairs == 0 {
+            VMult::rows(&powers.last8)
+        } else {
+            VMult::splat(&powers.r8)
+        };
+        a = mul(a, &step);
     }
+    // Pairs: `a` takes the first eight blocks of each 256 bytes, `b` the next eight;
+    // two independent multiplication chains keep the IFMA units busy.
+    let r16 = VMult::splat(&powers.r16);
+    while pairs > 0 {
+        a = add3(a, message(groups.next().expect("pairs counted")));
+        b = add3(b, message(groups.next().expect("pairs counted")));
+        pairs -= 1;
+        if pairs == 0 {
+            a = mul(a, &VMult::rows(&powers.last16));
+            b = mul(b, &VMult::rows(&powers.last8));
+        } else {
+            a = mul(a, &r16);
+            b = mul(b, &r16);
+        }
+    }
+    let acc = add3(a, b);
     poly1305::carry([
         _mm512_reduce_add_epi64(acc[0]) as u64,
         _mm512_reduce_add_epi64(acc[1]) as u64,
@@ -326,12 +350,7 @@ fn poly_blocks_kernel(h: Limbs, powers: &[Mult; 8], data: &[u8]) -> Limbs {
 }
 
 /// Absorbs `data` (a non-empty multiple of 128 bytes) into `h` on the IFMA kernel.
-pub(super) fn poly_blocks(
-    _cpu: super::Avx512Cpu,
-    h: Limbs,
-    powers: &[Mult; 8],
-    data: &[u8],
-) -> Limbs {
+pub(super) fn poly_blocks(_cpu: super::Avx512Cpu, h: Limbs, powers: &Powers, data: &[u8]) -> Limbs {
     // SAFETY: the `Avx512Cpu` token proves detection found AVX-512F and AVX-512 IFMA.
     unsafe { poly_blocks_kernel(h, powers, data) }
 }

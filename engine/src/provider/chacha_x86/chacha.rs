@@ -58,10 +58,8 @@ pub(super) trait Io {
     fn get<const N: usize>(&self, off: usize) -> [u8; N];
     /// Writes `N` output bytes at `off`.
     fn put<const N: usize>(&mut self, off: usize, v: [u8; N]);
-    /// Copies the input from `off` into `out` (for the short tail).
-    fn read_tail(&self, off: usize, out: &mut [u8]);
-    /// Writes `data` to the output at `off` (for the short tail).
-    fn write_tail(&mut self, off: usize, data: &[u8]);
+    /// Writes input ⊕ `ks` to the output at `off..off + ks.len()` (for short tails).
+    fn xor_tail(&mut self, off: usize, ks: &[u8]);
 }
 
 /// Read access to both sides, for the Poly1305 pass that the AEAD fuses with the cipher.
@@ -88,11 +86,10 @@ impl Io for InPlace<'_> {
     fn put<const N: usize>(&mut self, off: usize, v: [u8; N]) {
         self.0[off..off + N].copy_from_slice(&v);
     }
-    fn read_tail(&self, off: usize, out: &mut [u8]) {
-        out.copy_from_slice(&self.0[off..off + out.len()]);
-    }
-    fn write_tail(&mut self, off: usize, data: &[u8]) {
-        self.0[off..off + data.len()].copy_from_slice(data);
+    fn xor_tail(&mut self, off: usize, ks: &[u8]) {
+        for (d, k) in self.0[off..off + ks.len()].iter_mut().zip(ks) {
+            *d ^= k;
+        }
     }
 }
 
@@ -133,11 +130,11 @@ impl Io for Separate<'_> {
     fn put<const N: usize>(&mut self, off: usize, v: [u8; N]) {
         self.dst[off..off + N].copy_from_slice(&v);
     }
-    fn read_tail(&self, off: usize, out: &mut [u8]) {
-        out.copy_from_slice(&self.src[off..off + out.len()]);
-    }
-    fn write_tail(&mut self, off: usize, data: &[u8]) {
-        self.dst[off..off + data.len()].copy_from_slice(data);
+    fn xor_tail(&mut self, off: usize, ks: &[u8]) {
+        let src = &self.src[off..off + ks.len()];
+        for ((d, s), k) in self.dst[off..off + ks.len()].iter_mut().zip(src).zip(ks) {
+            *d = s ^ k;
+        }
     }
 }
 
@@ -186,13 +183,33 @@ impl<I: Io> Io for Window<'_, I> {
         debug_assert!(off + N <= self.len);
         self.io.put(self.start + off, v)
     }
-    fn read_tail(&self, off: usize, out: &mut [u8]) {
-        assert!(off + out.len() <= self.len, "read past the window");
-        self.io.read_tail(self.start + off, out)
+    fn xor_tail(&mut self, off: usize, ks: &[u8]) {
+        assert!(off + ks.len() <= self.len, "write past the window");
+        self.io.xor_tail(self.start + off, ks)
     }
-    fn write_tail(&mut self, off: usize, data: &[u8]) {
-        assert!(off + data.len() <= self.len, "write past the window");
-        self.io.write_tail(self.start + off, data)
+}
+
+/// A keystream buffer that wipes itself with word-sized volatile stores (the bytes are
+/// secret; a byte-by-byte wipe of 1 KiB would cost more than the cipher).
+#[repr(C, align(64))]
+pub(super) struct KeyBuf<const W: usize>([u64; W]);
+
+impl<const W: usize> KeyBuf<W> {
+    pub(super) fn new() -> Self {
+        KeyBuf([0; W])
+    }
+
+    /// The buffer as bytes.
+    pub(super) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `[u64; W]` is `8 * W` initialized bytes with no padding, every byte
+        // pattern is a valid `u8`, and the slice borrows `self` mutably for its lifetime.
+        unsafe { core::slice::from_raw_parts_mut(self.0.as_mut_ptr().cast::<u8>(), 8 * W) }
+    }
+}
+
+impl<const W: usize> Drop for KeyBuf<W> {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
@@ -264,10 +281,11 @@ mod tests {
         assert_eq!(w.len(), 20);
         assert_eq!(w.get::<4>(0), [10, 11, 12, 13]);
         w.put(16, [0u8; 4]);
-        let mut two = [0u8; 2];
-        w.read_tail(18, &mut two);
-        assert_eq!(two, [0, 0]);
-        w.write_tail(18, &[7, 7]);
+        w.xor_tail(18, &[7, 7]);
         assert_eq!(data[26..31], [0, 0, 7, 7, 30]);
+        let src: Vec<u8> = (0..10).collect();
+        let mut dst = [0u8; 10];
+        Separate::new(&src, &mut dst).xor_tail(8, &[1, 1]);
+        assert_eq!(dst[7..], [0, 9, 8]);
     }
 }

@@ -122,8 +122,8 @@ const IFMA_MIN: usize = 16 * BLOCK;
 pub(super) struct Poly1305 {
     h: Limbs,
     r: Mult,
-    /// `r^1..r^8`, computed when the IFMA kernel first runs (index 0 unused until then).
-    powers: Option<[Mult; 8]>,
+    /// The powers of `r` the IFMA kernel needs, computed when it first runs.
+    powers: Option<Powers>,
     s: [u8; 16],
     blocks: Blocks,
 }
@@ -215,11 +215,44 @@ pub(super) fn add(a: &Limbs, b: &Limbs) -> Limbs {
     [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
 }
 
-/// `r^1..r^8`, for the eight-lane kernel.
-fn powers(r: Mult) -> [Mult; 8] {
-    let mut out = [r; 8];
-    for i in 1..8 {
-        out[i] = Mult::new(mul(&out[i - 1].r, &r));
+/// The multipliers of the IFMA kernel, the per-lane ones laid out for whole-register
+/// loads (rows `r0, r1, r2, s1, s2`, one column per lane).
+pub(super) struct Powers {
+    /// `r^8`: the step of one eight-lane accumulator.
+    pub(super) r8: Mult,
+    /// `r^16`: the step of two accumulators side by side.
+    pub(super) r16: Mult,
+    /// Last-step multipliers of the later (or only) accumulator: lane `i` = `r^(8-i)`.
+    pub(super) last8: [[u64; 8]; 5],
+    /// Last-step multipliers of the earlier of two accumulators: lane `i` = `r^(16-i)`.
+    pub(super) last16: [[u64; 8]; 5],
+}
+
+/// `r^1..r^16`, for the IFMA kernel.
+fn powers(r: Mult) -> Powers {
+    let mut p = [r; 16];
+    for i in 1..16 {
+        p[i] = Mult::new(mul(&p[i - 1].r, &r));
+    }
+    // Rows of the multipliers r^(top-i) for lanes i = 0..8.
+    let rows = |top: usize| -> [[u64; 8]; 5] {
+        let col = |lane: usize| &p[top - 1 - lane];
+        [
+            std::array::from_fn(|l| col(l).r[0]),
+            std::array::from_fn(|l| col(l).r[1]),
+            std::array::from_fn(|l| col(l).r[2]),
+            std::array::from_fn(|l| col(l).s1),
+            std::array::from_fn(|l| col(l).s2),
+        ]
+    };
+    let out = Powers {
+        r8: p[7],
+        r16: p[15],
+        last8: rows(8),
+        last16: rows(16),
+    };
+    for m in &mut p {
+        m.r.zeroize();
     }
     out
 }
@@ -231,11 +264,13 @@ impl Drop for Poly1305 {
         self.r.s1.zeroize();
         self.r.s2.zeroize();
         if let Some(p) = &mut self.powers {
-            for m in p.iter_mut() {
+            for m in [&mut p.r8, &mut p.r16] {
                 m.r.zeroize();
                 m.s1.zeroize();
                 m.s2.zeroize();
             }
+            p.last8.zeroize();
+            p.last16.zeroize();
         }
         self.s.zeroize();
     }
