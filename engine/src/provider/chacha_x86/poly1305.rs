@@ -107,8 +107,12 @@ pub(super) fn clamp(r: &[u8; 16]) -> Limbs {
 /// How [`Poly1305`] absorbs long runs of whole blocks.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Blocks {
-    /// The scalar code in this file.
+    /// The scalar code in this file alone: the tests' reference.
+    #[cfg(test)]
     Scalar,
+    /// The `poly1305` crate, whose AVX2 backend (chosen at run time) beats scalar code
+    /// where there is no IFMA.
+    Crate,
     /// Eight lanes of AVX-512 IFMA ([`super::avx512::poly_blocks`]).
     #[cfg(target_arch = "x86_64")]
     Ifma(super::Avx512Cpu),
@@ -118,8 +122,60 @@ pub(super) enum Blocks {
 /// and the final lane sum) costs more than it saves.
 const IFMA_MIN: usize = 16 * BLOCK;
 
-/// A Poly1305 computation under one one-time key.
-pub(super) struct Poly1305 {
+/// A Poly1305 computation under one one-time key, on the backend a tier picked.
+pub(super) enum Poly1305 {
+    /// The radix-2^44 code here (scalar, or IFMA for long runs).
+    Radix44(Radix44),
+    /// The `poly1305` crate.
+    Crate(poly1305::Poly1305),
+}
+
+impl Poly1305 {
+    /// A computation keyed by the 32-byte one-time key `r ‖ s`.
+    pub(super) fn new(key: &[u8; 32], blocks: Blocks) -> Self {
+        use poly1305::universal_hash::KeyInit;
+        match blocks {
+            Blocks::Crate => Poly1305::Crate(poly1305::Poly1305::new(key.into())),
+            _ => Poly1305::Radix44(Radix44::new(key, blocks)),
+        }
+    }
+
+    /// Absorbs `data` as whole blocks, the last one zero-padded to 16 bytes (the RFC 8439
+    /// AEAD's padding: padded blocks still carry the 2^128 bit).
+    pub(super) fn update_padded(&mut self, data: &[u8]) {
+        use poly1305::universal_hash::UniversalHash;
+        match self {
+            Poly1305::Radix44(p) => p.update_padded(data),
+            Poly1305::Crate(p) => p.update_padded(data),
+        }
+    }
+
+    /// Absorbs `data`, whose length is a multiple of 16.
+    pub(super) fn update_blocks(&mut self, data: &[u8]) {
+        debug_assert!(data.len().is_multiple_of(BLOCK));
+        self.update_padded(data);
+    }
+
+    /// Absorbs the final `data` of a message that is not padded and returns the tag.
+    pub(super) fn finish_unpadded(self, data: &[u8]) -> [u8; 16] {
+        match self {
+            Poly1305::Radix44(p) => p.finish_unpadded(data),
+            Poly1305::Crate(p) => p.compute_unpadded(data).into(),
+        }
+    }
+
+    /// The tag of everything absorbed.
+    pub(super) fn tag(self) -> [u8; 16] {
+        use poly1305::universal_hash::UniversalHash;
+        match self {
+            Poly1305::Radix44(p) => p.tag(),
+            Poly1305::Crate(p) => p.finalize().into(),
+        }
+    }
+}
+
+/// A Poly1305 computation in radix 2^44.
+pub(super) struct Radix44 {
     h: Limbs,
     r: Mult,
     /// The powers of `r` the IFMA kernel needs, computed when it first runs.
@@ -128,11 +184,11 @@ pub(super) struct Poly1305 {
     blocks: Blocks,
 }
 
-impl Poly1305 {
+impl Radix44 {
     /// A computation keyed by the 32-byte one-time key `r ‖ s`.
-    pub(super) fn new(key: &[u8; 32], blocks: Blocks) -> Self {
+    fn new(key: &[u8; 32], blocks: Blocks) -> Self {
         let r = clamp(key[..16].try_into().expect("16 bytes"));
-        Poly1305 {
+        Radix44 {
             h: [0; 3],
             r: Mult::new(r),
             powers: None,
@@ -230,9 +286,15 @@ pub(super) struct Powers {
 
 /// `r^1..r^16`, for the IFMA kernel.
 fn powers(r: Mult) -> Powers {
+    // r^2, r^4, r^8 by squaring, then r^(k+1..2k) = r^k·r^(1..k): four dependent
+    // multiplications instead of fifteen (this runs once per message).
     let mut p = [r; 16];
-    for i in 1..16 {
-        p[i] = Mult::new(mul(&p[i - 1].r, &r));
+    let mut k = 1;
+    while k < 16 {
+        for i in 0..k {
+            p[k + i] = Mult::new(mul(&p[k - 1].r, &p[i]));
+        }
+        k *= 2;
     }
     // Rows of the multipliers r^(top-i) for lanes i = 0..8.
     let rows = |top: usize| -> [[u64; 8]; 5] {
@@ -257,7 +319,7 @@ fn powers(r: Mult) -> Powers {
     out
 }
 
-impl Drop for Poly1305 {
+impl Drop for Radix44 {
     fn drop(&mut self) {
         self.h.zeroize();
         self.r.r.zeroize();
