@@ -123,6 +123,9 @@ pub(super) enum Blocks {
 const IFMA_MIN: usize = 16 * BLOCK;
 
 /// A Poly1305 computation under one one-time key, on the backend a tier picked.
+// One lives on the stack for one message; boxing the powers would cost an allocation
+// per message.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Poly1305 {
     /// The radix-2^44 code here (scalar, or IFMA for long runs).
     Radix44(Radix44),
