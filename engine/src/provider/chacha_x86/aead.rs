@@ -55,36 +55,43 @@ impl Key {
         let len = io.len();
 
         // Counters 0..16: the Poly1305 key and the first 960 bytes' keystream.
-        let first = len.min(FIRST - BLOCK);
+        let head = len.min(FIRST - BLOCK);
         let mut buf = KeyBuf::<{ FIRST / 8 }>::new();
         let ks = buf.bytes_mut();
-        chacha::xor_keystream_no_wrap(self.tier, &state, &mut InPlace(&mut ks[..BLOCK + first]));
+        chacha::xor_keystream_no_wrap(self.tier, &state, &mut InPlace(&mut ks[..BLOCK + head]));
         let mut poly = Poly1305::new(
             ks[..32].try_into().expect("32 bytes"),
             self.tier.poly_blocks(),
         );
         poly.update_padded(aad);
-        if !seal {
-            poly.update_padded(io.input(0, first));
-        }
-        io.xor_tail(0, &ks[BLOCK..BLOCK + first]);
-        if seal {
-            poly.update_padded(io.output(0, first));
-        }
 
-        // The rest, a chunk at a time, from counter 16.
-        let mut off = first;
-        while off < len {
-            let n = (len - off).min(CHUNK);
+        // Poly1305 and the cipher take turns over ranges of the text. The first range
+        // also holds what the first keystream call covered, so a message of up to
+        // `FIRST - BLOCK + CHUNK` bytes is one Poly1305 call (no scalar blocks at a seam).
+        let mut start = 0;
+        while start < len {
+            let end = len.min(if start == 0 {
+                head + CHUNK
+            } else {
+                start + CHUNK
+            });
             if !seal {
-                poly.update_padded(io.input(off, n));
+                poly.update_padded(io.input(start, end - start));
             }
-            state[12] = (off / BLOCK + 1) as u32;
-            chacha::xor_keystream_no_wrap(self.tier, &state, &mut Window::new(io, off, n));
+            let mut from = start;
+            if start == 0 {
+                io.xor_tail(0, &ks[BLOCK..BLOCK + head]);
+                from = head;
+            }
+            if from < end {
+                state[12] = (from / BLOCK + 1) as u32;
+                let mut window = Window::new(io, from, end - from);
+                chacha::xor_keystream_no_wrap(self.tier, &state, &mut window);
+            }
             if seal {
-                poly.update_padded(io.output(off, n));
+                poly.update_padded(io.output(start, end - start));
             }
-            off += n;
+            start = end;
         }
 
         let mut lengths = [0u8; 16];
