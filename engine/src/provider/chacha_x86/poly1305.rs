@@ -121,6 +121,8 @@ pub(super) enum Blocks {
 /// The shortest run that the IFMA kernel takes: below it, its set-up (the powers r^2..r^8
 /// and the final lane sum) costs more than it saves.
 const IFMA_MIN: usize = 16 * BLOCK;
+/// The shortest run that the IFMA kernel splits over two accumulators.
+const WIDE_MIN: usize = 128 * BLOCK;
 
 /// A Poly1305 computation under one one-time key, on the backend a tier picked.
 // One lives on the stack for one message; boxing the powers would cost an allocation
@@ -221,8 +223,12 @@ impl Radix44 {
         if let Blocks::Ifma(cpu) = self.blocks
             && data.len() >= IFMA_MIN
         {
-            let r = self.r;
-            let powers = self.powers.get_or_insert_with(|| powers(r));
+            // Two accumulators (and r^9..r^16) only pay off on longer runs.
+            let wide = data.len() >= WIDE_MIN;
+            if self.powers.as_ref().is_none_or(|p| wide && !p.wide) {
+                self.powers = Some(powers(self.r, wide));
+            }
+            let powers = self.powers.as_ref().expect("just set");
             let done = data.len() / (8 * BLOCK) * (8 * BLOCK);
             self.h = super::avx512::poly_blocks(cpu, self.h, powers, &data[..done]);
             data = &data[done..];
@@ -277,6 +283,8 @@ pub(super) fn add(a: &Limbs, b: &Limbs) -> Limbs {
 /// The multipliers of the IFMA kernel, the per-lane ones laid out for whole-register
 /// loads (rows `r0, r1, r2, s1, s2`, one column per lane).
 pub(super) struct Powers {
+    /// True when `r16` and `last16` are there (zero otherwise).
+    pub(super) wide: bool,
     /// `r^8`: the step of one eight-lane accumulator.
     pub(super) r8: Mult,
     /// `r^16`: the step of two accumulators side by side.
@@ -287,13 +295,14 @@ pub(super) struct Powers {
     pub(super) last16: [[u64; 8]; 5],
 }
 
-/// `r^1..r^16`, for the IFMA kernel.
-fn powers(r: Mult) -> Powers {
+/// `r^1..r^8`, and `r^9..r^16` when `wide`, for the IFMA kernel.
+fn powers(r: Mult, wide: bool) -> Powers {
     // r^2, r^4, r^8 by squaring, then r^(k+1..2k) = r^k·r^(1..k): four dependent
     // multiplications instead of fifteen (this runs once per message).
     let mut p = [r; 16];
+    let top = if wide { 16 } else { 8 };
     let mut k = 1;
-    while k < 16 {
+    while k < top {
         for i in 0..k {
             p[k + i] = Mult::new(mul(&p[k - 1].r, &p[i]));
         }
@@ -311,10 +320,11 @@ fn powers(r: Mult) -> Powers {
         ]
     };
     let out = Powers {
+        wide,
         r8: p[7],
-        r16: p[15],
+        r16: if wide { p[15] } else { Mult::default() },
         last8: rows(8),
-        last16: rows(16),
+        last16: if wide { rows(16) } else { [[0; 8]; 5] },
     };
     for m in &mut p {
         m.r.zeroize();

@@ -275,7 +275,19 @@ fn aead_matches_rustcrypto_for_every_length() {
         for len in 0..=1100 {
             check_against(&*ours, &*theirs, len, len % 37, &what);
         }
-        for len in [2047, 4095, 4096, 4097, 5055, 5056, 5057, 9152, 9153, 16384, 65536 + 3] {
+        for len in [
+            2047,
+            4095,
+            4096,
+            4097,
+            5055,
+            5056,
+            5057,
+            9152,
+            9153,
+            16384,
+            65536 + 3,
+        ] {
             for aad_len in [0, 13, 16, 300] {
                 check_against(&*ours, &*theirs, len, aad_len, &what);
             }
