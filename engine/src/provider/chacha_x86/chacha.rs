@@ -220,7 +220,7 @@ pub(super) fn xor_keystream_no_wrap<I: Io>(tier: Tier, state: &[u32; 16], io: &m
     match tier {
         // SAFETY: the `Avx2Cpu` token in `tier` proves detection found AVX2.
         Tier::Avx2(_) => unsafe { super::avx2::xor_keystream(state, io) },
-        // SAFETY: the `Avx512Cpu` token in `tier` proves detection found AVX-512F and AVX2.
+        // SAFETY: the `Avx512Cpu` token in `tier` proves detection found AVX-512F, AVX-512VL and AVX2.
         Tier::Avx512(_) => unsafe { super::avx512::xor_keystream(state, io) },
     }
 }

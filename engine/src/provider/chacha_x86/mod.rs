@@ -8,7 +8,7 @@
 //!   ([`avx2`]); Poly1305 on the `poly1305` crate's AVX2 backend, which is faster than
 //!   scalar code (the radix-2^44 scalar code in [`poly1305`] is the IFMA kernel's
 //!   companion and the tests' reference).
-//! * `chacha512`: `AVX512F && AVX512IFMA && AVX2`. ChaCha20 sixteen blocks per loop on
+//! * `chacha512`: `AVX512F && AVX512VL && AVX512IFMA && AVX2`. ChaCha20 sixteen blocks per loop on
 //!   512-bit registers, Poly1305 on eight IFMA lanes ([`avx512`]). Intel Ice Lake and
 //!   later, AMD Zen 4 and later.
 //!
@@ -93,18 +93,23 @@ impl Avx2Cpu {
     }
 }
 
-/// Proof that this CPU has AVX-512F, AVX-512 IFMA and AVX2.
+/// Proof that this CPU has AVX-512F, AVX-512VL, AVX-512 IFMA and AVX2.
 #[derive(Clone, Copy, Debug)]
 pub struct Avx512Cpu(());
 
 impl Avx512Cpu {
     /// The features the AVX-512 kernels enable.
-    pub const FEATURES: &'static [Feature] =
-        &[Feature::Avx512f, Feature::Avx512ifma, Feature::Avx2];
+    pub const FEATURES: &'static [Feature] = &[
+        Feature::Avx512f,
+        Feature::Avx512vl,
+        Feature::Avx512ifma,
+        Feature::Avx2,
+    ];
 
     /// The token, when both `cpu` and the standard library's detection report them all.
     pub fn new(cpu: &CpuFeatures) -> Option<Self> {
         let std_agrees = std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
             && std::arch::is_x86_feature_detected!("avx512ifma")
             && std::arch::is_x86_feature_detected!("avx2");
         (cpu.has_all(Self::FEATURES) && std_agrees).then_some(Avx512Cpu(()))
@@ -152,7 +157,7 @@ impl ChaChaX86 {
             .ok_or_else(|| missing(cpu, Avx2Cpu::FEATURES))
     }
 
-    /// The `chacha512` provider when `cpu` has AVX-512F, IFMA and AVX2, or what is
+    /// The `chacha512` provider when `cpu` has AVX-512F, VL, IFMA and AVX2, or what is
     /// missing.
     pub fn detect_avx512(cpu: &CpuFeatures) -> Result<Self, String> {
         Avx512Cpu::new(cpu)

@@ -355,7 +355,7 @@ fn detection_names_what_is_missing() {
     let cpu = CpuFeatures::get().without(&[Feature::Avx512ifma, Feature::Avx2]);
     let why = ChaChaX86::detect_avx512(&cpu).unwrap_err();
     assert!(
-        why.starts_with("needs avx512f, avx512ifma, avx2: missing"),
+        why.starts_with("needs avx512f, avx512vl, avx512ifma, avx2: missing"),
         "{why}"
     );
     assert!(why.contains("avx512ifma") && why.ends_with("avx2"), "{why}");
