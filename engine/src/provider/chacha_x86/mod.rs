@@ -209,8 +209,10 @@ impl Provider for ChaChaX86 {
             ),
             Tier::Avx512(_) => (
                 "ChaCha20-Poly1305 kernels on AVX-512 (512-bit) registers with IFMA",
-                "AVX-512F: 16 blocks per loop, one block per 32-bit lane",
-                "AVX-512 IFMA: 8 lanes of radix 2^44 against r^8..r^1",
+                "AVX-512F: 16 blocks per loop, one block per 32-bit lane; tails of up to 8 \
+                 blocks on 256-bit registers with AVX-512VL rotations",
+                "AVX-512 IFMA: 8 lanes of radix 2^44; two accumulators against r^16..r^1 \
+                 from 2 KiB, one against r^8..r^1 below",
             ),
         };
         let details = [
