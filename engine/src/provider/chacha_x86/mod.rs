@@ -205,7 +205,11 @@ impl Provider for ChaChaX86 {
             Tier::Avx2(_) => (
                 "ChaCha20-Poly1305 kernels on AVX2 (256-bit) registers",
                 "AVX2: 8 blocks per loop, one block per 32-bit lane",
-                "the poly1305 0.8 crate's AVX2 backend (4 blocks per step)",
+                if cfg!(poly1305_force_soft) {
+                    "the poly1305 0.8 crate, its portable code (forced by cfg)"
+                } else {
+                    "the poly1305 0.8 crate's AVX2 backend (4 blocks per step)"
+                },
             ),
             Tier::Avx512(_) => (
                 "ChaCha20-Poly1305 kernels on AVX-512 (512-bit) registers with IFMA",
