@@ -45,6 +45,7 @@ fn probe_json_reports_every_checked_feature_as_detected_by_std() {
             "avx512f",
             "avx512bw",
             "avx512vl",
+            "avx512ifma",
             "vaes",
             "vpclmulqdq",
             "sha",
@@ -53,7 +54,7 @@ fn probe_json_reports_every_checked_feature_as_detected_by_std() {
             "adx",
             "bmi2"
         );
-        assert_eq!(features.len(), 14);
+        assert_eq!(features.len(), 15);
     }
     let providers = v["providers"].as_array().unwrap();
     assert!(
