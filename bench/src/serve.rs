@@ -43,9 +43,11 @@ struct FtpArgs {
     /// The server's certificate chain, PEM (FTPS).
     #[arg(long, value_name = "FILE")]
     cert: Option<PathBuf>,
-    /// The server's private key, PEM (FTPS).
-    #[arg(long, value_name = "FILE")]
-    key: Option<PathBuf>,
+    /// The server's private key (FTPS): a PEM file, or `pkcs11:LABEL` for a key pair
+    /// generated in the PKCS#11 token by `wirecrypt token keygen` (it never leaves the
+    /// token; every handshake signature is made there).
+    #[arg(long, value_name = "FILE|pkcs11:LABEL", value_parser = parse_key)]
+    key: Option<KeySource>,
     /// Refuse USER/PASS before AUTH TLS and answer 522 to unprotected transfers.
     #[arg(long)]
     require_tls: bool,
@@ -58,6 +60,61 @@ struct FtpArgs {
     /// Sessions served at once.
     #[arg(long, default_value = "64")]
     max_connections: usize,
+}
+
+/// Where the FTPS server's private key lives.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeySource {
+    /// A PEM file.
+    File(PathBuf),
+    /// A key pair in the PKCS#11 token, by label.
+    Token(String),
+}
+
+/// Parses `--key`: `pkcs11:LABEL` names a token key, anything else is a file.
+pub fn parse_key(s: &str) -> Result<KeySource, String> {
+    match s.strip_prefix("pkcs11:") {
+        Some("") => Err("'pkcs11:' needs a label: pkcs11:LABEL".into()),
+        Some(label) => Ok(KeySource::Token(label.to_owned())),
+        None => Ok(KeySource::File(PathBuf::from(s))),
+    }
+}
+
+/// The server's certified key: the chain from `cert` with a key from a PEM file (signed
+/// by the engine's rustls provider) or from the token.
+fn certified_key(
+    provider: &rustls::crypto::CryptoProvider,
+    cert: &std::path::Path,
+    key: &KeySource,
+) -> Result<Arc<rustls::sign::CertifiedKey>, Box<dyn Error>> {
+    let certs = tls::load_certs(cert)?;
+    let signing: Arc<dyn rustls::sign::SigningKey> = match key {
+        KeySource::File(path) => provider
+            .key_provider
+            .load_private_key(tls::load_key(path)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+        KeySource::Token(label) => token_key(label)?,
+    };
+    // `server_config_certified` refuses a certificate that is not for this key.
+    Ok(Arc::new(rustls::sign::CertifiedKey::new(certs, signing)))
+}
+
+/// The token's key pair `label`, from the `WIRECRYPT_PKCS11_*` environment.
+#[cfg(feature = "pkcs11")]
+fn token_key(label: &str) -> Result<Arc<dyn rustls::sign::SigningKey>, Box<dyn Error>> {
+    let token = wirecrypt::provider::pkcs11::Pkcs11::from_env()?;
+    let key = token
+        .key_pair(label)
+        .map_err(|e| format!("--key pkcs11:{label}: {e}"))?;
+    Ok(Arc::new(key))
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn token_key(label: &str) -> Result<Arc<dyn rustls::sign::SigningKey>, Box<dyn Error>> {
+    Err(
+        format!("--key pkcs11:{label}: this wirecrypt was built without the `pkcs11` feature")
+            .into(),
+    )
 }
 
 /// Parses `FIRST-LAST` into a non-empty port range.
@@ -103,11 +160,10 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         let (Some(cert), Some(key)) = (&a.cert, &a.key) else {
             return Err("`serve ftps` needs --cert and --key".into());
         };
-        let certs = tls::load_certs(cert)?;
-        let key = tls::load_key(key)?;
+        let provider = tls::engine_provider(&engine);
+        let certified = certified_key(&provider, cert, key)?;
         let versions = rustls::ALL_VERSIONS;
-        let server_tls =
-            tls::server_config(tls::engine_provider(&engine), versions, certs, key, None)?;
+        let server_tls = tls::server_config_certified(provider, versions, certified, None)?;
         config = config.with_tls(server_tls, a.require_tls || engine.fips_mode());
         config.implicit_tls = a.implicit;
     }
@@ -130,7 +186,20 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
 
 #[cfg(test)]
 mod tests {
-    use super::parse_ports;
+    use super::{KeySource, parse_key, parse_ports};
+
+    #[test]
+    fn key_sources() {
+        assert_eq!(
+            parse_key("pkcs11:ftps-server").unwrap(),
+            KeySource::Token("ftps-server".into())
+        );
+        assert_eq!(
+            parse_key("key.pem").unwrap(),
+            KeySource::File("key.pem".into())
+        );
+        assert!(parse_key("pkcs11:").is_err());
+    }
 
     #[test]
     fn port_ranges() {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ftp_common::*;
 use rustls::HandshakeKind;
-use wirecrypt_xfer::ftp::{Client, ClientOptions, FtpError};
+use wirecrypt_xfer::ftp::{Client, ClientOptions, FtpError, Retrieved};
 
 fn name() -> rustls::pki_types::ServerName<'static> {
     "localhost".try_into().unwrap()
@@ -608,4 +608,90 @@ fn a_refused_transfer_closes_its_passive_port() {
         TcpStream::connect(("127.0.0.1", port)).is_err(),
         "PORT replaced the passive offer"
     );
+}
+
+/// ABOR mid-download, plain and under TLS: the server notices it while its data thread
+/// is blocked writing to a client that stopped reading, closes the data connection and
+/// answers 426 then 226; STAT is answered during a transfer; the session carries on.
+#[test]
+fn abor_stops_a_running_transfer() {
+    for tls in [false, true] {
+        let f = fixture(if tls { Mode::Explicit } else { Mode::Plain }, |_| {});
+        let big = pattern(48 << 20, 7);
+        fs::write(f.root.join("big.bin"), &big).unwrap();
+        let mut c = if tls {
+            session(&f, &[&rustls::version::TLS13], false)
+        } else {
+            let mut c = Client::connect(f.addr(), ClientOptions::plain()).unwrap();
+            c.login(USER, PASS).unwrap();
+            c
+        };
+        let mut got = Vec::new();
+        let started = std::time::Instant::now();
+        let r = c.retr_with("big.bin", &mut got, |n| n < (1 << 20)).unwrap();
+        let Retrieved::Aborted(n) = r else {
+            panic!("tls={tls}: not aborted: {r:?}");
+        };
+        assert!(n >= 1 << 20 && n < big.len() as u64, "tls={tls}: {n} bytes");
+        assert!(
+            got[..] == big[..got.len()],
+            "tls={tls}: the bytes before ABOR differ"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "tls={tls}: the abort waited for a timeout"
+        );
+        assert!(
+            f.saw_in_order(&[
+                "> RETR big.bin",
+                "< 150",
+                "> ABOR (during the transfer)",
+                "< 426",
+                "< 226"
+            ]),
+            "tls={tls}: {:#?}",
+            f.lines()
+        );
+        assert!(
+            f.lines()
+                .iter()
+                .any(|l| l.contains("transfer aborted by ABOR"))
+        );
+        // The session is still good: the whole file comes down afterwards.
+        let mut again = Vec::new();
+        assert_eq!(
+            c.retr_with("big.bin", &mut again, |_| true).unwrap(),
+            Retrieved::Complete(big.len() as u64)
+        );
+        assert!(again == big, "tls={tls}: the download after ABOR differs");
+        c.quit().unwrap();
+    }
+}
+
+/// On a raw plain connection: STAT during a transfer gets 213 at once, a pipelined NOOP
+/// waits for the transfer's 226, and ABOR after the end gets 225.
+#[test]
+fn commands_during_a_transfer_wait_or_are_answered() {
+    let f = fixture(Mode::Plain, |_| {});
+    fs::write(f.root.join("big.bin"), pattern(16 << 20, 3)).unwrap();
+    let (mut r, mut w) = plain_login(&f);
+    let pasv = say(&mut r, &mut w, "EPSV");
+    let port: u16 = pasv
+        .split("|||")
+        .nth(1)
+        .and_then(|p| p.split('|').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{pasv}"));
+    let mut data = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert!(say(&mut r, &mut w, "RETR big.bin").starts_with("150"));
+    // Nothing is read from the data connection yet: the transfer is stuck mid-way.
+    thread::sleep(Duration::from_millis(300));
+    assert!(say(&mut r, &mut w, "STAT").starts_with("213"));
+    w.write_all(b"NOOP\r\n").unwrap();
+    let mut sink = Vec::new();
+    data.read_to_end(&mut sink).unwrap();
+    assert_eq!(sink.len(), 16 << 20);
+    assert!(reply(&mut r).starts_with("226"));
+    assert!(reply(&mut r).starts_with("200"), "NOOP after the transfer");
+    assert!(say(&mut r, &mut w, "ABOR").starts_with("225"));
 }

@@ -363,6 +363,57 @@ impl Client {
         Ok(n)
     }
 
+    /// Downloads `path` into `to` like [`Client::retr`], asking `go_on` after every
+    /// chunk (with the bytes written so far) whether to continue. When it says no, the
+    /// transfer is aborted the RFC 959 way: ABOR on the control connection while the
+    /// data connection is still open, the rest of the data read and dropped until the
+    /// server closes it, then the server's replies (426 and 226, or 226 and 225/226 when
+    /// the transfer had already ended). The session stays usable.
+    pub fn retr_with(
+        &mut self,
+        path: &str,
+        to: &mut impl Write,
+        mut go_on: impl FnMut(u64) -> bool,
+    ) -> Result<Retrieved> {
+        let mut s = self.data_command(&format!("RETR {path}"))?;
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut n = 0u64;
+        loop {
+            let got = s.read(&mut buf)?;
+            if got == 0 {
+                s.finish(Duration::from_secs(2))?;
+                self.expect("RETR", &[226, 250])?;
+                return Ok(Retrieved::Complete(n));
+            }
+            to.write_all(&buf[..got])?;
+            n += got as u64;
+            if !go_on(n) {
+                break;
+            }
+        }
+        self.log.push("> ABOR".into());
+        self.ctl.write_all(b"ABOR\r\n")?;
+        // A server that stops at once closes the data connection (an error or EOF
+        // here); one that does not is read to its end.
+        while matches!(s.read(&mut buf), Ok(k) if k > 0) {}
+        drop(s);
+        let first = self.read_reply()?;
+        match first.code {
+            426 => {
+                self.expect("ABOR", &[225, 226])?;
+                Ok(Retrieved::Aborted(n))
+            }
+            226 | 250 => {
+                self.expect("ABOR", &[225, 226])?;
+                Ok(Retrieved::Complete(n))
+            }
+            _ => Err(FtpError::Unexpected {
+                command: "ABOR".into(),
+                reply: first,
+            }),
+        }
+    }
+
     /// Uploads `from` to `path` (STOR); returns the bytes sent.
     pub fn stor(&mut self, path: &str, from: &mut impl Read) -> Result<u64> {
         self.upload(&format!("STOR {path}"), from)
@@ -452,6 +503,15 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// How [`Client::retr_with`] ended, with the bytes written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retrieved {
+    /// The whole file arrived.
+    Complete(u64),
+    /// The caller stopped it and the server confirmed the abort (426, then 226).
+    Aborted(u64),
 }
 
 /// The port in `Entering Extended Passive Mode (|||port|)`.

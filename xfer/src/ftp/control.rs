@@ -993,6 +993,40 @@ impl Session {
     }
 }
 
+/// What a command that arrives while a transfer runs calls for. RFC 959 §4.1.3 names
+/// the commands a server attends to mid-transfer: ABOR, STAT (and QUIT, which waits for
+/// the transfer to end, so it is simply handled after it like everything else).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DuringTransfer {
+    /// Stop the transfer, close the data connection, then send [`aborted_replies`].
+    Abort,
+    /// Answer now; the transfer goes on.
+    Reply(Reply),
+    /// Keep the line and handle it once the transfer has ended (pipelined commands).
+    Later,
+}
+
+/// Classifies a command line received while a transfer runs.
+pub fn during_transfer(line: &str) -> DuringTransfer {
+    let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
+    if verb.eq_ignore_ascii_case("ABOR") {
+        DuringTransfer::Abort
+    } else if verb.eq_ignore_ascii_case("STAT") && arg.trim().is_empty() {
+        DuringTransfer::Reply(Reply::new(213, "Transfer in progress."))
+    } else {
+        DuringTransfer::Later
+    }
+}
+
+/// The replies to an ABOR that stopped a transfer (RFC 959 §4.1.3): 426 for the
+/// transfer, then 226 for the ABOR itself.
+pub fn aborted_replies() -> [Reply; 2] {
+    [
+        Reply::new(426, "Connection closed; transfer aborted."),
+        Reply::new(226, "ABOR successful."),
+    ]
+}
+
 /// How a transfer failed, for [`Session::transfer_done`].
 #[derive(Debug)]
 pub enum TransferError {

@@ -108,7 +108,9 @@ impl DataStream {
         }
     }
 
-    fn tcp(&self) -> &TcpStream {
+    /// The TCP connection underneath; a clone of it can shut the stream down from
+    /// another thread (an aborted transfer).
+    pub fn tcp(&self) -> &TcpStream {
         match self {
             DataStream::Plain(s) => s,
             DataStream::ServerTls(s) => &s.sock,

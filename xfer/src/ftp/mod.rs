@@ -48,13 +48,16 @@
 //! session has its own session store, so a resumption proves the data connection's
 //! client knows the control connection's secret.
 //!
+//! A transfer's bytes move on a thread of their own while the session thread reads the
+//! control connection: `ABOR` stops it at once (426, then 226, RFC 959 §4.1.3), `STAT`
+//! is answered (213) and other commands wait for its end. [`Client::retr_with`] aborts a
+//! download that way.
+//!
 //! # Not yet
 //!
 //! * Bulk data moves through rustls streams in 1 MiB writes; the batch path (rustls's
 //!   `kernel` module, sealing many records per call through the engine) replaces the
 //!   TLS arms of [`data::DataStream`].
-//! * `ABOR` is answered after a transfer, not during one (the session thread is busy
-//!   moving data); clients that abort by closing the data connection get 426.
 //! * The client speaks passive mode only (EPSV, then PASV).
 
 pub mod client;
@@ -64,5 +67,5 @@ mod fs;
 pub mod server;
 pub mod tls;
 
-pub use client::{Client, ClientOptions, FtpError, Security};
+pub use client::{Client, ClientOptions, FtpError, Retrieved, Security};
 pub use server::{Server, ServerConfig, ServerHandle, Transcript};

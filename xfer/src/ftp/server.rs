@@ -13,8 +13,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
@@ -25,8 +26,9 @@ use std::time::{Duration, Instant};
 use rustls::{ServerConnection, StreamOwned};
 
 use super::control::{
-    Action, CccPolicy, DataMode, FsOp, FsOutcome, LineError, LineReader, Policy, Reply, Session,
-    Transfer, TransferError, TransferKind, greeting,
+    Action, CccPolicy, DataMode, DuringTransfer, FsOp, FsOutcome, LineError, LineReader, Policy,
+    Reply, Session, Transfer, TransferError, TransferKind, aborted_replies, during_transfer,
+    greeting,
 };
 use super::data::{self, DataStream};
 use super::fs::{self, FtpRoot};
@@ -364,9 +366,15 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
     cx.reply(&mut ctl, &greeting())?;
 
     let mut lines = LineReader::new();
+    // Commands that arrived during a transfer and wait for its end, oldest first.
+    let mut deferred = VecDeque::new();
     let mut buf = [0u8; 4096];
     loop {
-        let line = match lines.next_line() {
+        let next = match deferred.pop_front() {
+            Some(l) => Some(Ok(l)),
+            None => lines.next_line(),
+        };
+        let line = match next {
             Some(Ok(l)) => l,
             Some(Err(LineError::TooLong)) => {
                 cx.log("> <line too long>".into());
@@ -485,11 +493,30 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
                 let r = session.fs_done(result);
                 cx.reply(&mut ctl, &r)?;
             }
-            Action::Transfer(t) => {
-                let result = transfer(&mut cx, &mut ctl, &t);
-                let r = session.transfer_done(result);
-                cx.reply(&mut ctl, &r)?;
-            }
+            Action::Transfer(t) => match open_transfer(&mut cx, &mut ctl, &t) {
+                Err(e) => {
+                    let r = session.transfer_done(Err(e));
+                    cx.reply(&mut ctl, &r)?;
+                }
+                Ok(job) => {
+                    let watch = Watch {
+                        ctl: &mut ctl,
+                        lines: &mut lines,
+                        deferred: &mut deferred,
+                    };
+                    match watch_transfer(&cx, watch, job)? {
+                        Watched::Done(result) => {
+                            let r = session.transfer_done(result);
+                            cx.reply(&mut ctl, &r)?;
+                        }
+                        Watched::Aborted => {
+                            for r in aborted_replies() {
+                                cx.reply(&mut ctl, &r)?;
+                            }
+                        }
+                    }
+                }
+            },
         }
     }
 }
@@ -535,15 +562,29 @@ fn open_passive(cx: &mut Ctx<'_>) -> Option<SocketAddr> {
     None
 }
 
-fn transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<(), TransferError> {
+/// Where a transfer's bytes come from or go to.
+enum Source {
+    File(std::fs::File),
+    Bytes(Vec<u8>),
+    Sink(std::fs::File),
+}
+
+/// A transfer whose data connection is open: it moves its bytes on a thread of its own
+/// while the session thread keeps reading the control connection.
+struct Job {
+    stream: DataStream,
+    source: Source,
+    ascii: bool,
+}
+
+/// How often the session thread looks at the control connection during a transfer.
+const CONTROL_POLL: Duration = Duration::from_millis(50);
+
+/// Opens the file and the data connection of `t` and sends the 150 reply.
+fn open_transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<Job, TransferError> {
     let cfg = &cx.shared.config;
     let root = &cx.shared.root;
     // Open the source or target first: a missing file is 550 without a data connection.
-    enum Source {
-        File(std::fs::File),
-        Bytes(Vec<u8>),
-        Sink(std::fs::File),
-    }
     let source = match t.kind {
         TransferKind::Retr => Source::File(
             root.open_read(&t.path, t.offset)
@@ -594,7 +635,7 @@ fn transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<(), Tra
     cx.reply(ctl, &Reply::new(150, format!("Opening {what} connection.")))
         .map_err(TransferError::Local)?;
 
-    let mut stream = if t.protect {
+    let stream = if t.protect {
         let tls = cx.tls.as_ref().ok_or(TransferError::NoConnection)?;
         let config = if matches!(source, Source::Sink(_)) {
             tls.upload.clone()
@@ -615,40 +656,147 @@ fn transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<(), Tra
         cx.log(format!("data TLS {kind:?}"));
     }
 
-    let linger = Duration::from_secs(2);
-    match source {
-        Source::File(mut f) => {
-            data::send(&mut f, &mut stream, t.ascii).map_err(|e| classify(&e))?;
-            stream.finish(linger).map_err(|_| TransferError::Aborted)
+    Ok(Job {
+        stream,
+        source,
+        ascii: t.ascii,
+    })
+}
+
+impl Job {
+    /// Moves the bytes and ends the data connection; a note for the transcript when an
+    /// upload ended without close_notify.
+    fn run(self) -> (Result<(), TransferError>, Option<String>) {
+        let Job {
+            mut stream,
+            source,
+            ascii,
+        } = self;
+        let linger = Duration::from_secs(2);
+        let result = match source {
+            Source::File(mut f) => data::send(&mut f, &mut stream, ascii)
+                .map_err(|e| classify(&e))
+                .and_then(|_| stream.finish(linger).map_err(|_| TransferError::Aborted)),
+            Source::Bytes(b) => data::send(&mut b.as_slice(), &mut stream, false)
+                .map_err(|e| classify(&e))
+                .and_then(|_| stream.finish(linger).map_err(|_| TransferError::Aborted)),
+            Source::Sink(mut f) => {
+                let mut note = None;
+                match data::receive(&mut stream, &mut f, ascii) {
+                    Ok(_) => {}
+                    // A peer that closed without close_notify, or whose close turned into
+                    // a reset because it never read the ticket sent to it (curl 7.88):
+                    // the bytes that arrived are kept, as plain FTP would keep them.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+                        ) =>
+                    {
+                        note = Some(format!(
+                            "data connection ended without close_notify ({})",
+                            e.kind()
+                        ));
+                    }
+                    Err(e) => return (Err(classify(&e)), None),
+                }
+                let synced = f.sync_data().map_err(TransferError::Local);
+                let _ = stream.finish(Duration::from_millis(200));
+                return (synced, note);
+            }
+        };
+        (result, None)
+    }
+}
+
+/// The session's control-connection state a watched transfer reads into.
+struct Watch<'a> {
+    ctl: &'a mut Control,
+    lines: &'a mut LineReader,
+    deferred: &'a mut VecDeque<String>,
+}
+
+/// How a watched transfer ended.
+enum Watched {
+    /// It ran to its end, well or badly.
+    Done(Result<(), TransferError>),
+    /// ABOR stopped it (426, then 226).
+    Aborted,
+}
+
+/// Runs `job` on its own thread while this one reads the control connection, so that
+/// ABOR stops the transfer at once and STAT is answered (RFC 959 §4.1.3); other commands
+/// wait in `deferred`. Closing the data socket is what stops the transfer: the mover's
+/// next read or write fails. An error is the control connection's: the session ends.
+fn watch_transfer(cx: &Ctx<'_>, w: Watch<'_>, job: Job) -> io::Result<Watched> {
+    let kill = job.stream.tcp().try_clone()?;
+    let stop = || {
+        let _ = kill.shutdown(Shutdown::Both);
+    };
+    thread::scope(|scope| {
+        let mover = thread::Builder::new()
+            .name("ftp-data".into())
+            .spawn_scoped(scope, move || job.run())?;
+        let mut aborted = false;
+        let mut failed = None;
+        if let Some(t) = w.ctl.tcp() {
+            t.set_read_timeout(Some(CONTROL_POLL))?;
         }
-        Source::Bytes(b) => {
-            data::send(&mut b.as_slice(), &mut stream, false).map_err(|e| classify(&e))?;
-            stream.finish(linger).map_err(|_| TransferError::Aborted)
-        }
-        Source::Sink(mut f) => {
-            match data::receive(&mut stream, &mut f, t.ascii) {
-                Ok(_) => {}
-                // A peer that closed without close_notify, or whose close turned into a
-                // reset because it never read the ticket sent to it (curl 7.88): the
-                // bytes that arrived are kept, as plain FTP would keep them.
+        let mut buf = [0u8; 4096];
+        'watch: while !mover.is_finished() {
+            while let Some(line) = w.lines.next_line() {
+                let Ok(line) = line else {
+                    cx.reply(w.ctl, &Reply::new(500, "Command line not understood."))?;
+                    continue;
+                };
+                cx.log(format!("> {line} (during the transfer)"));
+                match during_transfer(&line) {
+                    DuringTransfer::Abort => {
+                        aborted = true;
+                        stop();
+                        break 'watch;
+                    }
+                    DuringTransfer::Reply(r) => cx.reply(w.ctl, &r)?,
+                    DuringTransfer::Later => w.deferred.push_back(line),
+                }
+            }
+            match w.ctl.recv(&mut buf) {
+                Ok(0) => {
+                    failed = Some(io::Error::from(io::ErrorKind::ConnectionAborted));
+                    stop();
+                    break;
+                }
+                Ok(n) => w.lines.feed(&buf[..n]),
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
-                    ) =>
-                {
-                    cx.log(format!(
-                        "data connection ended without close_notify ({})",
-                        e.kind()
-                    ));
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => {
+                    failed = Some(e);
+                    stop();
+                    break;
                 }
-                Err(e) => return Err(classify(&e)),
             }
-            f.sync_data().map_err(TransferError::Local)?;
-            let _ = stream.finish(Duration::from_millis(200));
-            Ok(())
         }
-    }
+        let (result, note) = mover.join().unwrap_or_else(|_| {
+            (
+                Err(TransferError::Local(io::Error::other("data mover failed"))),
+                None,
+            )
+        });
+        if let Some(note) = note {
+            cx.log(note);
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if aborted {
+            cx.log("transfer aborted by ABOR".into());
+            return Ok(Watched::Aborted);
+        }
+        Ok(Watched::Done(result))
+    })
 }
 
 fn classify(e: &io::Error) -> TransferError {

@@ -594,3 +594,20 @@ fn telnet_commands_before_abor_are_dropped() {
     r.feed(b"\r\n");
     assert_eq!(r.next_line(), Some(Ok(String::new())));
 }
+
+#[test]
+fn commands_during_a_transfer() {
+    assert_eq!(during_transfer("ABOR"), DuringTransfer::Abort);
+    assert_eq!(during_transfer("abor"), DuringTransfer::Abort);
+    match during_transfer("STAT") {
+        DuringTransfer::Reply(r) => assert_eq!(r.code, 213),
+        other => panic!("STAT mid-transfer: {other:?}"),
+    }
+    // STAT with a path, QUIT and everything else wait for the transfer's end.
+    assert_eq!(during_transfer("STAT /etc"), DuringTransfer::Later);
+    assert_eq!(during_transfer("QUIT"), DuringTransfer::Later);
+    assert_eq!(during_transfer("RETR x"), DuringTransfer::Later);
+    assert_eq!(during_transfer("ABORT"), DuringTransfer::Later);
+    let [a, b] = aborted_replies();
+    assert_eq!((a.code, b.code), (426, 226));
+}
