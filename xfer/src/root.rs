@@ -13,6 +13,9 @@
 //! the `*at` system call on the final component, which the kernel does not follow.
 //!
 //! Client paths are bytes (SFTP paths need not be UTF-8); `&str` works too.
+//!
+//! Needs Linux 5.6 or later (`openat2`) and `/proc` (permission and time changes by path
+//! go through the resolved descriptor's `/proc/self/fd` entry, never the client's path).
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -371,9 +374,9 @@ impl Root {
             flags |= OFlags::TRUNC;
         }
         let mode = Mode::from_bits_truncate(opts.mode.unwrap_or(0o666) & 0o7777);
-        let fd = self.resolve("open", path.as_ref(), flags, mode)?;
-        // A FIFO or device opened by name could block or misbehave; only regular files
-        // are served.
+        // O_NONBLOCK keeps the open of a FIFO from waiting for a peer (it means nothing
+        // for regular files); only regular files are served.
+        let fd = self.resolve("open", path.as_ref(), flags | OFlags::NONBLOCK, mode)?;
         let st = rustix::fs::fstat(&fd).map_err(|e| FsError::from_errno("open", e))?;
         let meta = Metadata::from_stat(&st);
         if meta.is_dir() {

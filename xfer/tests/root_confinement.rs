@@ -308,3 +308,21 @@ fn a_racing_rename_cannot_carry_a_lookup_out() {
     racer.join().unwrap();
     assert!(lookups > 10);
 }
+
+#[test]
+fn special_files_are_refused_without_blocking() {
+    let j = Jail::new("root-fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(j.host("fifo"))
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    // Opening a FIFO for reading would wait for a writer forever.
+    assert_eq!(read_all(&j.root, "fifo"), Err(FsErrorKind::Unsupported));
+    let w = OpenOptions {
+        write: true,
+        ..Default::default()
+    };
+    assert!(j.root.open_file("fifo", &w).is_err());
+    assert!(read_all(&j.root, "/dev/null").is_err());
+}

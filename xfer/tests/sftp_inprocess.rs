@@ -9,10 +9,13 @@ use std::thread::JoinHandle;
 use common::{TempDir, pattern, sha256_hex};
 use wirecrypt_xfer::root::Root;
 use wirecrypt_xfer::sftp::codec::{fx, fxf};
-use wirecrypt_xfer::sftp::{Attrs, Client, ClientError, Config, ServeError, Server};
+use wirecrypt_xfer::sftp::{Attrs, Client, ClientError, Config, ServeError, ServeStats, Server};
 
 /// A server thread on `root` and a client connected to it.
-fn connect(root: &std::path::Path, config: Config) -> (Client, JoinHandle<Result<(), ServeError>>) {
+fn connect(
+    root: &std::path::Path,
+    config: Config,
+) -> (Client, JoinHandle<Result<ServeStats, ServeError>>) {
     let (c2s_r, c2s_w): (PipeReader, PipeWriter) = std::io::pipe().unwrap();
     let (s2c_r, s2c_w) = std::io::pipe().unwrap();
     let server = Server::new(Root::open(root).unwrap(), config);
@@ -52,9 +55,22 @@ fn handshake_announces_openssh_extensions_and_limits() {
 
 #[test]
 fn pipelined_get_and_put_keep_the_bytes() {
+    bulk(false);
+}
+
+#[test]
+fn pipelined_get_and_put_with_a_reply_thread() {
+    bulk(true);
+}
+
+fn bulk(reply_thread: bool) {
     let dir = TempDir::new("sftp-bulk");
     let local = TempDir::new("sftp-bulk-local");
-    let (mut c, server) = connect(dir.path(), Config::default());
+    let config = Config {
+        reply_thread,
+        ..Config::default()
+    };
+    let (mut c, server) = connect(dir.path(), config);
     // Sizes around the request size, and one that needs many requests in flight.
     for (i, size) in [0usize, 1, 261_119, 261_120, 261_121, 9 * 1024 * 1024 + 17]
         .into_iter()
@@ -83,7 +99,16 @@ fn pipelined_get_and_put_keep_the_bytes() {
     assert_eq!(err.status_code(), Some(fx::NO_SUCH_FILE));
     assert!(c.stat("/f1").is_ok());
     drop(c);
-    server.join().unwrap().unwrap();
+    // Full-size requests both ways: the server announced 261120 and the client used it.
+    let stats = server.join().unwrap().unwrap();
+    assert_eq!(
+        (stats.largest_read_request, stats.largest_write),
+        (261_120, 261_120)
+    );
+    let total = [0u64, 1, 261_119, 261_120, 261_121, 9 * 1024 * 1024 + 17]
+        .iter()
+        .sum::<u64>();
+    assert_eq!((stats.bytes_written, stats.bytes_read), (total, total));
 }
 
 #[test]

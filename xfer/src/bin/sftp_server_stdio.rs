@@ -3,7 +3,10 @@
 //! `sftp -D wirecrypt-sftp-server` (no SSH involved) and sshd can run it as a subsystem.
 //!
 //! The root is the first argument, else `$WIRECRYPT_SFTP_ROOT`, else the current
-//! directory (`sftp -D` passes no arguments, so tests use the environment).
+//! directory (`sftp -D` passes no arguments, so tests use the environment). With
+//! `WIRECRYPT_SFTP_STATS` set, one line on standard error summarizes the session;
+//! `WIRECRYPT_SFTP_REPLY_THREAD=1` sends replies from a thread of their own (see
+//! [`Config::reply_thread`]).
 
 use std::fs::File;
 use std::os::fd::AsFd;
@@ -39,9 +42,26 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = Server::new(root, Config::default());
+    let config = Config {
+        reply_thread: std::env::var_os("WIRECRYPT_SFTP_REPLY_THREAD").is_some_and(|v| v == "1"),
+        ..Config::default()
+    };
+    let server = Server::new(root, config);
     match server.serve(input, output) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(stats) => {
+            if std::env::var_os("WIRECRYPT_SFTP_STATS").is_some() {
+                eprintln!(
+                    "wirecrypt-sftp-server: {} requests, {} bytes read, {} bytes written, \
+                     largest read request {}, largest write {}",
+                    stats.requests,
+                    stats.bytes_read,
+                    stats.bytes_written,
+                    stats.largest_read_request,
+                    stats.largest_write
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("wirecrypt-sftp-server: {e}");
             ExitCode::FAILURE

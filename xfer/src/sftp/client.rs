@@ -671,7 +671,8 @@ impl Client {
     }
 
     /// Downloads `remote` into `local` (written with `pwrite`, so replies may arrive in any
-    /// order), truncating `local` to the remote file's length. Returns the byte count.
+    /// order), truncating a regular `local` file to the remote file's length. Returns the
+    /// byte count.
     pub fn get(&mut self, remote: &str, local: &File) -> ClientResult<u64> {
         let h = self.open(remote, fxf::READ, &Attrs::default())?;
         let size_hint = self.fstat(&h).ok().and_then(|a| a.size).unwrap_or(0);
@@ -679,7 +680,11 @@ impl Client {
         let closed = self.close(h);
         let len = result?;
         closed?;
-        local.set_len(len)?;
+        // Cut what an older, longer local file left beyond the end (a sink such as
+        // /dev/null has no length to set).
+        if local.metadata()?.is_file() {
+            local.set_len(len)?;
+        }
         Ok(len)
     }
 
@@ -796,22 +801,21 @@ impl Client {
         let mut offset = 0u64;
         let mut failure: Option<ClientError> = None;
         let mut sent_ids = std::collections::HashSet::new();
+        let mut buf = Vec::new();
         loop {
             while failure.is_none() && outstanding < self.max_requests && offset < size {
                 let want = chunk.min((size - offset) as usize);
                 let id = self.id();
-                let frame = match write_frame(id, &h.0, offset, local, want) {
-                    Ok(f) => f,
+                let n = match write_frame(&mut buf, id, &h.0, offset, local, want) {
+                    Ok(Some(n)) => n,
+                    // The local file shrank while being sent.
+                    Ok(None) => break,
                     Err(e) => {
                         failure = Some(e.into());
                         break;
                     }
                 };
-                let Some((frame, n)) = frame else {
-                    // The local file shrank while being sent.
-                    break;
-                };
-                self.writer.write_all(&frame)?;
+                self.writer.write_all(&buf)?;
                 sent_ids.insert(id);
                 outstanding += 1;
                 offset += n as u64;
@@ -862,23 +866,18 @@ impl Client {
     }
 }
 
-/// A WRITE frame with the data read from `local` straight into it (no second copy).
-/// `None` when `local` has nothing at `offset` any more.
+/// Fills `buf` with a WRITE frame whose data is read from `local` straight into it (no
+/// second copy). `buf` is reused from frame to frame, so only its first fill is zeroed.
+/// Returns the data length, or `None` when `local` has nothing at `offset` any more.
 fn write_frame(
+    buf: &mut Vec<u8>,
     id: u32,
     handle: &[u8],
     offset: u64,
     local: &File,
     want: usize,
-) -> io::Result<Option<(Vec<u8>, usize)>> {
+) -> io::Result<Option<usize>> {
     let header = 4 + 1 + 4 + 4 + handle.len() + 8 + 4;
-    let mut buf = Vec::with_capacity(header + want);
-    buf.extend_from_slice(&[0, 0, 0, 0, fxp::WRITE]);
-    buf.extend_from_slice(&id.to_be_bytes());
-    buf.extend_from_slice(&(handle.len() as u32).to_be_bytes());
-    buf.extend_from_slice(handle);
-    buf.extend_from_slice(&offset.to_be_bytes());
-    buf.extend_from_slice(&[0, 0, 0, 0]);
     buf.resize(header + want, 0);
     let mut got = 0;
     while got < want {
@@ -893,10 +892,21 @@ fn write_frame(
         return Ok(None);
     }
     buf.truncate(header + got);
-    let body = (buf.len() - 4) as u32;
-    buf[..4].copy_from_slice(&body.to_be_bytes());
-    buf[header - 4..header].copy_from_slice(&(got as u32).to_be_bytes());
-    Ok(Some((buf, got)))
+    let mut h = &mut buf[..header];
+    for field in [
+        &((header - 4 + got) as u32).to_be_bytes()[..],
+        &[fxp::WRITE],
+        &id.to_be_bytes(),
+        &(handle.len() as u32).to_be_bytes(),
+        handle,
+        &offset.to_be_bytes(),
+        &(got as u32).to_be_bytes(),
+    ] {
+        let (dst, rest) = h.split_at_mut(field.len());
+        dst.copy_from_slice(field);
+        h = rest;
+    }
+    Ok(Some(got))
 }
 
 fn parse_statvfs(d: &[u8]) -> ClientResult<StatVfs> {

@@ -174,8 +174,13 @@ pub fn read_frame(r: &mut impl Read) -> Result<Option<Vec<u8>>, CodecError> {
     if len == 0 || len > MAX_PACKET_LEN {
         return Err(CodecError::BadPacketLength(len));
     }
-    let mut body = vec![0u8; len as usize];
-    r.read_exact(&mut body)?;
+    // read_to_end fills the spare capacity directly: no zeroing pass over up to 256 KiB
+    // that the read overwrites anyway.
+    let mut body = Vec::with_capacity(len as usize);
+    let got = r.take(len as u64).read_to_end(&mut body)?;
+    if got < len as usize {
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+    }
     Ok(Some(body))
 }
 

@@ -25,4 +25,4 @@ pub mod server;
 
 pub use client::{Client, ClientError, ClientOptions, ClientResult, Handle, Limits, StatVfs};
 pub use codec::{Attrs, CodecError, NameEntry};
-pub use server::{Config, ServeError, Server};
+pub use server::{Config, ServeError, ServeStats, Server};
