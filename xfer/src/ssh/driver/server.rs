@@ -40,6 +40,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// How long the handshake and login may take.
     pub login_timeout: Duration,
+    /// How long a logged-in client may send nothing before it is disconnected
+    /// (`None`: forever). Channel traffic, window adjustments and rekeys all count.
+    pub idle_timeout: Option<Duration>,
     /// Rekey after this many bytes per key (default 1 GiB).
     pub rekey_bytes: Option<u64>,
 }
@@ -57,6 +60,7 @@ impl ServerConfig {
             kex: None,
             max_connections: 64,
             login_timeout: Duration::from_secs(30),
+            idle_timeout: Some(Duration::from_secs(600)),
             rekey_bytes: None,
         }
     }
@@ -221,8 +225,9 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
         }
     };
     eprintln!("ssh: {:?}: {user} logged in", stream.peer_addr().ok());
-    stream.set_read_timeout(None)?;
-    let conn = Conn::new(t.link.clone());
+    stream.set_read_timeout(config.idle_timeout)?;
+    // The server opens no channels itself; the timeout only bounds its requests.
+    let conn = Conn::new(t.link.clone(), config.login_timeout);
     conn.run(t, Some(&config.subsystems));
     Ok(user)
 }
