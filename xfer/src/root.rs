@@ -396,8 +396,8 @@ impl Root {
             OFlags::RDONLY | OFlags::DIRECTORY,
             Mode::empty(),
         )?;
-        let dir = rustix::fs::Dir::read_from(&fd).map_err(|e| FsError::from_errno("opendir", e))?;
-        Ok(DirReader { fd, dir })
+        let dir = rustix::fs::Dir::new(fd).map_err(|e| FsError::from_errno("opendir", e))?;
+        Ok(DirReader { dir })
     }
 
     /// Lists a directory completely (including `.` and `..`).
@@ -550,14 +550,32 @@ impl Root {
     pub fn rename(&self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> FsResult<()> {
         let (fdir, fname) = self.parent("rename", from.as_ref())?;
         let (tdir, tname) = self.parent("rename", to.as_ref())?;
-        rustix::fs::renameat_with(
+        match rustix::fs::renameat_with(
             &fdir,
             fname.as_c_str(),
             &tdir,
             tname.as_c_str(),
             RenameFlags::NOREPLACE,
-        )
-        .map_err(|e| FsError::from_errno("rename", e))
+        ) {
+            // A filesystem without RENAME_NOREPLACE: do what OpenSSH's sftp-server does,
+            // link then unlink for files (link fails when the target exists), a checked
+            // rename for anything else.
+            Err(Errno::INVAL) => {
+                let (f, t) = (fname.as_c_str(), tname.as_c_str());
+                let st = rustix::fs::statat(&fdir, f, AtFlags::SYMLINK_NOFOLLOW)
+                    .map_err(|e| FsError::from_errno("rename", e))?;
+                if Metadata::from_stat(&st).is_file() {
+                    rustix::fs::linkat(&fdir, f, &tdir, t, AtFlags::empty())
+                        .and_then(|()| rustix::fs::unlinkat(&fdir, f, AtFlags::empty()))
+                } else if rustix::fs::statat(&tdir, t, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                    Err(Errno::EXIST)
+                } else {
+                    rustix::fs::renameat(&fdir, f, &tdir, t)
+                }
+                .map_err(|e| FsError::from_errno("rename", e))
+            }
+            r => r.map_err(|e| FsError::from_errno("rename", e)),
+        }
     }
 
     /// Renames `from` to `to`, atomically replacing `to` (POSIX `rename`).
@@ -757,13 +775,13 @@ fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// A directory being listed.
 pub struct DirReader {
-    fd: OwnedFd,
+    /// Owns the directory's one descriptor (entries are stat'ed relative to it).
     dir: rustix::fs::Dir,
 }
 
 impl fmt::Debug for DirReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirReader").field("fd", &self.fd).finish()
+        f.debug_struct("DirReader").finish_non_exhaustive()
     }
 }
 
@@ -775,7 +793,10 @@ impl DirReader {
             Some(Err(e)) => Err(FsError::from_errno("readdir", e)),
             Some(Ok(entry)) => {
                 let name: &CStr = entry.file_name();
-                let metadata = rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                let metadata = self
+                    .dir
+                    .fd()
+                    .and_then(|fd| rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW))
                     .ok()
                     .map(|st| Metadata::from_stat(&st));
                 Ok(Some(DirEntry {

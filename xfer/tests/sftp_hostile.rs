@@ -180,6 +180,14 @@ fn malformed_requests_get_a_status_and_the_session_goes_on() {
             path: b"/../../..".to_vec(),
         },
     ));
+    // 60000 ids whose names would overflow any reply packet.
+    input.extend(encode_request(
+        18,
+        &Request::Extended(codec::ExtendedRequest::UsersGroupsById {
+            uids: vec![0; 60_000],
+            gids: Vec::new(),
+        }),
+    ));
     // And a good request at the end.
     input.extend(encode_request(
         17,
@@ -189,7 +197,7 @@ fn malformed_requests_get_a_status_and_the_session_goes_on() {
     ));
     let (r, frames) = serve_bytes(&input);
     assert!(r.is_ok(), "{r:?}");
-    assert_eq!(frames.len(), 12);
+    assert_eq!(frames.len(), 13);
     assert_eq!(status_of(&frames[1]), (7, fx::OP_UNSUPPORTED));
     assert_eq!(status_of(&frames[2]), (8, fx::BAD_MESSAGE));
     assert_eq!(status_of(&frames[3]), (9, fx::OP_UNSUPPORTED));
@@ -205,8 +213,9 @@ fn malformed_requests_get_a_status_and_the_session_goes_on() {
         (16, Response::Name(n)) => assert_eq!(n[0].filename, b"/"),
         other => panic!("{other:?}"),
     }
+    assert_eq!(status_of(&frames[11]), (18, fx::FAILURE));
     assert!(matches!(
-        codec::decode_response(frames[11].clone()).unwrap(),
+        codec::decode_response(frames[12].clone()).unwrap(),
         (17, Response::Attrs(_))
     ));
 }
@@ -475,4 +484,117 @@ fn client_refuses_a_server_of_another_version() {
     let e = Client::new(s2c_r, c2s_w).unwrap_err();
     assert!(matches!(e, ClientError::Protocol(_)), "{e}");
     t.join().unwrap();
+}
+
+/// A server that holds transfer requests until 64 are waiting (or the client has gone
+/// quiet), then answers them all: the count it saw before its first
+/// reply shows how deep the client pipelines, for a get and for a put.
+#[test]
+fn client_keeps_64_requests_in_flight_both_ways() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    const CHUNK: u64 = 261_120;
+    let (c2s_r, c2s_w) = std::io::pipe().unwrap();
+    let (s2c_r, mut s2c_w) = std::io::pipe().unwrap();
+    let (seen_tx, seen_rx) = mpsc::channel::<usize>();
+    std::thread::spawn(move || {
+        let (req_tx, req_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = c2s_r;
+            let _ = codec::read_frame(&mut r);
+            while let Ok(Some(f)) = codec::read_frame(&mut r) {
+                if req_tx.send(codec::decode_request(f).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let limits: Vec<u8> = [262_144u64, CHUNK, CHUNK, 1000]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        s2c_w
+            .write_all(&codec::encode_version(3, &[("limits@openssh.com", "1")]))
+            .unwrap();
+        let mut pending = Vec::new();
+        let mut record = false;
+        let is_transfer = |r: &Request| matches!(r, Request::Read { .. } | Request::Write { .. });
+        loop {
+            match req_rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(r) => pending.push(r),
+                Err(_) => return,
+            }
+            // Hold transfer requests until 64 are waiting, or the client went quiet.
+            loop {
+                let transfers = pending.iter().filter(|(_, r)| is_transfer(r)).count();
+                if transfers == 0 || transfers >= 64 {
+                    break;
+                }
+                // Generous while measuring (a loaded machine may pause the client), short
+                // afterwards, when only the tail of a transfer is left.
+                let quiet = Duration::from_millis(if record { 5000 } else { 200 });
+                match req_rx.recv_timeout(quiet) {
+                    Ok(r) => pending.push(r),
+                    Err(_) => break,
+                }
+            }
+            let transfers = pending.iter().filter(|(_, r)| is_transfer(r)).count();
+            if record && transfers > 0 {
+                let _ = seen_tx.send(transfers);
+                record = false;
+            }
+            for (id, req) in pending.drain(..) {
+                let resp = match req {
+                    Request::Extended(codec::ExtendedRequest::Limits) => {
+                        Response::ExtendedReply(limits.clone())
+                    }
+                    Request::Open { .. } => {
+                        record = true;
+                        Response::Handle(b"h".to_vec())
+                    }
+                    Request::Fstat { .. } => Response::Attrs(Attrs {
+                        size: Some(200 * CHUNK),
+                        ..Default::default()
+                    }),
+                    Request::Read { offset, len, .. } if offset < 200 * CHUNK => {
+                        Response::Data(codec::Payload::from_vec(vec![0; len as usize]))
+                    }
+                    Request::Read { .. } => Response::Status {
+                        code: fx::EOF,
+                        message: String::new(),
+                    },
+                    _ => Response::Status {
+                        code: fx::OK,
+                        message: String::new(),
+                    },
+                };
+                if s2c_w.write_all(&encode_response(id, &resp)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut c = Client::new(s2c_r, c2s_w).unwrap();
+    assert_eq!(c.request_sizes(), (261_120, 261_120));
+    let local = TempDir::new("pipelining");
+    let sink = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    assert_eq!(c.get("x", &sink).unwrap(), 200 * CHUNK);
+    assert_eq!(
+        seen_rx.recv().unwrap(),
+        64,
+        "READs in flight before the first reply"
+    );
+    std::fs::write(local.path().join("src"), pattern(100 * CHUNK as usize, 4)).unwrap();
+    assert_eq!(
+        c.put_file(local.path().join("src"), "y").unwrap(),
+        100 * CHUNK
+    );
+    assert_eq!(
+        seen_rx.recv().unwrap(),
+        64,
+        "WRITEs in flight before the first reply"
+    );
 }

@@ -348,3 +348,41 @@ fn handle_cap_and_read_only() {
     drop(c);
     server.join().unwrap().unwrap();
 }
+
+#[test]
+fn one_server_serves_connections_in_parallel() {
+    let dir = TempDir::new("sftp-parallel");
+    let server = std::sync::Arc::new(Server::new(
+        Root::open(dir.path()).unwrap(),
+        Config::default(),
+    ));
+    let workers: Vec<_> = (0..4u64)
+        .map(|n| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let (c2s_r, c2s_w) = std::io::pipe().unwrap();
+                let (s2c_r, s2c_w) = std::io::pipe().unwrap();
+                let t = std::thread::spawn(move || server.serve(c2s_r, s2c_w));
+                let mut c = Client::new(s2c_r, c2s_w).unwrap();
+                let data = pattern(1 << 20, n);
+                let h = c
+                    .open(&format!("f{n}"), fxf::WRITE | fxf::CREAT, &Attrs::default())
+                    .unwrap();
+                // Larger than one packet: the client splits it.
+                c.write(&h, 0, &data).unwrap();
+                c.close(h).unwrap();
+                drop(c);
+                let stats = t.join().unwrap().unwrap();
+                assert_eq!(stats.bytes_written, 1 << 20);
+                data
+            })
+        })
+        .collect();
+    for (n, w) in workers.into_iter().enumerate() {
+        let want = w.join().unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join(format!("f{n}"))).unwrap(),
+            want
+        );
+    }
+}

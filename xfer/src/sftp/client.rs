@@ -9,10 +9,11 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 
 use super::codec::{
     self, Attrs, CodecError, ExtendedRequest, MAX_DATA_LEN, NameEntry, Payload, Request, Response,
@@ -168,6 +169,7 @@ pub struct Handle(Vec<u8>);
 pub struct Client {
     writer: BufWriter<Box<dyn Write + Send>>,
     replies: Receiver<Result<Vec<u8>, CodecError>>,
+    pool: Arc<Mutex<Vec<Vec<u8>>>>,
     next_id: u32,
     version: u32,
     extensions: Vec<(String, String)>,
@@ -202,15 +204,13 @@ impl Client {
     }
 
     /// Starts a session with `options`.
-    pub fn with_options<R, W>(
-        mut reader: R,
-        writer: W,
-        options: ClientOptions,
-    ) -> ClientResult<Client>
+    pub fn with_options<R, W>(reader: R, writer: W, options: ClientOptions) -> ClientResult<Client>
     where
         R: Read + Send + 'static,
         W: Write + Send + 'static,
     {
+        // Buffered, so a packet's length and the start of its body come in one read.
+        let mut reader = BufReader::with_capacity(64 * 1024, reader);
         let mut writer: BufWriter<Box<dyn Write + Send>> =
             BufWriter::with_capacity(64 * 1024, Box::new(writer));
         writer.write_all(&codec::encode_init(codec::VERSION))?;
@@ -232,19 +232,26 @@ impl Client {
             })
             .collect();
 
-        // Replies are read on their own thread so that receiving overlaps file I/O.
+        // Replies are read on their own thread so that receiving overlaps file I/O. DATA
+        // buffers come back through `pool` once written, so a download reuses them.
+        let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let reader_pool = pool.clone();
         let (tx, replies) = mpsc::sync_channel(options.max_requests.max(1) * 2);
         std::thread::Builder::new()
             .name("sftp-client-reader".into())
             .spawn(move || {
                 loop {
-                    let r = codec::read_frame(&mut reader);
-                    let end = !matches!(r, Ok(Some(_)));
-                    let msg = match r {
-                        Ok(Some(f)) => Ok(f),
-                        Ok(None) => break,
+                    let mut frame = reader_pool
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .pop()
+                        .unwrap_or_default();
+                    let msg = match codec::read_frame_into(&mut reader, &mut frame) {
+                        Ok(true) => Ok(frame),
+                        Ok(false) => break,
                         Err(e) => Err(e),
                     };
+                    let end = msg.is_err();
                     if tx.send(msg).is_err() || end {
                         break;
                     }
@@ -254,6 +261,7 @@ impl Client {
         let mut client = Client {
             writer,
             replies,
+            pool,
             next_id: 0,
             version,
             extensions,
@@ -306,6 +314,16 @@ impl Client {
     /// Bytes per READ and per WRITE this client uses.
     pub fn request_sizes(&self) -> (u32, u32) {
         (self.read_len, self.write_len)
+    }
+
+    /// Returns a received packet's buffer to the reader thread for reuse.
+    fn recycle(&self, buf: Vec<u8>) {
+        if buf.capacity() >= MAX_DATA_LEN as usize {
+            let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if p.len() < 2 * self.max_requests {
+                p.push(buf);
+            }
+        }
     }
 
     fn id(&mut self) -> u32 {
@@ -432,13 +450,22 @@ impl Client {
         }
     }
 
-    /// Writes `data` at `offset`.
+    /// Writes `data` at `offset`, in as many WRITE requests as the server's limits need
+    /// (a packet over its limit would end the session).
     pub fn write(&mut self, handle: &Handle, offset: u64, data: &[u8]) -> ClientResult<()> {
-        self.call_status(Request::Write {
-            handle: handle.0.clone(),
-            offset,
-            data: Payload::from_vec(data.to_vec()),
-        })
+        let mut done = 0;
+        loop {
+            let n = (data.len() - done).min(self.write_len as usize);
+            self.call_status(Request::Write {
+                handle: handle.0.clone(),
+                offset: offset + done as u64,
+                data: Payload::from_vec(data[done..done + n].to_vec()),
+            })?;
+            done += n;
+            if done == data.len() {
+                return Ok(());
+            }
+        }
     }
 
     /// Status of a path, following symlinks.
@@ -732,20 +759,23 @@ impl Client {
                     if failure.is_some() {
                         continue;
                     }
-                    if let Err(e) = local.write_all_at(data, offset) {
+                    let written = local.write_all_at(data, offset);
+                    let dlen = data.len();
+                    self.recycle(d.into_buffer());
+                    if let Err(e) = written {
                         failure = Some(e.into());
                         continue;
                     }
-                    let got_to = offset + data.len() as u64;
+                    let got_to = offset + dlen as u64;
                     end = end.max(got_to);
                     if got_to > size_hint {
                         // The file is longer than reported: pipeline until EOF.
                         size_hint = u64::MAX;
                     }
-                    if data.len() < len as usize && !data.is_empty() {
+                    if dlen < len as usize && dlen > 0 {
                         // A short read not at end of file: ask for the rest.
                         let id = self.id();
-                        let rest = len - data.len() as u32;
+                        let rest = len - dlen as u32;
                         self.send(
                             id,
                             &Request::Read {
@@ -755,7 +785,7 @@ impl Client {
                             },
                         )?;
                         outstanding.insert(id, (got_to, rest));
-                    } else if data.is_empty() {
+                    } else if dlen == 0 {
                         return Err(ClientError::Protocol("empty DATA reply".into()));
                     }
                 }

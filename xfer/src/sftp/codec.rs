@@ -159,11 +159,18 @@ impl From<io::Error> for CodecError {
 /// Reads one packet body (type byte onward). `Ok(None)` on a clean end of stream before
 /// the first byte of a packet; an end inside a packet is an error.
 pub fn read_frame(r: &mut impl Read) -> Result<Option<Vec<u8>>, CodecError> {
+    let mut body = Vec::new();
+    Ok(read_frame_into(r, &mut body)?.then_some(body))
+}
+
+/// Like [`read_frame`], into `body` (replacing its contents, reusing its allocation).
+/// `Ok(false)` on a clean end of stream.
+pub fn read_frame_into(r: &mut impl Read, body: &mut Vec<u8>) -> Result<bool, CodecError> {
     let mut len = [0u8; 4];
     let mut got = 0;
     while got < 4 {
         match r.read(&mut len[got..]) {
-            Ok(0) if got == 0 => return Ok(None),
+            Ok(0) if got == 0 => return Ok(false),
             Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -176,12 +183,13 @@ pub fn read_frame(r: &mut impl Read) -> Result<Option<Vec<u8>>, CodecError> {
     }
     // read_to_end fills the spare capacity directly: no zeroing pass over up to 256 KiB
     // that the read overwrites anyway.
-    let mut body = Vec::with_capacity(len as usize);
-    let got = r.take(len as u64).read_to_end(&mut body)?;
+    body.clear();
+    body.reserve_exact(len as usize);
+    let got = r.take(len as u64).read_to_end(body)?;
     if got < len as usize {
         return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
     }
-    Ok(Some(body))
+    Ok(true)
 }
 
 /// Reads fields from one packet body, bounds-checked.
@@ -685,6 +693,11 @@ impl Payload {
     /// The data.
     pub fn as_slice(&self) -> &[u8] {
         &self.frame[self.start..self.end]
+    }
+
+    /// The packet buffer the data lives in, for reuse.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.frame
     }
 }
 

@@ -1,15 +1,16 @@
 //! SFTP v3 server over any blocking byte stream, confined to a [`Root`].
 //!
 //! Requests are pipelined: a reader thread receives and decodes them while the calling
-//! thread does the file I/O and writes the replies, flushing whenever no request is
-//! waiting (so a burst of replies goes out in few writes). [`Config::reply_thread`] adds a
+//! thread does the file I/O and writes the replies. Replies to READ and WRITE go out at
+//! once (they move the client's transfer window); others are flushed when no request is
+//! waiting, so a burst of metadata replies goes out in few writes. [`Config::reply_thread`] adds a
 //! third thread for sending. Requests are answered in order, so a client's pipelined
 //! WRITE and READ on the same handle see each other's effects.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -92,7 +93,8 @@ pub struct ServeStats {
     pub largest_write: u32,
 }
 
-/// An SFTP server for one directory tree.
+/// An SFTP server for one directory tree. One `Server` can serve many connections at
+/// once: `serve` takes `&self`, and each call keeps its own handles.
 #[derive(Debug)]
 pub struct Server {
     root: Arc<Root>,
@@ -136,7 +138,8 @@ impl Server {
         let version = codec::encode_version(codec::VERSION, &codec::SERVER_EXTENSIONS);
 
         std::thread::scope(|s| {
-            let reader = s.spawn(move || read_loop(reader, in_tx));
+            let reader_pool = pool.clone();
+            let reader = s.spawn(move || read_loop(reader, in_tx, &reader_pool));
             let mut session = Session {
                 root: &self.root,
                 config: &self.config,
@@ -181,7 +184,7 @@ impl Server {
 trait ReplySink {
     /// Queues or writes one frame.
     fn send(&mut self, frame: Vec<u8>) -> io::Result<()>;
-    /// No request is waiting: push out what is buffered.
+    /// Push out what is buffered (no request is waiting, or a reply is urgent).
     fn idle(&mut self) -> io::Result<()>;
 }
 
@@ -218,7 +221,8 @@ impl<W: Write> ReplySink for DirectSink<'_, W> {
     }
 }
 
-/// Keeps a DATA-sized buffer for the next READ reply.
+/// Keeps a packet-sized buffer (a sent DATA reply, a written WRITE request) for the next
+/// READ reply or received WRITE.
 fn give_back(pool: &Mutex<Vec<Vec<u8>>>, buf: Vec<u8>) {
     if buf.capacity() >= DATA_HEADER + MAX_DATA_LEN as usize {
         let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
@@ -228,9 +232,25 @@ fn give_back(pool: &Mutex<Vec<Vec<u8>>>, buf: Vec<u8>) {
     }
 }
 
-fn read_loop<R: Read>(mut reader: R, tx: SyncSender<Inbound>) -> Result<(), CodecError> {
-    while let Some(frame) = codec::read_frame(&mut reader)? {
-        let msg = match codec::decode_request(frame) {
+fn read_loop<R: Read>(
+    reader: R,
+    tx: SyncSender<Inbound>,
+    pool: &Mutex<Vec<Vec<u8>>>,
+) -> Result<(), CodecError> {
+    // Buffered, so a packet's length and the start of its body come in one read; large
+    // bodies pass straight through into the frame.
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut frame = Vec::new();
+    while codec::read_frame_into(&mut reader, &mut frame)? {
+        // A WRITE keeps its (large) frame until the data is on disk, and the worker hands
+        // the buffer back; anything else is copied out small so the buffer stays here.
+        let owned = if frame.first() == Some(&fxp::WRITE) {
+            let next = take_buffer(pool);
+            std::mem::replace(&mut frame, next)
+        } else {
+            frame.clone()
+        };
+        let msg = match codec::decode_request(owned) {
             Ok((id, req)) => Inbound::Request(id, req),
             Err((Some(id), CodecError::UnknownType { .. })) => {
                 Inbound::Refused(id, fx::OP_UNSUPPORTED, "Operation unsupported")
@@ -243,6 +263,14 @@ fn read_loop<R: Read>(mut reader: R, tx: SyncSender<Inbound>) -> Result<(), Code
         }
     }
     Ok(())
+}
+
+/// A packet-sized buffer from the pool, or a new empty one.
+fn take_buffer(pool: &Mutex<Vec<Vec<u8>>>) -> Vec<u8> {
+    pool.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .unwrap_or_default()
 }
 
 fn write_loop<W: Write>(
@@ -375,11 +403,20 @@ impl Session<'_> {
                 }
             };
             self.stats.requests += 1;
+            // The client waits for these replies to keep its transfer window moving, and
+            // each took a file I/O to make: send them now rather than after the burst.
+            let transfer = matches!(
+                msg,
+                Inbound::Request(_, Request::Read { .. } | Request::Write { .. })
+            );
             let frame = match msg {
                 Inbound::Request(id, req) => self.handle(id, req),
                 Inbound::Refused(id, code, why) => codec::encode_status(id, code, why),
             };
             sink.send(frame)?;
+            if transfer {
+                sink.idle()?;
+            }
         }
     }
 
@@ -453,6 +490,7 @@ impl Session<'_> {
                 let n = data.as_slice().len();
                 self.stats.bytes_written += n as u64;
                 self.stats.largest_write = self.stats.largest_write.max(n as u32);
+                give_back(self.pool, data.into_buffer());
                 ok()
             }
             Request::Lstat { path } => Ok(Response::Attrs(attrs_of(&root.lstat(&path)?))),
@@ -590,6 +628,11 @@ impl Session<'_> {
                     w.extend_from_slice(&(inner.len() as u32).to_be_bytes());
                     w.extend_from_slice(&inner);
                 }
+                // A request packet holds up to 65k ids; their names could make a reply
+                // larger than any client accepts.
+                if w.len() > codec::MAX_PACKET_ANNOUNCED as usize - 1024 {
+                    return Err(Fail(fx::FAILURE, "too many ids in one request".into()));
+                }
                 Ok(Response::ExtendedReply(w))
             }
             ExtendedRequest::Unknown { .. } => Err(fail(fx::OP_UNSUPPORTED)),
@@ -641,12 +684,7 @@ impl Session<'_> {
             Err(Fail(code, msg)) => return codec::encode_status(id, code, &msg),
         };
         let want = len.min(MAX_DATA_LEN) as usize;
-        let mut buf = self
-            .pool
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .unwrap_or_default();
+        let mut buf = take_buffer(self.pool);
         buf.resize(DATA_HEADER + want, 0);
         let mut got = 0;
         while got < want {
