@@ -219,7 +219,18 @@ impl OpensslCommand {
 
 impl Expander for OpensslCommand {
     fn expand(&self, cipher_string: &str) -> Expansion {
-        let tls12 = run_openssl(&["ciphers", "-s", "-tls1_2", "-V", cipher_string]);
+        // The string comes from the file under check: it must never become an option
+        // (`-provider=/path/x.so` would load and run that library). OpenSSL reads no
+        // cipher string that begins with '-', so refuse those, and end the options
+        // with `--` in any case.
+        let tls12 = if cipher_string.trim_start().starts_with('-') {
+            Err(format!(
+                "the cipher string {cipher_string:?} begins with '-', which openssl would \
+                 read as an option; it was not passed on"
+            ))
+        } else {
+            run_openssl(&["ciphers", "-s", "-tls1_2", "-V", "--", cipher_string])
+        };
         let tls13 = run_openssl(&["ciphers", "-s", "-tls1_3", "-V"]).unwrap_or_default();
         let mut expansion = cipher_string::expansion_from_openssl(
             &self.version,
@@ -238,11 +249,17 @@ impl Expander for OpensslCommand {
     }
 }
 
+/// Runs `openssl` with `args`, in an environment scrubbed of every `OPENSSL_*` variable
+/// (`OPENSSL_CONF`, `OPENSSL_MODULES`, ...) so that only the system's own configuration
+/// and modules are loaded.
 fn run_openssl(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let mut command = Command::new("openssl");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("OPENSSL_") {
+            command.env_remove(name);
+        }
+    }
+    let out = command.args(args).output().map_err(|e| e.to_string())?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {

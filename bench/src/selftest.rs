@@ -30,7 +30,7 @@ pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn std::error::E
             .filter(|p| only.is_none_or(|id| p.id() == id))
             .collect();
         let refs: Vec<_> = providers.iter().map(|p| p.as_ref()).collect();
-        let broken = std::env::var(selftest::BREAK_ENV).ok();
+        let broken = selftest::break_from_env();
         selftest::run(&refs, broken.as_deref())
     };
     results.retain(|r| only.is_none_or(|id| r.provider == id));

@@ -79,6 +79,24 @@ pub struct Args {
     #[arg(long)]
     pub peers: bool,
 
+    /// Measure against a server on another machine (`wirecrypt serve ftp|ftps` there)
+    /// instead of starting our own: its address, HOST:PORT. Uploads are fetched back
+    /// to be checked; only this end's CPU time is counted.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "peers")]
+    pub target: Option<String>,
+
+    /// The account on `--target` (its password from WIRECRYPT_PASSWORD).
+    #[arg(long, default_value = "bench", requires = "target")]
+    pub user: String,
+
+    /// CA certificates (PEM) to check `--target`'s certificate against (FTPS).
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Do not check `--target`'s certificate (test certificates only).
+    #[arg(long, requires = "target", conflicts_with = "ca_file")]
+    pub insecure: bool,
+
     /// Write every case as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -193,7 +211,10 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         progress: Progress::new(),
     };
     let mut rows = Vec::new();
-    for &protocol in &plan.protocols {
+    if let Some(target) = &args.target {
+        rows = bench.remote(&engines, target, args)?;
+    }
+    for &protocol in plan.protocols.iter().filter(|_| args.target.is_none()) {
         match protocol {
             Protocol::Ftp => {
                 rows.extend(bench.ours_ftp(&engines[0], protocol, None, "none"));
@@ -354,6 +375,92 @@ impl Bench<'_> {
             }
         }
         rows
+    }
+
+    /// Our client against a server on another machine, every protocol of the plan it
+    /// can speak.
+    fn remote(
+        &self,
+        engines: &[Engine],
+        target: &str,
+        args: &Args,
+    ) -> Result<Vec<Row>, Box<dyn Error>> {
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(target)
+            .map_err(|e| format!("--target {target}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("--target {target}: no address"))?;
+        let password = std::env::var(crate::copy::PASSWORD_ENV).unwrap_or_default();
+        let trust = || -> Result<Option<wirecrypt_xfer::ftp::tls::ServerTrust>, String> {
+            if args.insecure {
+                return Ok(Some(wirecrypt_xfer::ftp::tls::ServerTrust::Insecure));
+            }
+            let Some(ca) = &args.ca_file else {
+                return Ok(None);
+            };
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in wirecrypt_xfer::ftp::tls::load_certs(ca).map_err(|e| e.to_string())? {
+                roots.add(cert).map_err(|e| e.to_string())?;
+            }
+            Ok(Some(wirecrypt_xfer::ftp::tls::ServerTrust::Roots(roots)))
+        };
+        let mut rows = Vec::new();
+        for &protocol in &self.plan.protocols {
+            let mut variants: Vec<(&Engine, Option<TlsVersion>, String)> = Vec::new();
+            match protocol {
+                Protocol::Ftp => variants.push((&engines[0], None, "none".into())),
+                Protocol::Ftps => {
+                    for engine in engines {
+                        for cipher in &self.plan.ftps_ciphers {
+                            for &v in &self.plan.versions {
+                                variants.push((engine, Some(v), cipher.clone()));
+                            }
+                        }
+                    }
+                }
+                Protocol::Sftp => continue,
+            }
+            for (engine, version, cipher) in variants {
+                let provider = match version {
+                    Some(_) => provider_for_cipher(engine, &cipher),
+                    None => "none".into(),
+                };
+                rows.extend(self.group(
+                    |direction, streams| Case {
+                        protocol,
+                        tls_version: version,
+                        provider: provider.clone(),
+                        cipher: cipher.clone(),
+                        direction,
+                        streams,
+                        peer: Some(format!("wirecrypt -> {target}")),
+                    },
+                    || {
+                        let t = ours_ftp::remote_target(
+                            engine,
+                            addr,
+                            protocol,
+                            version,
+                            &cipher,
+                            &args.user,
+                            &password,
+                            trust()?,
+                        )?;
+                        t.publish(self.source)?;
+                        Ok(t)
+                    },
+                    |t, direction, streams| {
+                        t.run(
+                            direction,
+                            streams,
+                            self.source,
+                            &self.payload.sha256,
+                            self.sink,
+                        )
+                    },
+                ));
+            }
+        }
+        Ok(rows)
     }
 
     /// wirecrypt at both ends of plain FTP or FTPS.

@@ -271,3 +271,83 @@ fn no_input_is_a_usage_error() {
     exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--sshd-config"));
 }
+
+/// A stand-in `openssl` that writes each argument list and its `OPENSSL_*` environment
+/// to a log, so the test can see exactly what `wirecrypt fips check` ran.
+fn logging_openssl(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let log = dir.join("calls.log");
+    let script = dir.join("openssl");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             printf 'argv:' >> '{log}'\n\
+             for a in \"$@\"; do printf ' [%s]' \"$a\" >> '{log}'; done\n\
+             printf '\\n' >> '{log}'\n\
+             env | grep '^OPENSSL_' | sed 's/^/env: /' >> '{log}'\n\
+             [ \"$1\" = version ] && echo 'OpenSSL 3.0.0 (logging stand-in)'\n\
+             exit 0\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    log
+}
+
+#[test]
+fn cipher_strings_never_become_openssl_options() {
+    let dir = std::env::temp_dir().join(format!("wirecrypt-openssl-args-{}", std::process::id()));
+    let log = logging_openssl(&dir);
+    let conf = dir.join("vsftpd.conf");
+    std::fs::write(
+        &conf,
+        "ssl_enable=YES\nssl_ciphers=-provider=/nonexistent/evil.so\n",
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wirecrypt"))
+            .args(["fips", "check", "--cipher-expander", "openssl"])
+            .args(args)
+            .env("PATH", &path)
+            .env("OPENSSL_CONF", "/nonexistent/evil.cnf")
+            .env("OPENSSL_MODULES", "/nonexistent/modules")
+            .env_remove("WIRECRYPT_FIPS")
+            .output()
+            .expect("the wirecrypt binary runs")
+    };
+    let from_file = run(&["--vsftpd-config", conf.to_str().unwrap()]);
+    let from_flag = run(&["--tls-cipher-string", " -engine=evil"]);
+    let benign = run(&["--tls-cipher-string", "AESGCM"]);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    for out in [&from_file, &from_flag] {
+        assert!(
+            stdout(out).contains("begins with '-'"),
+            "{}\n{}",
+            stdout(out),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(benign.status.code().is_some());
+    assert!(
+        !calls.contains("evil"),
+        "a hostile cipher string reached openssl:\n{calls}"
+    );
+    assert!(
+        calls.contains("[-V] [--] [AESGCM]"),
+        "options are not ended before the cipher string:\n{calls}"
+    );
+    assert!(
+        !calls.contains("env: OPENSSL_"),
+        "openssl ran with the caller's OPENSSL_* environment:\n{calls}"
+    );
+}

@@ -30,7 +30,8 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
 const PIECE: usize = 2048;
 
 /// Appends up to `len` bytes to `out`, written by `write`, which returns how many it
-/// wrote. On failure `out` is left as it was: nothing half-written stays behind.
+/// wrote. On failure `out` is left as it was: nothing half-written stays behind, not
+/// even in its spare capacity (the bytes are wiped before the truncation).
 pub(crate) fn append_with<E>(
     out: &mut Vec<u8>,
     len: usize,
@@ -40,10 +41,12 @@ pub(crate) fn append_with<E>(
     out.resize(start + len, 0);
     match write(&mut out[start..]) {
         Ok(written) => {
+            zeroize::Zeroize::zeroize(&mut out[start + written..]);
             out.truncate(start + written);
             Ok(())
         }
         Err(e) => {
+            zeroize::Zeroize::zeroize(&mut out[start..]);
             out.truncate(start);
             Err(e)
         }

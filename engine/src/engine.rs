@@ -76,7 +76,8 @@ impl EngineBuilder {
 
     /// Corrupts the expected value of the named self-test (see
     /// [`selftest::names`](crate::fips::selftest::names)), to prove that a failure puts
-    /// the engine into its error state. `WIRECRYPT_SELFTEST_BREAK` does the same.
+    /// the engine into its error state. `WIRECRYPT_SELFTEST_BREAK` does the same in builds
+    /// with the test-only `selftest-break` feature.
     pub fn break_self_test(mut self, name: impl Into<String>) -> Self {
         self.break_self_test = Some(name.into());
         self
@@ -153,11 +154,10 @@ impl EngineBuilder {
             })
             .collect();
         let self_tests = if fips {
-            let broken = self.break_self_test.clone().or_else(|| {
-                (!self.ignore_env)
-                    .then(|| std::env::var(selftest::BREAK_ENV).ok())
-                    .flatten()
-            });
+            let broken = self
+                .break_self_test
+                .clone()
+                .or_else(|| (!self.ignore_env).then(selftest::break_from_env).flatten());
             let providers: Vec<Arc<dyn Provider>> = candidates
                 .iter()
                 .filter_map(|c| c.status.as_ref().ok().cloned())

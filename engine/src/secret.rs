@@ -5,7 +5,16 @@ use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Key material. Zeroized when dropped; `Debug` shows only the length.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+///
+/// Secrets cannot be compared with `==` (a derived comparison exits at the first
+/// differing byte); compare [`expose`](Self::expose)d bytes in constant time if ever
+/// needed.
+///
+/// ```compile_fail
+/// use wirecrypt::SecretBytes;
+/// let equal = SecretBytes::new(b"k") == SecretBytes::new(b"k");
+/// ```
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretBytes(Vec<u8>);
 
 impl SecretBytes {
@@ -39,6 +48,18 @@ impl fmt::Debug for SecretBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_equality_is_by_value_and_length() {
+        use crate::provider::Output;
+        let a = Output::new(&[7; 32]);
+        assert_eq!(a, Output::new(&[7; 32]));
+        assert_ne!(a, Output::new(&[7; 31]));
+        let mut last = [7; 32];
+        last[31] = 8;
+        assert_ne!(a, Output::new(&last));
+        assert_ne!(Output::new(&[0; 16]), Output::new(&[0; 17]));
+    }
 
     #[test]
     fn debug_redacts() {

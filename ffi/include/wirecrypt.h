@@ -132,8 +132,10 @@ enum wc_status wc_aead_new(const struct wc_engine *engine,
 
 // Seals `input` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
 // `out` may be NULL when `out_cap` is 0; when `out_cap` is too small the call returns
-// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `input` and `out` may
-// overlap. The nonce must be 12 bytes and never repeat under one key.
+// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. Any of `nonce`, `aad`
+// and `input` may overlap `out` (in place, or a nonce kept at the front of the output
+// buffer): each is read in full — copied when it overlaps — before anything is written
+// to `out`. The nonce must be 12 bytes and never repeat under one key.
 //
 // # Safety
 // `aead` must be live; every pointer must be valid for its length (`out` for writes of
@@ -239,6 +241,12 @@ enum wc_status wc_fips_check_sshd_config(const char *text, int *compliant, char 
 // `hmac-sha1`, each also `...-etm@openssh.com`; NULL for the AEAD ciphers). Key, IV and
 // MAC key are as RFC 4253 §7.2 derives them, with the exact lengths the mode needs
 // (unused parts: NULL and 0). The sequence number starts at 0.
+//
+// `none` (the key exchange before the first `SSH_MSG_NEWKEYS`, in clear) makes a sealer
+// outside FIPS mode only: the FIPS policy does not approve sending in clear, so there it
+// is refused (`WC_ERR_FIPS_REFUSED`) and a FIPS-mode program frames its few clear key
+// exchange packets itself. Openers accept `none` in any mode: reading the peer's clear
+// key exchange sends nothing.
 //
 // # Safety
 // `engine` live; names NULL or C strings as described; each buffer valid for its length;
@@ -436,7 +444,10 @@ enum wc_status wc_tls_seal(struct wc_tls_sealer *sealer,
 // Opens one whole record (header ‖ body, `len` bytes) in place. On success the content
 // lies at `record + *plaintext_offset` for `*plaintext_len` bytes and `*content_type`
 // is its type. On failure the record is wiped past its header and the sequence number
-// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`).
+// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`). A record that fails to open
+// ends the connection (RFC 8446 §5.2): every later call on this opener fails with the
+// same status — except when `len` is not the record's length (shorter than the 5-byte
+// header, or not matching its length field), which is the caller's framing.
 //
 // # Safety
 // `opener` live and used by this thread only; `record` valid for reads and writes of

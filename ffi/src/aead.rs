@@ -61,8 +61,10 @@ pub unsafe extern "C" fn wc_aead_new(
 
 /// Seals `input` into `out` as ciphertext ‖ 16-byte tag; `*out_len` = `in_len + 16`.
 /// `out` may be NULL when `out_cap` is 0; when `out_cap` is too small the call returns
-/// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. `input` and `out` may
-/// overlap. The nonce must be 12 bytes and never repeat under one key.
+/// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`. Any of `nonce`, `aad`
+/// and `input` may overlap `out` (in place, or a nonce kept at the front of the output
+/// buffer): each is read in full — copied when it overlaps — before anything is written
+/// to `out`. The nonce must be 12 bytes and never repeat under one key.
 ///
 /// # Safety
 /// `aead` must be live; every pointer must be valid for its length (`out` for writes of
@@ -81,14 +83,14 @@ pub unsafe extern "C" fn wc_aead_seal(
     out_len: *mut usize,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees validity of each pointer for its length; the input
-        // is copied before `out` is borrowed when the two overlap.
+        // SAFETY: the caller guarantees validity of each pointer for its length; each of
+        // nonce, aad and input is copied before `out` is borrowed when it overlaps `out`.
         let (aead, out_len, nonce, aad, input) = unsafe {
             (
                 args::handle(aead, "aead")?,
                 args::out(out_len, "out_len")?,
-                args::bytes(nonce, nonce_len, "nonce")?,
-                args::bytes(aad, aad_len, "aad")?,
+                args::input_beside(nonce, nonce_len, out, out_cap, "nonce")?,
+                args::input_beside(aad, aad_len, out, out_cap, "aad")?,
                 args::input_beside(input, in_len, out, out_cap, "in")?,
             )
         };
@@ -100,7 +102,7 @@ pub unsafe extern "C" fn wc_aead_seal(
         // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `input`
         // does not alias it (copied above if it did).
         let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
-        let n = aead.key.seal(nonce, aad, &input, out)?;
+        let n = aead.key.seal(&nonce, &aad, &input, out)?;
         out_len.set(n);
         Ok(())
     })
@@ -132,8 +134,8 @@ pub unsafe extern "C" fn wc_aead_open(
             (
                 args::handle(aead, "aead")?,
                 args::out(out_len, "out_len")?,
-                args::bytes(nonce, nonce_len, "nonce")?,
-                args::bytes(aad, aad_len, "aad")?,
+                args::input_beside(nonce, nonce_len, out, out_cap, "nonce")?,
+                args::input_beside(aad, aad_len, out, out_cap, "aad")?,
                 args::input_beside(input, in_len, out, out_cap, "in")?,
             )
         };
@@ -146,7 +148,7 @@ pub unsafe extern "C" fn wc_aead_open(
         out_len.ensure_room(needed, out_cap)?;
         // SAFETY: as in wc_aead_seal.
         let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
-        let n = aead.key.open(nonce, aad, &input, out)?;
+        let n = aead.key.open(&nonce, &aad, &input, out)?;
         out_len.set(n);
         Ok(())
     })

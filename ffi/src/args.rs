@@ -75,8 +75,9 @@ impl std::ops::Deref for Input<'_> {
     }
 }
 
-/// Input bytes that may overlap the output buffer `out[..out_cap]` (in-place use): copied
-/// when they do, so that no shared and mutable slices alias.
+/// Input bytes that may overlap the output buffer `out[..out_cap]` (in-place use, or a
+/// nonce or AAD kept inside the output buffer): copied when they do, so that no shared
+/// and mutable slices alias and every input is read before `out` is written.
 ///
 /// # Safety
 /// As for [`bytes`]. Call before any mutable slice of `out` exists.
@@ -89,11 +90,18 @@ pub(crate) unsafe fn input_beside<'a>(
 ) -> Result<Input<'a>, Fail> {
     // SAFETY: forwarded from the caller's contract.
     let input = unsafe { bytes(ptr, len, what) }?;
-    Ok(if overlaps(ptr, len, out, out_cap) {
-        Input::Copied(Zeroizing::new(input.to_vec()))
-    } else {
-        Input::Borrowed(input)
-    })
+    if !overlaps(ptr, len, out, out_cap) {
+        return Ok(Input::Borrowed(input));
+    }
+    // A hostile length must fail as an error, not abort the host on allocation failure.
+    let mut copy = Zeroizing::new(Vec::new());
+    copy.try_reserve_exact(len).map_err(|_| {
+        Fail::invalid(format!(
+            "{what} overlaps out and cannot be copied: {len} bytes is more memory than there is"
+        ))
+    })?;
+    copy.extend_from_slice(input);
+    Ok(Input::Copied(copy))
 }
 
 /// A UTF-8 C string; NULL is refused.

@@ -3,6 +3,7 @@
 
 use std::ffi::c_char;
 
+use wirecrypt_engine::Error;
 use wirecrypt_engine::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 
 use crate::args;
@@ -58,6 +59,12 @@ unsafe fn parts<'a>(
 /// MAC key are as RFC 4253 §7.2 derives them, with the exact lengths the mode needs
 /// (unused parts: NULL and 0). The sequence number starts at 0.
 ///
+/// `none` (the key exchange before the first `SSH_MSG_NEWKEYS`, in clear) makes a sealer
+/// outside FIPS mode only: the FIPS policy does not approve sending in clear, so there it
+/// is refused (`WC_ERR_FIPS_REFUSED`) and a FIPS-mode program frames its few clear key
+/// exchange packets itself. Openers accept `none` in any mode: reading the peer's clear
+/// key exchange sends nothing.
+///
 /// # Safety
 /// `engine` live; names NULL or C strings as described; each buffer valid for its length;
 /// `out` writable.
@@ -92,6 +99,14 @@ pub unsafe extern "C" fn wc_ssh_sealer_new(
                 mac_key_len,
             )
         }?;
+        if mode.is_none() && engine.engine.fips_mode() {
+            engine.engine.status()?;
+            return Err(Error::FipsNotApproved {
+                what: "an SSH sealer in the none mode (sending in clear)",
+                rule: wirecrypt_engine::fips::policy::ssh_cipher("none").rule,
+            }
+            .into());
+        }
         let inner = PacketSealer::with_keys(&engine.engine, mode, &keys)?;
         out.set(Box::into_raw(Box::new(wc_ssh_sealer { inner })));
         Ok(())

@@ -296,7 +296,10 @@ pub unsafe extern "C" fn wc_tls_seal(
 /// Opens one whole record (header ‖ body, `len` bytes) in place. On success the content
 /// lies at `record + *plaintext_offset` for `*plaintext_len` bytes and `*content_type`
 /// is its type. On failure the record is wiped past its header and the sequence number
-/// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`).
+/// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`). A record that fails to open
+/// ends the connection (RFC 8446 §5.2): every later call on this opener fails with the
+/// same status — except when `len` is not the record's length (shorter than the 5-byte
+/// header, or not matching its length field), which is the caller's framing.
 ///
 /// # Safety
 /// `opener` live and used by this thread only; `record` valid for reads and writes of

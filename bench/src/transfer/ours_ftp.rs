@@ -67,15 +67,7 @@ impl OurFtp {
                 tls::server_config(provider.clone(), versions, vec![cert.clone()], key, None)
                     .map_err(|e| e.to_string())?;
             config = config.with_tls(server_tls, true);
-            let fragment =
-                suite_fragment(cipher).ok_or_else(|| format!("unknown FTPS cipher '{cipher}'"))?;
-            let mut client_provider = (*provider).clone();
-            client_provider
-                .cipher_suites
-                .retain(|s| format!("{:?}", s.suite()).contains(fragment));
-            if client_provider.cipher_suites.is_empty() {
-                return Err(format!("no {cipher} suite in this engine's TLS provider"));
-            }
+            let client_provider = only_cipher(engine, cipher)?;
             let mut roots = RootCertStore::empty();
             roots.add(cert).map_err(|e| e.to_string())?;
             let client_tls = tls::client_config(
@@ -111,7 +103,7 @@ impl OurFtp {
             user: USER.into(),
             password: self.password.clone(),
             remote_dir: String::new(),
-            upload_dir: self.root.clone(),
+            upload_dir: Some(self.root.clone()),
             server_pid: None,
         }
     }
@@ -140,13 +132,34 @@ pub struct FtpTarget {
     /// The remote directory (with a trailing slash) holding `source.bin` and taking
     /// uploads.
     pub remote_dir: String,
-    /// Where uploads land on the server's disk, to be checked.
-    pub upload_dir: PathBuf,
+    /// Where uploads land on the server's disk, to be checked there; `None` for a
+    /// server on another machine, whose uploads are fetched back to be checked.
+    pub upload_dir: Option<PathBuf>,
     /// The server's process when it is not this one (its CPU time is read from there).
     pub server_pid: Option<u32>,
 }
 
 impl FtpTarget {
+    /// A logged-in client of this server.
+    pub fn login(&self) -> Result<Client, String> {
+        let mut c = Client::connect(self.addr, self.options.clone())
+            .map_err(|e| format!("connect to {}: {e}", self.addr))?;
+        c.login(&self.user, &self.password)
+            .map_err(|e| format!("login: {e}"))?;
+        Ok(c)
+    }
+
+    /// Uploads `source` as the file every download fetches (for a server on another
+    /// machine, before its runs).
+    pub fn publish(&self, source: &Path) -> Result<(), String> {
+        let mut c = self.login()?;
+        let mut from = File::open(source).map_err(|e| e.to_string())?;
+        c.stor(&format!("{}{SOURCE_NAME}", self.remote_dir), &mut from)
+            .map_err(|e| format!("publishing the payload: {e}"))?;
+        let _ = c.quit();
+        Ok(())
+    }
+
     /// One timed run: `streams` clients of ours each move the payload in `direction`;
     /// what arrived is checked against `sha256`. Downloads land in `sink_dir`, uploads
     /// are read from `source`.
@@ -158,21 +171,16 @@ impl FtpTarget {
         sha256: &[u8; 32],
         sink_dir: &Path,
     ) -> Result<Run, String> {
-        let landed = |i: usize| match direction {
-            Direction::Upload => self.upload_dir.join(format!("up-{i}.bin")),
-            Direction::Download => sink_dir.join(format!("down-{i}.bin")),
+        let landed = |i: usize| match (direction, &self.upload_dir) {
+            (Direction::Upload, Some(dir)) => dir.join(format!("up-{i}.bin")),
+            (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
+            (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
         };
         let before = cpu::this_process();
         let server_before = self.server_pid.and_then(cpu::process);
         let timing = streams::run(
             streams,
-            |_| -> Result<Client, String> {
-                let mut c = Client::connect(self.addr, self.options.clone())
-                    .map_err(|e| format!("connect: {e}"))?;
-                c.login(&self.user, &self.password)
-                    .map_err(|e| format!("login: {e}"))?;
-                Ok(c)
-            },
+            |_| self.login(),
             |i, mut c| {
                 let remote = |name: &str| format!("{}{name}", self.remote_dir);
                 let moved = match direction {
@@ -205,6 +213,19 @@ impl FtpTarget {
                 .map(|(a, b)| a.since(&b).total());
             complete &= server.is_some();
             spent = spent.map(|s| s + server.unwrap_or(0.0));
+        }
+        if direction == Direction::Upload && self.upload_dir.is_none() {
+            // Another machine's disk: fetch each upload back (untimed) to check it.
+            complete = false;
+            for i in 0..streams {
+                let name = format!("{}up-{i}.bin", self.remote_dir);
+                let mut c = self.login()?;
+                let mut to = File::create(landed(i)).map_err(|e| e.to_string())?;
+                c.retr(&name, 0, &mut to)
+                    .map_err(|e| format!("fetching {name} back: {e}"))?;
+                let _ = c.command(&format!("DELE {name}"));
+                let _ = c.quit();
+            }
         }
         let (bytes, verified) = check_landed(streams, landed, sha256)?;
         Ok(Run {
@@ -285,7 +306,59 @@ pub fn vsftpd_target(
         user: "anonymous".into(),
         password: "bench@".into(),
         remote_dir: "pub/".into(),
-        upload_dir: vsftpd.public_dir(),
+        upload_dir: Some(vsftpd.public_dir()),
         server_pid: Some(vsftpd.pid()),
     })
+}
+
+/// Our client's view of a wirecrypt (or any) FTP server on another machine: `protocol`
+/// plain or explicit FTPS at `version` with `cipher`, logging in as `user`.
+#[allow(clippy::too_many_arguments)]
+pub fn remote_target(
+    engine: &Engine,
+    addr: SocketAddr,
+    protocol: Protocol,
+    version: Option<TlsVersion>,
+    cipher: &str,
+    user: &str,
+    password: &str,
+    trust: Option<tls::ServerTrust>,
+) -> Result<FtpTarget, String> {
+    let options = match (protocol, trust) {
+        (Protocol::Ftps, Some(trust)) => {
+            let client_tls = tls::client_config(
+                Arc::new(only_cipher(engine, cipher)?),
+                versions(version.unwrap_or(TlsVersion::Tls13)),
+                trust,
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+            ClientOptions::explicit(client_tls, ServerName::IpAddress(addr.ip().into()))
+        }
+        (Protocol::Ftps, None) => return Err("FTPS needs --ca-file or --insecure".into()),
+        _ => ClientOptions::plain(),
+    };
+    Ok(FtpTarget {
+        addr,
+        options,
+        user: user.into(),
+        password: password.into(),
+        remote_dir: String::new(),
+        upload_dir: None,
+        server_pid: None,
+    })
+}
+
+/// The engine's rustls provider offering only `cipher`'s suites.
+fn only_cipher(engine: &Engine, cipher: &str) -> Result<rustls::crypto::CryptoProvider, String> {
+    let fragment =
+        suite_fragment(cipher).ok_or_else(|| format!("unknown FTPS cipher '{cipher}'"))?;
+    let mut provider = (*tls::engine_provider(engine)).clone();
+    provider
+        .cipher_suites
+        .retain(|s| format!("{:?}", s.suite()).contains(fragment));
+    if provider.cipher_suites.is_empty() {
+        return Err(format!("no {cipher} suite in this engine's TLS provider"));
+    }
+    Ok(provider)
 }

@@ -7,8 +7,10 @@ const MAX_OUTPUT: usize = 64;
 
 /// A MAC or hash output of up to 64 bytes, held without allocation.
 ///
-/// MACs and digests are public values, so `Debug` shows them in hex.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// MACs and digests are public values once sent, so `Debug` shows them in hex; but a
+/// MAC being checked is not, so `==` compares in constant time (a byte-by-byte early
+/// exit would tell a forger how many leading bytes are right).
+#[derive(Clone, Copy)]
 pub struct Output {
     bytes: [u8; MAX_OUTPUT],
     len: usize,
@@ -38,6 +40,15 @@ impl Output {
         self.len == 0
     }
 }
+
+impl PartialEq for Output {
+    /// Constant time in the contents; only the lengths may decide early.
+    fn eq(&self, other: &Output) -> bool {
+        crate::ct::bytes_eq(self.as_ref(), other.as_ref())
+    }
+}
+
+impl Eq for Output {}
 
 impl AsRef<[u8]> for Output {
     fn as_ref(&self) -> &[u8] {

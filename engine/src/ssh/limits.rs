@@ -37,7 +37,7 @@ pub const MAX_MAX_PACKET: usize = 1 << 24;
 /// Rekey after 2^31 packets under one key (RFC 4344 §3.1; OpenSSH `MAX_PACKETS`).
 pub const REKEY_PACKETS: u64 = 1 << 31;
 
-/// A sealer refuses the 2^32nd packet under one key: the 32-bit sequence number — the
+/// A sealer and an opener refuse the 2^32nd packet under one key: the 32-bit sequence number — the
 /// MAC's input and the `chacha20-poly1305@openssh.com` nonce — would repeat (RFC 4253
 /// §6.4, draft-ietf-sshm-chacha20-poly1305 §8).
 pub const MAX_PACKETS_PER_KEY: u64 = 1 << 32;

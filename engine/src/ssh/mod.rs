@@ -52,8 +52,8 @@
 //! * MACs and tags are compared in constant time; a packet that fails releases nothing.
 //! * Rekey: [`needs_rekey`](PacketSealer::needs_rekey) after 2^31 packets or 2^32 AES
 //!   blocks (RFC 4344 §3), or the configured byte limit (1 GiB by default, RFC 4253 §9);
-//!   a sealer refuses the 2^32nd packet under one key, when sequence numbers would
-//!   repeat.
+//!   a sealer refuses to seal, and an opener to open, the 2^32nd packet under one key,
+//!   when sequence numbers would repeat.
 //!
 //! # Example
 //!

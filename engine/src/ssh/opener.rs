@@ -10,7 +10,8 @@ use zeroize::Zeroize;
 use crate::{Engine, Error};
 
 use super::limits::{
-    KeyUsage, LENGTH_FIELD_LEN, MIN_PACKET_LEN, MIN_PADDING, PADDING_LENGTH_LEN, PacketConfig,
+    KeyUsage, LENGTH_FIELD_LEN, MAX_PACKETS_PER_KEY, MIN_PACKET_LEN, MIN_PADDING,
+    PADDING_LENGTH_LEN, PacketConfig,
 };
 use super::mode::{KeyMaterial, Mode};
 use super::protection::{MAX_HEADER_LEN, Protection};
@@ -95,6 +96,8 @@ pub struct PacketOpener {
     protection: Protection,
     config: PacketConfig,
     seq: u32,
+    /// A sequence number to take with the next keys (see [`reset_sequence`](Self::reset_sequence)).
+    pending_seq: Option<u32>,
     usage: KeyUsage,
     state: State,
 }
@@ -109,6 +112,7 @@ impl PacketOpener {
             protection: Protection::None,
             config: PacketConfig::default(),
             seq: 0,
+            pending_seq: None,
             usage: KeyUsage::default(),
             state: State::Length,
         }
@@ -127,10 +131,22 @@ impl PacketOpener {
         self
     }
 
-    /// Continues at sequence number `seq`.
+    /// Continues at sequence number `seq` — at once when the current keys have opened
+    /// nothing, otherwise from the next keys on (see
+    /// [`reset_sequence`](Self::reset_sequence)).
     pub fn with_sequence(mut self, seq: u32) -> Self {
-        self.seq = seq;
+        self.set_sequence(seq);
         self
+    }
+
+    /// Moves the sequence number only where no key can accept a number twice.
+    fn set_sequence(&mut self, seq: u32) {
+        if self.mode.is_none() || self.usage.packets == 0 {
+            self.seq = seq;
+            self.pending_seq = None;
+        } else {
+            self.pending_seq = Some(seq);
+        }
     }
 
     /// Takes new keys, as at `SSH_MSG_NEWKEYS`: the next packet is opened under `mode`.
@@ -151,13 +167,18 @@ impl PacketOpener {
         self.protection = Protection::new(&self.engine, mode, keys)?;
         self.mode = mode;
         self.usage = KeyUsage::default();
+        if let Some(seq) = self.pending_seq.take() {
+            self.seq = seq;
+        }
         Ok(())
     }
 
-    /// Resets the sequence number to zero (strict key exchange; see
-    /// [`PacketSealer::reset_sequence`](super::PacketSealer::reset_sequence)).
+    /// Resets the sequence number to zero (strict key exchange), only together with new
+    /// keys as [`PacketSealer::reset_sequence`](super::PacketSealer::reset_sequence)
+    /// does: a key that opened a packet under a sequence number must not accept that
+    /// number again (a replay).
     pub fn reset_sequence(&mut self) {
-        self.seq = 0;
+        self.set_sequence(0);
     }
 
     /// The mode packets are opened in.
@@ -230,6 +251,14 @@ impl PacketOpener {
                 ));
             }
             State::Length => {}
+        }
+        // The 2^32nd packet under one key would repeat a sequence number — the MAC's
+        // input, the chacha20-poly1305 nonce — as the sealer refuses to send it.
+        if self.usage.packets >= MAX_PACKETS_PER_KEY && !self.mode.is_none() {
+            return Err(self.fail(Error::RekeyRequired {
+                cipher: self.mode.cipher().name,
+                packets: self.usage.packets,
+            }));
         }
         let header_len = self.header_len();
         let first = first.get(..header_len).ok_or(Error::InputTooShort {
@@ -399,6 +428,7 @@ impl fmt::Debug for PacketOpener {
             .field("mode", &self.mode)
             .field("protection", &self.protection)
             .field("seq", &self.seq)
+            .field("pending_seq", &self.pending_seq)
             .field("usage", &self.usage)
             .field("config", &self.config)
             .field("state", &state)

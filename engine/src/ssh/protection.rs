@@ -10,8 +10,9 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
+use crate::algorithm::AeadAlg;
 use crate::provider::{AeadKey, MacKey, StreamCipher};
-use crate::{Engine, Error, NONCE_LEN};
+use crate::{Engine, Error, NONCE_LEN, ProviderId};
 
 use super::chacha::{self, ChaChaKeys};
 use super::limits::LENGTH_FIELD_LEN;
@@ -77,7 +78,7 @@ impl Protection {
             }
             Construction::ChaChaPoly => {
                 // This construction does not come from a provider, so the engine's FIPS
-                // gate and error state are applied here.
+                // gate, error state and forced provider are applied here.
                 if engine.fips_mode() {
                     return Err(Error::FipsNotApproved {
                         what: name,
@@ -85,6 +86,18 @@ impl Protection {
                     });
                 }
                 engine.status()?;
+                // It runs on the RustCrypto crates, so a forced provider must be
+                // rustcrypto itself, or fall back to it: never software behind the back of
+                // a caller who forced a hardware provider with fallback off.
+                if let Some(forced) = engine.forced() {
+                    let serving = engine.provider_for(AeadAlg::ChaCha20Poly1305)?.id();
+                    if serving != ProviderId::RustCrypto {
+                        return Err(Error::Unsupported {
+                            provider: forced,
+                            algorithm: name,
+                        });
+                    }
+                }
                 Protection::ChaChaPoly(ChaChaKeys::new(
                     keys.key.try_into().expect("length checked above"),
                 ))

@@ -57,6 +57,8 @@ pub struct PacketSealer {
     protection: Protection,
     config: PacketConfig,
     seq: u32,
+    /// A sequence number to take with the next keys (see [`reset_sequence`](Self::reset_sequence)).
+    pending_seq: Option<u32>,
     usage: KeyUsage,
     rng: Box<dyn PaddingRng>,
 }
@@ -71,6 +73,7 @@ impl PacketSealer {
             protection: Protection::None,
             config: PacketConfig::default(),
             seq: 0,
+            pending_seq: None,
             usage: KeyUsage::default(),
             rng: Box::new(PooledRng::new(engine.rng())),
         }
@@ -96,10 +99,22 @@ impl PacketSealer {
         self
     }
 
-    /// Continues at sequence number `seq` (a connection handed over mid-stream).
+    /// Continues at sequence number `seq` (a connection handed over mid-stream) — at
+    /// once when the current keys have sealed nothing, otherwise from the next keys on
+    /// (see [`reset_sequence`](Self::reset_sequence)).
     pub fn with_sequence(mut self, seq: u32) -> Self {
-        self.seq = seq;
+        self.set_sequence(seq);
         self
+    }
+
+    /// Moves the sequence number only where no key can seal under a number twice.
+    fn set_sequence(&mut self, seq: u32) {
+        if self.mode.is_none() || self.usage.packets == 0 {
+            self.seq = seq;
+            self.pending_seq = None;
+        } else {
+            self.pending_seq = Some(seq);
+        }
     }
 
     /// Takes new keys, as at `SSH_MSG_NEWKEYS`: the next packet is sealed under `mode`.
@@ -110,14 +125,23 @@ impl PacketSealer {
         self.protection = Protection::new(&self.engine, mode, keys)?;
         self.mode = mode;
         self.usage = KeyUsage::default();
+        if let Some(seq) = self.pending_seq.take() {
+            self.seq = seq;
+        }
         Ok(())
     }
 
-    /// Resets the sequence number to zero: strict key exchange does this after every
+    /// Resets the sequence number to zero: strict key exchange does this at every
     /// `SSH_MSG_NEWKEYS` (OpenSSH `PROTOCOL` §1.10 "kex-strict", the Terrapin fix,
     /// CVE-2023-48795).
+    ///
+    /// The reset goes only with new keys, since a key that sealed under a sequence number
+    /// must not seal under it again (`chacha20-poly1305@openssh.com` uses it as the
+    /// nonce): it happens at once when the current keys have sealed nothing (just
+    /// installed, or the `none` mode), otherwise at the next
+    /// [`install_keys`](Self::install_keys). Either order around `install_keys` works.
     pub fn reset_sequence(&mut self) {
-        self.seq = 0;
+        self.set_sequence(0);
     }
 
     /// The mode packets are sealed in.
@@ -241,6 +265,7 @@ impl fmt::Debug for PacketSealer {
             .field("mode", &self.mode)
             .field("protection", &self.protection)
             .field("seq", &self.seq)
+            .field("pending_seq", &self.pending_seq)
             .field("usage", &self.usage)
             .field("config", &self.config)
             .finish_non_exhaustive()

@@ -74,3 +74,41 @@ impl SendCounter {
 pub(crate) fn next_receive(seq: u64) -> Result<u64, Error> {
     seq.checked_add(1).ok_or(Error::SequenceExhausted)
 }
+
+/// Whether a TLS opener may still open: a record that fails to open ends the connection
+/// (RFC 8446 §5.2: bad_record_mac, then close), so the first such failure is kept and
+/// returned for every later record. Otherwise a caller that retried would give a forger
+/// unlimited attempts at one nonce.
+#[derive(Debug, Default)]
+pub(crate) struct ReceiveState {
+    failed: Option<Error>,
+}
+
+impl ReceiveState {
+    /// `Ok` until a record has failed.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match &self.failed {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Fails for good with `e`, and returns it.
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
+        self.failed = Some(e.clone());
+        e
+    }
+
+    /// Splits a record's header: a hostile length field is fatal like any bad record;
+    /// a buffer that is not exactly one record is the caller's framing, reported alone.
+    pub(crate) fn parse_header(
+        &mut self,
+        record: &[u8],
+        max_body: usize,
+    ) -> Result<(u8, u16, usize), Error> {
+        super::parse_header(record, max_body).map_err(|e| match e {
+            Error::RecordOverflow { .. } => self.fail(e),
+            other => other,
+        })
+    }
+}

@@ -130,6 +130,8 @@ fn tls13_padding_hides_length_and_is_removed() {
 #[test]
 fn tls13_bad_records_are_typed_errors_and_release_nothing() {
     let (mut sealer, mut opener) = tls13_pair(AeadAlg::Aes128Gcm);
+    // A failed record finishes an opener: each bad record gets an opener of its own.
+    let fresh = || tls13_pair(AeadAlg::Aes128Gcm).1;
     let mut good = Vec::new();
     sealer
         .seal(ContentType::ApplicationData, b"secret payload", &mut good)
@@ -148,7 +150,7 @@ fn tls13_bad_records_are_typed_errors_and_release_nothing() {
     // Body shorter than a tag.
     let mut tiny = vec![23, 3, 3, 0, 5, 1, 2, 3, 4, 5];
     assert!(matches!(
-        opener.open(&mut tiny),
+        fresh().open(&mut tiny),
         Err(Error::InputTooShort { .. })
     ));
     assert_eq!(&tiny[HEADER_LEN..], &[0; 5]);
@@ -156,21 +158,21 @@ fn tls13_bad_records_are_typed_errors_and_release_nothing() {
     let mut wrong_type = good.clone();
     wrong_type[0] = 22;
     assert!(matches!(
-        opener.open(&mut wrong_type),
+        fresh().open(&mut wrong_type),
         Err(Error::UnexpectedMessage(_))
     ));
     // Oversize length field.
     let mut big = vec![23, 3, 3, 0x41, 0x01];
     big.resize(HEADER_LEN + 0x4101, 0);
     assert!(matches!(
-        opener.open(&mut big),
+        fresh().open(&mut big),
         Err(Error::RecordOverflow { .. })
     ));
     // Every flipped bit, in header and body, fails authentication and wipes the body.
     for i in 0..good.len() * 8 {
         let mut bad = good.clone();
         bad[i / 8] ^= 1 << (i % 8);
-        let err = opener.open(&mut bad).unwrap_err();
+        let err = fresh().open(&mut bad).unwrap_err();
         if i / 8 >= HEADER_LEN {
             assert_eq!(err, Error::AuthenticationFailed, "bit {i}");
             assert!(
@@ -180,6 +182,9 @@ fn tls13_bad_records_are_typed_errors_and_release_nothing() {
         }
     }
     assert_eq!(opener.sequence(), 0, "failures do not advance the sequence");
+    let mut failed = fresh();
+    assert!(failed.open(&mut tiny.clone()).is_err());
+    assert_eq!(failed.sequence(), 0, "failures do not advance the sequence");
     // Wrong sequence number: the record was sealed as 0.
     let mut skipped = Tls13Opener::new(
         Tls13Keys::new(&engine(), AeadAlg::Aes128Gcm, &[0x42; 16], &[7; 12]).unwrap(),
@@ -189,7 +194,7 @@ fn tls13_bad_records_are_typed_errors_and_release_nothing() {
         skipped.open(&mut good.clone()).unwrap_err(),
         Error::AuthenticationFailed
     );
-    // The good record still opens.
+    // The good record still opens after mere framing mistakes (the truncations above).
     let (_, content) = opener.open(&mut good).unwrap();
     assert_eq!(content, b"secret payload");
 }
@@ -329,6 +334,8 @@ fn tls12_round_trips_with_explicit_and_implicit_nonces() {
 fn tls12_bad_records_are_typed_errors() {
     for alg in AeadAlg::all() {
         let (mut sealer, mut opener) = tls12_pair(alg);
+        // A failed record finishes an opener: each bad record gets an opener of its own.
+        let fresh = || tls12_pair(alg).1;
         let mut good = Vec::new();
         sealer
             .seal(ContentType::Handshake, b"finished", &mut good)
@@ -336,7 +343,7 @@ fn tls12_bad_records_are_typed_errors() {
         for i in 0..good.len() {
             let mut bad = good.clone();
             bad[i] ^= 0x80;
-            let err = opener.open(&mut bad).unwrap_err();
+            let err = fresh().open(&mut bad).unwrap_err();
             match i {
                 0 => assert!(matches!(err, Error::UnexpectedMessage(_)), "{err}"),
                 3 | 4 => assert!(
@@ -349,13 +356,13 @@ fn tls12_bad_records_are_typed_errors() {
         let mut short = good[..HEADER_LEN + 4].to_vec();
         short[3..5].copy_from_slice(&4u16.to_be_bytes());
         assert!(matches!(
-            opener.open(&mut short),
+            fresh().open(&mut short),
             Err(Error::InputTooShort { .. })
         ));
         let mut big = vec![23, 3, 3, 0x48, 0x01];
         big.resize(HEADER_LEN + 0x4801, 0);
         assert!(matches!(
-            opener.open(&mut big),
+            fresh().open(&mut big),
             Err(Error::RecordOverflow { .. })
         ));
         let (typ, got) = opener.open(&mut good).unwrap();
@@ -485,4 +492,118 @@ fn traffic_secrets_derive_the_rfc8448_key_and_iv() {
             Err(Error::InvalidKeyLength { actual, .. }) if actual == len
         ));
     }
+}
+
+#[test]
+fn a_record_that_fails_to_open_finishes_the_opener() {
+    for alg in AeadAlg::all() {
+        // TLS 1.3: a forged tag, then the genuine record at the same sequence number.
+        let (mut sealer, mut opener) = tls13_pair(alg);
+        let mut good = Vec::new();
+        sealer
+            .seal(ContentType::ApplicationData, b"genuine", &mut good)
+            .unwrap();
+        let mut forged = good.clone();
+        *forged.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            opener.open(&mut forged).unwrap_err(),
+            Error::AuthenticationFailed
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                opener.open(&mut good.clone()).unwrap_err(),
+                Error::AuthenticationFailed,
+                "TLS 1.3 {alg}: the opener kept opening after a forgery"
+            );
+        }
+        // A hostile length field is as final.
+        let (_, mut opener) = tls13_pair(alg);
+        let mut big = vec![23, 3, 3, 0x48, 0x01];
+        big.resize(HEADER_LEN + 0x4801, 0);
+        assert!(opener.open(&mut big).is_err());
+        assert!(matches!(
+            opener.open(&mut good.clone()),
+            Err(Error::RecordOverflow { .. })
+        ));
+        // A buffer that is not one record is the caller's mistake: nothing is finished.
+        let (_, mut opener) = tls13_pair(alg);
+        let cut = good.len() - 1;
+        assert!(matches!(
+            opener.open(&mut good.clone()[..cut]),
+            Err(Error::Malformed(_))
+        ));
+        assert_eq!(opener.open(&mut good.clone()).unwrap().1, b"genuine");
+
+        // TLS 1.2 likewise.
+        let (mut sealer, mut opener) = tls12_pair(alg);
+        let mut good = Vec::new();
+        sealer
+            .seal(ContentType::ApplicationData, b"genuine", &mut good)
+            .unwrap();
+        let mut forged = good.clone();
+        *forged.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            opener.open(&mut forged).unwrap_err(),
+            Error::AuthenticationFailed
+        );
+        assert_eq!(
+            opener.open(&mut good.clone()).unwrap_err(),
+            Error::AuthenticationFailed,
+            "TLS 1.2 {alg}: the opener kept opening after a forgery"
+        );
+        let (_, mut opener) = tls12_pair(alg);
+        let mut unknown_type = good.clone();
+        unknown_type[0] = 99;
+        assert!(opener.open(&mut unknown_type).is_err());
+        assert!(opener.open(&mut good.clone()).is_err());
+    }
+}
+
+#[test]
+fn a_seal_that_fails_leaves_no_header_or_plaintext() {
+    const SECRET: &[u8] = b"plaintext that must not stay behind";
+    let e = Engine::builder().ignore_env().fips(true).build().unwrap();
+    let mut s13 =
+        Tls13Sealer::new(Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &[1; 16], &[2; 12]).unwrap());
+    let mut s12 =
+        Tls12Sealer::new(Tls12Keys::new(&e, AeadAlg::Aes128Gcm, &[1; 16], &[2; 4]).unwrap());
+    // The sealers work, then the engine enters its error state (as a failed self-test or
+    // a lost token would make the AEAD fail mid-seal).
+    s13.seal(ContentType::ApplicationData, b"ok", &mut Vec::new())
+        .unwrap();
+    s12.seal(ContentType::ApplicationData, b"ok", &mut Vec::new())
+        .unwrap();
+    e.inner_state()
+        .fail(Error::SelfTestFailed("tripped by the test".into()));
+    let results = [
+        {
+            let mut out = vec![0xEE; 128];
+            let r = s13.seal_into(ContentType::ApplicationData, SECRET, &mut out);
+            (r, out, s13.record_len(SECRET.len()), s13.sequence())
+        },
+        {
+            let mut out = vec![0xEE; 128];
+            let r = s12.seal_into(ContentType::ApplicationData, SECRET, &mut out);
+            (r, out, s12.record_len(SECRET.len()), s12.sequence())
+        },
+    ];
+    for (version, (result, out, len, seq)) in ["1.3", "1.2"].into_iter().zip(results) {
+        assert!(
+            matches!(result, Err(Error::SelfTestFailed(_))),
+            "TLS {version}: {result:?}"
+        );
+        assert!(
+            out[..len].iter().all(|&b| b == 0),
+            "TLS {version}: the failed record was left in the buffer: {:02x?}",
+            &out[..len]
+        );
+        assert!(out[len..].iter().all(|&b| b == 0xEE), "TLS {version}");
+        assert_eq!(seq, 1, "TLS {version}: the sequence number moved");
+    }
+    let mut appended = b"earlier".to_vec();
+    assert!(
+        s13.seal(ContentType::ApplicationData, SECRET, &mut appended)
+            .is_err()
+    );
+    assert_eq!(appended, b"earlier");
 }

@@ -7,11 +7,9 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{SendCounter, next_receive};
+use super::counter::{ReceiveState, SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, parse_header, xor_nonce,
-};
+use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, xor_nonce};
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
@@ -208,6 +206,10 @@ fn aad(seq: u64, typ: u8, version: u16, len: usize) -> [u8; 13] {
 }
 
 /// Writes protected TLS 1.2 records for one direction, numbering them itself.
+///
+/// It never seals two records under one sequence number (so never repeats a nonce under
+/// its key); but two sealers given the same key and IV would repeat each other's: make
+/// one sealer per key.
 #[derive(Debug)]
 pub struct Tls12Sealer {
     keys: Tls12Keys,
@@ -249,7 +251,8 @@ impl Tls12Sealer {
         crate::copy::append_with(out, len, |buf| self.seal_into(typ, plaintext, buf))
     }
 
-    /// Writes one protected record into `out`; returns its length.
+    /// Writes one protected record into `out`; returns its length. On failure nothing
+    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
     pub fn seal_into(
         &mut self,
         typ: ContentType,
@@ -265,6 +268,22 @@ impl Tls12Sealer {
             needed: total,
             actual,
         })?;
+        let result = self.seal_record(typ, seq, plaintext, out);
+        if result.is_err() {
+            // Never leave the header and plaintext where the caller expects a record.
+            zeroize::Zeroize::zeroize(out);
+        }
+        result.map(|()| total)
+    }
+
+    fn seal_record(
+        &mut self,
+        typ: ContentType,
+        seq: u64,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let body_len = out.len() - HEADER_LEN;
         out[..HEADER_LEN].copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
         let explicit = self.keys.explicit_nonce_len();
         crate::copy::copy(
@@ -274,7 +293,7 @@ impl Tls12Sealer {
         self.keys
             .seal_body_in_place(seq, typ.to_u8(), TLS12_VERSION, &mut out[HEADER_LEN..])?;
         self.counter.advance();
-        Ok(total)
+        Ok(())
     }
 
     /// True when the key nears its confidentiality limit: renegotiate or close now.
@@ -289,16 +308,26 @@ impl Tls12Sealer {
 }
 
 /// Reads protected TLS 1.2 records for one direction, numbering them itself.
+///
+/// A record that fails to open ends the connection (RFC 5246 §7.2.2, bad_record_mac is
+/// fatal): every later [`open`](Self::open) returns the same error. A buffer that does
+/// not hold exactly one record, as its length field says, is the caller's framing and
+/// is reported without that.
 #[derive(Debug)]
 pub struct Tls12Opener {
     keys: Tls12Keys,
     seq: u64,
+    state: ReceiveState,
 }
 
 impl Tls12Opener {
     /// An opener starting at sequence number 0.
     pub fn new(keys: Tls12Keys) -> Self {
-        Tls12Opener { keys, seq: 0 }
+        Tls12Opener {
+            keys,
+            seq: 0,
+            state: ReceiveState::default(),
+        }
     }
 
     /// Continues at sequence number `seq`.
@@ -309,13 +338,18 @@ impl Tls12Opener {
 
     /// Opens one whole record (header ‖ body) in place; returns its content type and
     /// plaintext, which lies inside `record`. On failure the body is wiped and the
-    /// sequence number does not advance.
+    /// sequence number does not advance; the opener is finished unless `record` simply
+    /// was not one whole record.
     pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        let (typ, version, _len) = parse_header(record, MAX_TLS12_CIPHERTEXT)?;
-        let content_type = ContentType::from_u8(typ)?;
+        self.state.check()?;
+        let (typ, version, _len) = self.state.parse_header(record, MAX_TLS12_CIPHERTEXT)?;
+        let content_type = ContentType::from_u8(typ).map_err(|e| self.state.fail(e))?;
         let next = next_receive(self.seq)?;
         let body = &mut record[HEADER_LEN..];
-        let (start, len) = self.keys.open_body_in_place(self.seq, typ, version, body)?;
+        let (start, len) = self
+            .keys
+            .open_body_in_place(self.seq, typ, version, body)
+            .map_err(|e| self.state.fail(e))?;
         self.seq = next;
         Ok((content_type, &mut body[start..start + len]))
     }

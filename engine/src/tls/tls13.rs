@@ -7,11 +7,9 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{SendCounter, next_receive};
+use super::counter::{ReceiveState, SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{
-    ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, header, parse_header, xor_nonce,
-};
+use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, header, xor_nonce};
 use crate::algorithm::AeadAlg;
 use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
 
@@ -185,6 +183,10 @@ impl Padding {
 }
 
 /// Writes protected TLS 1.3 records for one direction, numbering them itself.
+///
+/// It never seals two records under one sequence number (so never repeats a nonce under
+/// its key); but two sealers given the same key and IV would repeat each other's: make
+/// one sealer per key.
 #[derive(Debug)]
 pub struct Tls13Sealer {
     keys: Tls13Keys,
@@ -236,7 +238,8 @@ impl Tls13Sealer {
         crate::copy::append_with(out, len, |buf| self.seal_into(typ, content, buf))
     }
 
-    /// Writes one protected record into `out`; returns its length.
+    /// Writes one protected record into `out`; returns its length. On failure nothing
+    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
     pub fn seal_into(
         &mut self,
         typ: ContentType,
@@ -252,6 +255,22 @@ impl Tls13Sealer {
             needed: total,
             actual,
         })?;
+        let result = self.seal_record(typ, seq, content, out);
+        if result.is_err() {
+            // Never leave the header and plaintext where the caller expects a record.
+            zeroize::Zeroize::zeroize(out);
+        }
+        result.map(|()| total)
+    }
+
+    fn seal_record(
+        &mut self,
+        typ: ContentType,
+        seq: u64,
+        content: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let inner_len = out.len() - HEADER_LEN - TAG_LEN;
         let (head, rest) = out.split_at_mut(HEADER_LEN);
         let (inner, tag_out) = rest.split_at_mut(inner_len);
         let hdr = header(OUTER_TYPE, LEGACY_VERSION, inner_len + TAG_LEN);
@@ -262,7 +281,7 @@ impl Tls13Sealer {
         let tag = self.keys.seal_inner_in_place(seq, &hdr, inner)?;
         tag_out.copy_from_slice(&tag);
         self.counter.advance();
-        Ok(total)
+        Ok(())
     }
 
     /// True when the key nears its confidentiality limit: send a KeyUpdate now.
@@ -277,16 +296,26 @@ impl Tls13Sealer {
 }
 
 /// Reads protected TLS 1.3 records for one direction, numbering them itself.
+///
+/// A record that fails to open — a bad tag, a hostile length, a bad inner plaintext —
+/// ends the connection (RFC 8446 §5.2): every later [`open`](Self::open) returns the
+/// same error. A buffer that does not hold exactly one record, as its length field
+/// says, is the caller's framing and is reported without that.
 #[derive(Debug)]
 pub struct Tls13Opener {
     keys: Tls13Keys,
     seq: u64,
+    state: ReceiveState,
 }
 
 impl Tls13Opener {
     /// An opener starting at sequence number 0.
     pub fn new(keys: Tls13Keys) -> Self {
-        Tls13Opener { keys, seq: 0 }
+        Tls13Opener {
+            keys,
+            seq: 0,
+            state: ReceiveState::default(),
+        }
     }
 
     /// Continues at sequence number `seq`.
@@ -297,18 +326,23 @@ impl Tls13Opener {
 
     /// Opens one whole record (header ‖ body) in place and returns its content type and
     /// content, which lies inside `record`. On failure `record` is wiped past its header
-    /// and the sequence number does not advance.
+    /// and the sequence number does not advance; the opener is finished unless `record`
+    /// simply was not one whole record.
     pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        let (typ, _version, _len) = parse_header(record, MAX_TLS13_CIPHERTEXT)?;
+        self.state.check()?;
+        let (typ, _version, _len) = self.state.parse_header(record, MAX_TLS13_CIPHERTEXT)?;
         if typ != OUTER_TYPE {
-            return Err(Error::UnexpectedMessage(
+            return Err(self.state.fail(Error::UnexpectedMessage(
                 "a protected TLS 1.3 record must have outer type application_data",
-            ));
+            )));
         }
         let next = next_receive(self.seq)?;
         let (head, body) = record.split_at_mut(HEADER_LEN);
         let hdr: &[u8; HEADER_LEN] = (&*head).try_into().expect("split at HEADER_LEN");
-        let (content_type, len) = self.keys.open_in_place(self.seq, hdr, body)?;
+        let (content_type, len) = self
+            .keys
+            .open_in_place(self.seq, hdr, body)
+            .map_err(|e| self.state.fail(e))?;
         self.seq = next;
         Ok((content_type, &mut body[..len]))
     }

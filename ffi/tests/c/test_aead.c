@@ -71,6 +71,35 @@ static void run_vector(wc_engine *e, const struct vector *v) {
     free(key); free(iv); free(aad); free(pt); free(ct); free(tag); free(out); free(back);
 }
 
+/* A nonce and AAD kept inside the output buffer (at its front, and where the tag goes):
+ * each must be read before anything is written, on every provider. The record is
+ * checked against one sealed from separate buffers, and must open again. */
+static void nonce_and_aad_inside_out(wc_engine *e, const char *alg, size_t key_len) {
+    static const uint8_t key[32] = {7, 7, 7};
+    static const uint8_t nonce[12] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab};
+    static const uint8_t aad[8] = {'h', 'e', 'a', 'd', 'e', 'r', '!', '!'};
+    uint8_t pt[40];
+    for (size_t i = 0; i < sizeof pt; i++) pt[i] = (uint8_t)(0x30 + i);
+    wc_aead *a = NULL;
+    OK(wc_aead_new(e, alg, key, key_len, &a));
+    uint8_t expected[64];
+    size_t n = 0, m = 0;
+    OK(wc_aead_seal(a, nonce, 12, aad, 8, pt, sizeof pt, expected, sizeof expected, &n));
+
+    uint8_t out[64];
+    memcpy(out, nonce, 12);          /* the nonce where the ciphertext will go */
+    memcpy(out + 44, aad, 8);        /* the AAD where the tag will go */
+    OK(wc_aead_seal(a, out, 12, out + 44, 8, pt, sizeof pt, out, sizeof out, &m));
+    CHECK(m == n && memcmp(out, expected, n) == 0);
+
+    memcpy(out, expected, n);
+    uint8_t back[64];
+    memcpy(back, nonce, 12);         /* opening, the nonce inside out as well */
+    OK(wc_aead_open(a, back, 12, aad, 8, out, n, back, sizeof back, &m));
+    CHECK(m == sizeof pt && memcmp(back, pt, sizeof pt) == 0);
+    wc_aead_free(a);
+}
+
 int main(void) {
     wc_engine *e = new_engine(0);
     for (size_t i = 0; i < sizeof VECTORS / sizeof VECTORS[0]; i++) run_vector(e, &VECTORS[i]);
@@ -93,6 +122,11 @@ int main(void) {
     cfg.ignore_env = 1;
     OK(wc_engine_new(&cfg, &e));
     run_vector(e, &VECTORS[1]);
+    nonce_and_aad_inside_out(e, "aes-128-gcm", 16);
+    nonce_and_aad_inside_out(e, "chacha20-poly1305", 32);
+    wc_engine_free(e);
+    e = new_engine(0);
+    nonce_and_aad_inside_out(e, "aes-256-gcm", 32);
     wc_engine_free(e);
     SUMMARY("test_aead");
 }

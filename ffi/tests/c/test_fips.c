@@ -61,6 +61,14 @@ int main(void) {
     /* Not even after the first sealer is freed. */
     EXPECT(WC_ERR_FIPS_REFUSED, wc_tls13_sealer_from_secret(e, "aes-256-gcm", SECRET, 48, &again));
 
+    /* A none sealer would send in clear: refused in FIPS mode. A none opener is fine. */
+    ss = (wc_ssh_sealer *)1;
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_ssh_sealer_new(e, "none", NULL, NULL, 0, NULL, 0, NULL, 0, &ss));
+    CHECK(ss == NULL && strstr(wc_last_error(), "none") != NULL);
+    wc_ssh_opener *so = NULL;
+    OK(wc_ssh_opener_new(e, "none", NULL, NULL, 0, NULL, 0, NULL, 0, &so));
+    wc_ssh_opener_free(so);
+
     /* SSH aes256-ctr with encrypt-then-MAC hmac-sha2-256 is accepted. */
     OK(wc_ssh_sealer_new(e, "aes256-ctr", "hmac-sha2-256-etm@openssh.com", KEY, 32, IV, 16, KEY, 32, &ss));
     wc_ssh_sealer_free(ss);

@@ -133,4 +133,27 @@ mod tests {
             !line.contains("CHACHA20") && !line.contains("CAMELLIA") && !line.contains("-SHA:")
         );
     }
+
+    /// A suite the policy knows but the expansion does not select (here: OpenSSL names
+    /// are case-sensitive) once made the whole replacement line, which then selected no
+    /// suite either (found by the fuzz target fips_tls).
+    #[test]
+    fn a_replacement_is_built_from_selected_suites_only() {
+        for string in [
+            "eCDHE-RSA-AES256-GCM-SHA384",
+            "eCDHE-RSA-AES256-GCM-SHA384:RC4-SHA",
+        ] {
+            let r = check_cipher_string(string, &Builtin);
+            assert_eq!(r.status, Overall::NotCompliant, "{string}");
+            let line = &r.replacements[0].line;
+            assert!(!line.contains("eCDHE"), "{string}: {line}");
+            let again = check_cipher_string(line, &Builtin);
+            assert_eq!(
+                again.status,
+                Overall::Compliant,
+                "{line}: {:#?}",
+                again.items
+            );
+        }
+    }
 }

@@ -70,10 +70,12 @@ impl Config {
         })?;
         let pin = match (std::env::var_os(PIN_ENV), var(PIN_FILE_ENV)) {
             (Some(pin), _) if !pin.is_empty() => {
-                let pin = pin
-                    .into_string()
-                    .map_err(|_| format!("{PIN_ENV} is not UTF-8"))?;
-                SecretBytes::new(pin.as_bytes())
+                // The copy taken from the environment is wiped, valid or not.
+                let pin = zeroize::Zeroizing::new(std::os::unix::ffi::OsStringExt::into_vec(pin));
+                if std::str::from_utf8(&pin).is_err() {
+                    return Err(format!("{PIN_ENV} is not UTF-8"));
+                }
+                SecretBytes::new(&pin)
             }
             (_, Some(path)) => {
                 let mut text = std::fs::read(&path).map_err(|e| {

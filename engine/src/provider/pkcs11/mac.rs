@@ -110,11 +110,12 @@ impl MacKey for Key {
         };
         // One C_Sign over the joined parts costs one copy; C_SignUpdate per part would
         // cost a token round trip each.
+        // The joined copy holds plaintext (SSH packets): wiped when dropped.
         let joined;
         let data: &[u8] = match parts {
             [one] => one,
             _ => {
-                joined = parts.concat();
+                joined = zeroize::Zeroizing::new(parts.concat());
                 &joined
             }
         };

@@ -232,7 +232,9 @@ pub(crate) fn add_suites(
         };
         items.push(Item::new(source, setting, "(no suite)", refused));
     }
-    let own: Vec<&str> = items
+    // Only suites the string actually selects: a name this OpenSSL does not offer (or
+    // spells differently) would leave the replacement selecting nothing again.
+    let own: Vec<&str> = items[..expansion.suites.len()]
         .iter()
         .filter(|i| i.verdict == Status::Approved)
         .map(|i| i.value.as_str())

@@ -120,10 +120,18 @@ pub(crate) struct Parsed {
     pub notes: Vec<(String, String)>,
     /// `(source, message)` for included files that could not be read.
     pub unreadable: Vec<(String, String)>,
+    /// Included files read so far, against [`MAX_INCLUDED_FILES`].
+    pub included: usize,
 }
 
 /// OpenSSH's limit on nested includes (`READCONF_MAX_DEPTH`, `SERVCONF_MAX_DEPTH`).
 const MAX_DEPTH: usize = 16;
+
+/// The most included files one check reads in all. [`MAX_DEPTH`] bounds the nesting,
+/// not the breadth: files that include a pattern matching several of them again would be
+/// read (their number) to the sixteenth power times — a hang on a few short files, found
+/// by fuzzing. Real configurations include a handful of files.
+pub(crate) const MAX_INCLUDED_FILES: usize = 256;
 
 /// Reads one file's text into `out`, following includes through `includes`.
 pub(crate) fn parse(
@@ -210,6 +218,22 @@ fn include(
                 format!("Include {pattern}: followed: {}", names.join(", ")),
             ));
             for f in files {
+                if out.included > MAX_INCLUDED_FILES {
+                    continue;
+                }
+                if out.included == MAX_INCLUDED_FILES {
+                    // Said once; what is left unread makes the check inconclusive.
+                    out.unreadable.push((
+                        source.to_owned(),
+                        format!(
+                            "Include {pattern}: more than {MAX_INCLUDED_FILES} included files \
+                             in all (an Include loop?); the rest were not read"
+                        ),
+                    ));
+                    out.included += 1;
+                    continue;
+                }
+                out.included += 1;
                 match f.text {
                     Ok(text) => parse_depth(
                         &text,
@@ -410,6 +434,39 @@ mod tests {
                 .iter()
                 .any(|(_, m)| m.contains("nested too deeply"))
         );
+    }
+
+    /// Files that include one another by a pattern matching several of them: without a
+    /// bound on the files read in all, 3^16 of them (the fuzz target fips_openssh hung).
+    #[test]
+    fn include_fan_out_is_bounded_and_makes_the_check_inconclusive() {
+        let all = vec![
+            ("f0", "Include f*\nCiphers aes128-cbc\n"),
+            ("f1", "Include f*\n"),
+            ("f2", "Include f*\n"),
+        ];
+        let includes = MapIncludes(vec![("f*", all)]);
+        let mut out = Parsed::default();
+        parse(
+            "Include f*\n",
+            "sshd_config",
+            Flavor::Server,
+            &includes,
+            &mut out,
+        );
+        assert_eq!(
+            out.included,
+            MAX_INCLUDED_FILES + 1,
+            "one over, then no more"
+        );
+        assert_eq!(out.unreadable.len(), 1, "{:?}", out.unreadable);
+        assert!(
+            out.unreadable[0].1.contains("more than 256 included files"),
+            "{:?}",
+            out.unreadable
+        );
+        let read = out.directives.len();
+        assert!(read > 0 && read <= MAX_INCLUDED_FILES, "{read}");
     }
 
     #[test]
