@@ -99,6 +99,12 @@ pub struct Args {
     #[arg(long, requires = "target", conflicts_with = "ca_file")]
     pub insecure: bool,
 
+    /// Test-only fault injection: flip one byte of the file the servers send, so that
+    /// every download must fail its integrity check.
+    #[cfg(feature = "fault-injection")]
+    #[arg(long, hide = true)]
+    pub inject_corruption: bool,
+
     /// Write every case as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -203,6 +209,12 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     }
     let source_dir = Scratch::new("source")?;
     let source = payload.install(source_dir.path())?;
+    #[cfg(feature = "fault-injection")]
+    let payload = if args.inject_corruption {
+        payload.corrupted_copy()
+    } else {
+        payload
+    };
     let sink = Scratch::new("sink")?;
     let bench = Bench {
         plan: &plan,

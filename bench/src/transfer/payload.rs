@@ -85,6 +85,15 @@ impl Payload {
         Payload { bytes, sha256 }
     }
 
+    /// The same bytes with one flipped in the middle, under the original's hash: what a
+    /// server installing it sends is then corrupt (fault injection for tests).
+    #[cfg(feature = "fault-injection")]
+    pub fn corrupted_copy(mut self) -> Payload {
+        let mid = self.bytes.len() / 2;
+        self.bytes[mid] ^= 0x01;
+        self
+    }
+
     /// Writes the payload as [`SOURCE_NAME`] into `dir`.
     pub fn install(&self, dir: &Path) -> io::Result<PathBuf> {
         let path = dir.join(SOURCE_NAME);

@@ -1,0 +1,203 @@
+//! `wirecrypt serve` on one host and `wirecrypt bench --target` on another: two network
+//! namespaces this test makes itself, joined by a veth pair, each with its own address
+//! (the project's own test hosts; nothing leaves this machine).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
+
+/// Two namespaces and the veth pair between them; removed when dropped.
+struct Hosts {
+    server_ns: String,
+    client_ns: String,
+    server_ip: String,
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+impl Hosts {
+    fn new() -> Result<Hosts, String> {
+        let id = std::process::id();
+        let hosts = Hosts {
+            server_ns: format!("wc-srv-{id}"),
+            client_ns: format!("wc-cli-{id}"),
+            server_ip: format!("10.231.{}.1", id % 250),
+        };
+        let client_ip = format!("10.231.{}.2", id % 250);
+        let (vs, vc) = (
+            format!("wcs{}", id % 100_000),
+            format!("wcc{}", id % 100_000),
+        );
+        ip(&["netns", "add", &hosts.server_ns])?;
+        ip(&["netns", "add", &hosts.client_ns])?;
+        ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])?;
+        ip(&["link", "set", &vs, "netns", &hosts.server_ns])?;
+        ip(&["link", "set", &vc, "netns", &hosts.client_ns])?;
+        for (ns, dev, addr) in [
+            (&hosts.server_ns, &vs, &hosts.server_ip),
+            (&hosts.client_ns, &vc, &client_ip),
+        ] {
+            ip(&["-n", ns, "addr", "add", &format!("{addr}/30"), "dev", dev])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        Ok(hosts)
+    }
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        // Deleting a namespace deletes the veth end inside it, and so the pair.
+        let _ = ip(&["netns", "del", &self.server_ns]);
+        let _ = ip(&["netns", "del", &self.client_ns]);
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn can_make_hosts() -> Result<(), String> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        == Some("0");
+    if !root {
+        return Err("network namespaces need root".into());
+    }
+    Command::new("ip")
+        .arg("-V")
+        .output()
+        .map_err(|e| format!("`ip` (iproute2) is missing: {e}"))?;
+    Ok(())
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("wirecrypt-2h-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn identity(dir: &Path, ip: &str) -> (PathBuf, PathBuf) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec![ip.to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (c, k)
+}
+
+#[test]
+fn bench_measures_a_server_on_another_host() {
+    if let Err(why) = can_make_hosts() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{why} (CI is set, so this fails)"
+        );
+        println!("SKIP: {why}");
+        return;
+    }
+    let hosts = Hosts::new().expect("make two test hosts");
+    let dir = scratch("hosts");
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let users = dir.join("users");
+    let mut add = Command::new(BIN)
+        .args(["users", "add", users.to_str().unwrap(), "alice"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"two hosts\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let (cert, key) = identity(&dir, &hosts.server_ip);
+    let listen = format!("{}:2121", hosts.server_ip);
+
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &hosts.server_ns, BIN, "serve", "ftps"])
+        .args(["--listen", &listen, "--root", root.to_str().unwrap()])
+        .args(["--users", users.to_str().unwrap()])
+        .args([
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ])
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Server(child);
+    assert!(line.contains(&listen), "server said {line:?}");
+
+    let json = dir.join("bench.json");
+    let out = Command::new("ip")
+        .args(["netns", "exec", &hosts.client_ns, BIN, "bench"])
+        .args([
+            "--target",
+            &listen,
+            "--protocols",
+            "ftp,ftps",
+            "--user",
+            "alice",
+        ])
+        .args(["--ca-file", cert.to_str().unwrap()])
+        .args(["--size", "2MiB", "--runs", "1", "--streams", "1,2"])
+        .args(["--json", json.to_str().unwrap()])
+        .env("WIRECRYPT_PASSWORD", "two hosts")
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // ftp and ftps (TLS 1.3), each up and down, at 1 and 2 streams.
+    assert_eq!(rows.len(), 8, "{rows:#?}");
+    for row in &rows {
+        assert!(row["error"].is_null(), "{row}");
+        assert_eq!(row["verified"], true, "{row}");
+        assert_eq!(row["peer"], format!("wirecrypt -> {listen}"), "{row}");
+        let streams = row["streams"].as_u64().unwrap();
+        assert_eq!(row["bytes"].as_u64().unwrap(), streams * 2 * 1024 * 1024);
+    }
+}
