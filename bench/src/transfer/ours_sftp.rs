@@ -58,6 +58,8 @@ impl OurSftp {
         config.auth.authorized_keys = Some(AuthorizedKeys::from_keys(vec![
             user_key.public_key().clone(),
         ]));
+        // Hundreds of sessions per run: their log lines would bury the table.
+        config.log_sessions = false;
         over_ssh::register(&mut config.subsystems, root, Config::default());
         let server = Server::bind("127.0.0.1:0", config)
             .and_then(Server::spawn)

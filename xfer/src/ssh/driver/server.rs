@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub idle_timeout: Option<Duration>,
     /// Rekey after this many bytes per key (default 1 GiB).
     pub rekey_bytes: Option<u64>,
+    /// Write a line to standard error per login, logout and failed connection (on by
+    /// default; a benchmark running many sessions turns it off).
+    pub log_sessions: bool,
 }
 
 impl ServerConfig {
@@ -62,6 +65,7 @@ impl ServerConfig {
             login_timeout: Duration::from_secs(30),
             idle_timeout: Some(Duration::from_secs(600)),
             rekey_bytes: None,
+            log_sessions: true,
         }
     }
 
@@ -181,9 +185,12 @@ impl Server {
                 .name("ssh-conn".into())
                 .spawn(move || {
                     let peer = stream.peer_addr().ok();
-                    match serve_connection(stream, &config) {
-                        Ok(user) => eprintln!("ssh: {peer:?}: {user} logged out"),
-                        Err(e) => eprintln!("ssh: {peer:?}: {e}"),
+                    let ended = serve_connection(stream, &config);
+                    if config.log_sessions {
+                        match ended {
+                            Ok(user) => eprintln!("ssh: {peer:?}: {user} logged out"),
+                            Err(e) => eprintln!("ssh: {peer:?}: {e}"),
+                        }
                     }
                     active.fetch_sub(1, Ordering::SeqCst);
                 });
@@ -224,7 +231,9 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
             return Err(e);
         }
     };
-    eprintln!("ssh: {:?}: {user} logged in", stream.peer_addr().ok());
+    if config.log_sessions {
+        eprintln!("ssh: {:?}: {user} logged in", stream.peer_addr().ok());
+    }
     stream.set_read_timeout(config.idle_timeout)?;
     // The server opens no channels itself; the timeout only bounds its requests.
     let conn = Conn::new(t.link.clone(), config.login_timeout);
