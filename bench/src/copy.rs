@@ -210,11 +210,17 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     let mut client = Client::connect(addr, options)?;
     client.login(&url.user, &password)?;
     let bytes = if upload {
-        let mut from = File::open(&local).map_err(|e| format!("{}: {e}", local.display()))?;
-        client.stor(&url.path, &mut from)?
+        let from = File::open(&local).map_err(|e| format!("{}: {e}", local.display()))?;
+        let bar = progress_bar(from.metadata().map(|m| m.len()).ok());
+        let n = client.stor(&url.path, &mut bar.wrap_read(from))?;
+        bar.finish_and_clear();
+        n
     } else {
-        let mut to = File::create(&local).map_err(|e| format!("{}: {e}", local.display()))?;
-        client.retr(&url.path, 0, &mut to)?
+        let to = File::create(&local).map_err(|e| format!("{}: {e}", local.display()))?;
+        let bar = progress_bar(client.size(&url.path).ok());
+        let n = client.retr(&url.path, 0, &mut bar.wrap_write(to))?;
+        bar.finish_and_clear();
+        n
     };
     client.quit()?;
     let secs = start.elapsed().as_secs_f64();
@@ -224,6 +230,25 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         if protected { ", TLS by wirecrypt" } else { "" }
     );
     Ok(())
+}
+
+/// A byte-count bar on a terminal (`len` when known); hidden when standard error is
+/// not a terminal, so scripts and pipes see only the summary line.
+fn progress_bar(len: Option<u64>) -> indicatif::ProgressBar {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match len {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::no_length(),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 #[cfg(test)]

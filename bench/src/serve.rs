@@ -1,7 +1,7 @@
 //! `wirecrypt serve`: run one of wirecrypt's servers in the foreground — plain FTP,
 //! FTPS (explicit AUTH TLS, or implicit) or SFTP over our SSH — with every TLS record or
-//! SSH packet sealed by the engine the global `--provider`/`--fips` switches choose. It prints the address it listens
-//! on, then one line per session event, and runs until stopped.
+//! SSH packet sealed by the engine the global `--provider`/`--fips` switches choose. It
+//! prints the address it listens on and runs until stopped.
 
 use std::error::Error;
 use std::net::SocketAddr;

@@ -19,6 +19,7 @@
 //! loop, [`report`] the ratios, the table and the JSON.
 
 mod engine;
+pub mod layer;
 mod measure;
 mod op;
 mod openssl;
@@ -114,6 +115,18 @@ pub struct Args {
     /// Also measure ring and aws-lc-rs (with the `peers` feature) and `openssl speed`.
     #[arg(long)]
     pub peers: bool,
+
+    /// Measure whole records or packets instead of bare algorithms: key (the bare AEAD
+    /// key), tls13, tls12, ssh; repeat or comma-separate. The key rows are always
+    /// measured beside the layers, in the same run. Default sizes: 16 KiB for TLS, 32 KiB
+    /// for SSH.
+    #[arg(
+        long = "layer",
+        value_name = "LAYER",
+        value_delimiter = ',',
+        value_enum
+    )]
+    pub layers: Vec<layer::Layer>,
 }
 
 /// Parses one `--alg` value: an engine id (or an SSH name) from the catalogue.
@@ -240,6 +253,9 @@ impl Progress {
 pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
     let engines = engine.engines()?;
     let providers = providers_of(&engines)?;
+    if !args.layers.is_empty() {
+        return run_layers(args, &providers, engines[0].fips_mode());
+    }
     let requested: Vec<Algorithm> = if args.algs.is_empty() {
         Algorithm::all().collect()
     } else {
@@ -442,6 +458,30 @@ pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
         print!("{}", report::table(&records, &heading, &notes.0));
     }
     Ok(())
+}
+
+/// `speed --layer`: the record layers beside their keys ([`layer`]).
+fn run_layers(
+    args: &Args,
+    providers: &[Arc<dyn Provider>],
+    fips: bool,
+) -> Result<(), Box<dyn Error>> {
+    let mut algs = Vec::new();
+    for alg in dedup(&args.algs) {
+        match alg {
+            Algorithm::Aead(a) => algs.push(a),
+            other => return Err(format!("--layer measures AEADs only, not {other}").into()),
+        }
+    }
+    layer::run(
+        &dedup(&args.layers),
+        &algs,
+        &dedup(&args.sizes),
+        providers,
+        Duration::from_secs_f64(args.seconds),
+        args.rounds,
+        fips,
+    )
 }
 
 /// One cell of the table being measured: algorithm, operation, size and stream count.

@@ -385,7 +385,11 @@ impl Bench<'_> {
                     c.cipher
                 ));
                 let runs: Result<Vec<Run>, String> = (0..=self.runs)
-                    .map(|_| run(shared, direction, streams))
+                    .map(|_| {
+                        let r = run(shared, direction, streams);
+                        self.progress.run_done();
+                        r
+                    })
                     .collect();
                 rows.push(match runs {
                     // The first run warmed caches and connections up; it is not counted.
@@ -751,27 +755,38 @@ impl Bench<'_> {
     }
 }
 
-/// A one-line progress note on a terminal; nothing when piped.
+/// A live line on a terminal — what is being measured, how many runs are done, the
+/// elapsed time — and nothing when standard error is not a terminal.
 struct Progress {
-    on: bool,
+    bar: indicatif::ProgressBar,
 }
 
 impl Progress {
     fn new() -> Progress {
-        Progress {
-            on: std::io::stderr().is_terminal(),
-        }
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new_spinner()
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {pos} runs: {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress { bar }
     }
 
     fn show(&self, what: &str) {
-        if self.on {
-            eprint!("\r\x1b[2Kmeasuring {what} ...");
-        }
+        self.bar.set_message(format!("measuring {what}"));
+    }
+
+    fn run_done(&self) {
+        self.bar.inc(1);
     }
 
     fn done(&self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
-        }
+        self.bar.finish_and_clear();
     }
 }

@@ -1,5 +1,5 @@
 //! Buffer helpers for the record and packet layers: bulk copies that stay fast at any
-//! relative alignment, and appending to a `Vec` without leaving half-written data.
+//! relative alignment.
 //!
 //! Records and packets put their payload a few bytes past a header (5 bytes in TLS and
 //! SSH), so the payload copy's source and destination are almost never equally aligned.
@@ -28,30 +28,6 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
 /// Below glibc's `rep movsb` threshold (4 KiB with AVX2), so each piece takes the
 /// vector-loop path.
 const PIECE: usize = 2048;
-
-/// Appends up to `len` bytes to `out`, written by `write`, which returns how many it
-/// wrote. On failure `out` is left as it was: nothing half-written stays behind, not
-/// even in its spare capacity (the bytes are wiped before the truncation).
-pub(crate) fn append_with<E>(
-    out: &mut Vec<u8>,
-    len: usize,
-    write: impl FnOnce(&mut [u8]) -> Result<usize, E>,
-) -> Result<(), E> {
-    let start = out.len();
-    out.resize(start + len, 0);
-    match write(&mut out[start..]) {
-        Ok(written) => {
-            zeroize::Zeroize::zeroize(&mut out[start + written..]);
-            out.truncate(start + written);
-            Ok(())
-        }
-        Err(e) => {
-            zeroize::Zeroize::zeroize(&mut out[start..]);
-            out.truncate(start);
-            Err(e)
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

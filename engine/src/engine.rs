@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, FipsStatus, HashAlg, MacAlg};
 use crate::cpu::CpuFeatures;
 use crate::fips::selftest::{self, SelfTestResult};
-use crate::fips::{ErrorState, FipsProvider, Guarded, IvConstruction, RandomIvAead};
+use crate::fips::{ErrorState, FipsProvider, Guarded, IvConstruction, ProtocolKey, RandomIvAead};
 use crate::provider::{
     AeadKey, Candidate, Digest, HashContext, MacKey, Provider, ProviderId, StreamCipher, candidates,
 };
@@ -374,13 +374,13 @@ impl Engine {
 
     /// A keyed AEAD for the engine's own protocol layers, whose nonces follow an approved
     /// construction (TLS 1.2, TLS 1.3, SSH per RFC 5647).
-    pub(crate) fn protocol_aead(
-        &self,
-        alg: AeadAlg,
-        key: &[u8],
-    ) -> Result<Box<dyn AeadKey>, Error> {
+    ///
+    /// The key is held by value (no second box around the provider's), with the FIPS
+    /// error state checked inside it in FIPS mode.
+    pub(crate) fn protocol_aead(&self, alg: AeadAlg, key: &[u8]) -> Result<ProtocolKey, Error> {
         let key = self.raw_provider_for(alg)?.aead(alg, key)?;
-        Ok(self.guard_aead(key, IvConstruction::Protocol))
+        let state = self.inner.fips.then(|| self.inner.state.clone());
+        Ok(ProtocolKey::new(key, state))
     }
 
     fn guard_aead(&self, key: Box<dyn AeadKey>, iv: IvConstruction) -> Box<dyn AeadKey> {
@@ -421,6 +421,38 @@ impl Engine {
         } else {
             c
         })
+    }
+
+    /// A counter-mode cipher whose keystream starts `offset` bytes into the one that
+    /// begins at the 16-byte counter block `iv`: the keystream is seekable, so SSH packets
+    /// under reserved sequence numbers can be encrypted on several threads, each from its
+    /// own position (RFC 4344 §4: one keystream runs on across packets).
+    ///
+    /// The counter is the whole 128-bit block, big-endian, wrapping as every provider's
+    /// does.
+    pub fn cipher_at(
+        &self,
+        alg: CipherAlg,
+        key: &[u8],
+        iv: &[u8],
+        offset: u64,
+    ) -> Result<Box<dyn StreamCipher>, Error> {
+        const BLOCK: u64 = 16;
+        let start: [u8; 16] = iv.try_into().map_err(|_| Error::InvalidNonceLength {
+            algorithm: alg.id(),
+            expected: 16,
+            actual: iv.len(),
+        })?;
+        let block = u128::from_be_bytes(start).wrapping_add(u128::from(offset / BLOCK));
+        let mut cipher = self.cipher(alg, key, &block.to_be_bytes())?;
+        let into_block = (offset % BLOCK) as usize;
+        if into_block > 0 {
+            // Step over the part of the first block before `offset`.
+            let mut skipped = [0u8; BLOCK as usize];
+            cipher.apply_keystream(&mut skipped[..into_block])?;
+            zeroize::Zeroize::zeroize(&mut skipped);
+        }
+        Ok(cipher)
     }
 
     /// A keyed MAC from the selected provider.

@@ -52,6 +52,7 @@ mod engine;
 mod error;
 pub mod fips;
 pub mod provider;
+pub mod record;
 pub mod rng;
 mod secret;
 pub mod ssh;
@@ -61,8 +62,8 @@ pub use algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 pub use engine::{Engine, EngineBuilder, Selection};
 pub use error::Error;
 pub use provider::{
-    AeadKey, Digest, HashContext, MacKey, MacTag, Provider, ProviderId, ProviderInfo, StreamCipher,
-    Tag,
+    AeadKey, Digest, HashContext, InPlace, MacKey, MacTag, Provider, ProviderId, ProviderInfo,
+    StreamCipher, Tag,
 };
 pub use rng::EngineRng;
 pub use secret::SecretBytes;

@@ -188,6 +188,22 @@ pub(crate) unsafe fn out<T>(ptr: *mut T, what: &str) -> Result<Out<T>, Fail> {
     NonNull::new(ptr).map(Out).ok_or_else(|| Fail::null(what))
 }
 
+/// A constructor's out-parameter: set to NULL first, then to the handle `make` builds
+/// (left NULL when it fails).
+///
+/// # Safety
+/// As for [`out`], for `out`.
+pub(crate) unsafe fn new_handle<H>(
+    out: *mut *mut H,
+    make: impl FnOnce() -> Result<H, Fail>,
+) -> Result<(), Fail> {
+    // SAFETY: forwarded from the caller's contract.
+    let out = unsafe { self::out(out, "out") }?;
+    out.set(std::ptr::null_mut());
+    out.set(Box::into_raw(Box::new(make()?)));
+    Ok(())
+}
+
 /// Frees a handle made by `Box::into_raw`; NULL is a no-op.
 ///
 /// # Safety

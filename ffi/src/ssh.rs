@@ -52,6 +52,55 @@ unsafe fn parts<'a>(
     Ok((engine, mode, KeyMaterial { key, iv, mac_key }))
 }
 
+/// The raw constructor arguments, as the C caller passed them.
+type RawKeys = (
+    *const wc_engine,
+    *const c_char,
+    *const c_char,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+);
+
+/// Checks the arguments shared by both constructors, makes the direction with `make`,
+/// and hands it out through `out` (NULL on failure).
+///
+/// # Safety
+/// As for `wc_ssh_sealer_new`.
+unsafe fn new_direction<D, H>(
+    raw: RawKeys,
+    out: *mut *mut H,
+    make: impl FnOnce(&wirecrypt_engine::Engine, Mode, &KeyMaterial<'_>) -> Result<D, Error>,
+    wrap: impl FnOnce(D) -> H,
+) -> wc_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is writable when non-NULL.
+        let out = unsafe { args::out(out, "out") }?;
+        out.set(std::ptr::null_mut());
+        let (engine, cipher, mac, key, key_len, iv, iv_len, mac_key, mac_key_len) = raw;
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, mode, keys) = unsafe {
+            parts(
+                engine,
+                cipher,
+                mac,
+                key,
+                key_len,
+                iv,
+                iv_len,
+                mac_key,
+                mac_key_len,
+            )
+        }?;
+        let inner = make(&engine.engine, mode, &keys)?;
+        out.set(Box::into_raw(Box::new(wrap(inner))));
+        Ok(())
+    })
+}
+
 /// Makes a packet sealer for SSH `cipher_name` (`aes128-ctr`, `aes192-ctr`,
 /// `aes256-ctr`, `aes128-gcm@openssh.com`, `aes256-gcm@openssh.com`,
 /// `chacha20-poly1305@openssh.com`) and `mac_name` (`hmac-sha2-256`, `hmac-sha2-512`,
@@ -81,36 +130,29 @@ pub unsafe extern "C" fn wc_ssh_sealer_new(
     mac_key_len: usize,
     out: *mut *mut wc_ssh_sealer,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
-        // SAFETY: forwarded from the caller's contract.
-        let (engine, mode, keys) = unsafe {
-            parts(
-                engine,
-                cipher_name,
-                mac_name,
-                key,
-                key_len,
-                iv,
-                iv_len,
-                mac_key,
-                mac_key_len,
-            )
-        }?;
-        if mode.is_none() && engine.engine.fips_mode() {
-            engine.engine.status()?;
+    let raw = (
+        engine,
+        cipher_name,
+        mac_name,
+        key,
+        key_len,
+        iv,
+        iv_len,
+        mac_key,
+        mac_key_len,
+    );
+    let make = |engine: &wirecrypt_engine::Engine, mode: Mode, keys: &KeyMaterial<'_>| {
+        if mode.is_none() && engine.fips_mode() {
+            engine.status()?;
             return Err(Error::FipsNotApproved {
                 what: "an SSH sealer in the none mode (sending in clear)",
                 rule: wirecrypt_engine::fips::policy::ssh_cipher("none").rule,
-            }
-            .into());
+            });
         }
-        let inner = PacketSealer::with_keys(&engine.engine, mode, &keys)?;
-        out.set(Box::into_raw(Box::new(wc_ssh_sealer { inner })));
-        Ok(())
-    })
+        PacketSealer::with_keys(engine, mode, keys)
+    };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(raw, out, make, |inner| wc_ssh_sealer { inner }) }
 }
 
 /// Makes a packet opener; arguments as for `wc_ssh_sealer_new`.
@@ -130,28 +172,23 @@ pub unsafe extern "C" fn wc_ssh_opener_new(
     mac_key_len: usize,
     out: *mut *mut wc_ssh_opener,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
-        // SAFETY: forwarded from the caller's contract.
-        let (engine, mode, keys) = unsafe {
-            parts(
-                engine,
-                cipher_name,
-                mac_name,
-                key,
-                key_len,
-                iv,
-                iv_len,
-                mac_key,
-                mac_key_len,
-            )
-        }?;
-        let inner = PacketOpener::with_keys(&engine.engine, mode, &keys)?;
-        out.set(Box::into_raw(Box::new(wc_ssh_opener { inner })));
-        Ok(())
-    })
+    let raw = (
+        engine,
+        cipher_name,
+        mac_name,
+        key,
+        key_len,
+        iv,
+        iv_len,
+        mac_key,
+        mac_key_len,
+    );
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener {
+            inner,
+        })
+    }
 }
 
 /// Writes one packet (length ‖ padding length ‖ payload ‖ random padding ‖ MAC or tag)

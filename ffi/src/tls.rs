@@ -8,9 +8,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use wirecrypt_engine::tls::{
-    ContentType, Tls12Keys, Tls12Opener, Tls12Sealer, Tls13Keys, Tls13Opener, Tls13Sealer,
-};
+use wirecrypt_engine::tls::{ContentType, Tls12Keys, Tls13Keys, TlsKeys, TlsOpener, TlsSealer};
 
 use wirecrypt_engine::Error;
 
@@ -22,22 +20,12 @@ use crate::usage::wc_key_usage;
 
 /// Writes protected TLS records for one direction. Use from one thread at a time.
 pub struct wc_tls_sealer {
-    inner: Sealer,
+    inner: TlsSealer,
 }
 
 /// Reads protected TLS records for one direction. Use from one thread at a time.
 pub struct wc_tls_opener {
-    inner: Opener,
-}
-
-enum Sealer {
-    V12(Tls12Sealer),
-    V13(Tls13Sealer),
-}
-
-enum Opener {
-    V12(Tls12Opener),
-    V13(Tls13Opener),
+    inner: TlsOpener,
 }
 
 /// Checks the handle arguments shared by both constructors and makes the keys.
@@ -52,7 +40,7 @@ unsafe fn keys(
     key_len: usize,
     iv: *const u8,
     iv_len: usize,
-) -> Result<Result<Tls13Keys, Tls12Keys>, Fail> {
+) -> Result<TlsKeys, Fail> {
     // SAFETY: forwarded from the caller's contract.
     let (engine, name, key, iv) = unsafe {
         (
@@ -64,8 +52,8 @@ unsafe fn keys(
     };
     let alg = aead_alg(name)?;
     match version {
-        13 => Ok(Ok(Tls13Keys::new(&engine.engine, alg, key, iv)?)),
-        12 => Ok(Err(Tls12Keys::new(&engine.engine, alg, key, iv)?)),
+        13 => Ok(Tls13Keys::new(&engine.engine, alg, key, iv)?.into()),
+        12 => Ok(Tls12Keys::new(&engine.engine, alg, key, iv)?.into()),
         v => Err(Fail::invalid(format!(
             "TLS version must be 12 or 13, got {v}"
         ))),
@@ -109,18 +97,16 @@ pub unsafe extern "C" fn wc_tls_sealer_new(
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
-        // SAFETY: the caller guarantees `engine` is live when non-NULL.
-        refuse_caller_iv_in_fips_mode(unsafe { args::handle(engine, "engine") }?)?;
         // SAFETY: forwarded from the caller's contract.
-        let inner = match unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }? {
-            Ok(k13) => Sealer::V13(Tls13Sealer::new(k13)),
-            Err(k12) => Sealer::V12(Tls12Sealer::new(k12)),
-        };
-        out.set(Box::into_raw(Box::new(wc_tls_sealer { inner })));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                refuse_caller_iv_in_fips_mode(args::handle(engine, "engine")?)?;
+                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
+                Ok(wc_tls_sealer {
+                    inner: TlsSealer::new(keys),
+                })
+            })
+        }
     })
 }
 
@@ -140,16 +126,15 @@ pub unsafe extern "C" fn wc_tls_opener_new(
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
         // SAFETY: forwarded from the caller's contract.
-        let inner = match unsafe { keys(engine, version, alg_name, key, key_len, iv, iv_len) }? {
-            Ok(k13) => Opener::V13(Tls13Opener::new(k13)),
-            Err(k12) => Opener::V12(Tls12Opener::new(k12)),
-        };
-        out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
+                Ok(wc_tls_opener {
+                    inner: TlsOpener::new(keys),
+                })
+            })
+        }
     })
 }
 
@@ -200,20 +185,21 @@ pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
         // SAFETY: forwarded from the caller's contract.
-        let (engine, secret, keys) =
-            unsafe { keys_from_secret(engine, alg_name, secret, secret_len) }?;
-        if engine.engine.fips_mode() {
-            engine
-                .sealing_secrets
-                .claim(&engine.engine, keys.algorithm().id(), secret)?;
+        unsafe {
+            args::new_handle(out, || {
+                let (engine, secret, keys) =
+                    keys_from_secret(engine, alg_name, secret, secret_len)?;
+                if engine.engine.fips_mode() {
+                    engine
+                        .sealing_secrets
+                        .claim(&engine.engine, keys.algorithm().id(), secret)?;
+                }
+                Ok(wc_tls_sealer {
+                    inner: TlsSealer::new(keys),
+                })
+            })
         }
-        let inner = Sealer::V13(Tls13Sealer::new(keys));
-        out.set(Box::into_raw(Box::new(wc_tls_sealer { inner })));
-        Ok(())
     })
 }
 
@@ -231,14 +217,15 @@ pub unsafe extern "C" fn wc_tls13_opener_from_secret(
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
         // SAFETY: forwarded from the caller's contract.
-        let (_, _, keys) = unsafe { keys_from_secret(engine, alg_name, secret, secret_len) }?;
-        let inner = Opener::V13(Tls13Opener::new(keys));
-        out.set(Box::into_raw(Box::new(wc_tls_opener { inner })));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                let (_, _, keys) = keys_from_secret(engine, alg_name, secret, secret_len)?;
+                Ok(wc_tls_opener {
+                    inner: TlsOpener::new(keys),
+                })
+            })
+        }
     })
 }
 
@@ -274,20 +261,14 @@ pub unsafe extern "C" fn wc_tls_seal(
         out_len.set(0);
         let typ = ContentType::from_u8(content_type)
             .map_err(|_| Fail::invalid(format!("unknown TLS content type {content_type}")))?;
-        let needed = match &sealer.inner {
-            Sealer::V12(s) => s.record_len(len),
-            Sealer::V13(s) => s.record_len(len),
-        };
+        let needed = sealer.inner.record_len(len);
         if len <= wirecrypt_engine::tls::MAX_PLAINTEXT {
             out_len.ensure_room(needed, out_cap)?;
         }
         // SAFETY: the caller guarantees `out` is writable for `out_cap` bytes; `data`
         // does not alias it.
         let out = unsafe { args::bytes_mut(out, out_cap, "out") }?;
-        let n = match &mut sealer.inner {
-            Sealer::V12(s) => s.seal_into(typ, &data, out),
-            Sealer::V13(s) => s.seal_into(typ, &data, out),
-        }?;
+        let n = sealer.inner.seal_into(typ, &data, out)?;
         out_len.set(n);
         Ok(())
     })
@@ -328,10 +309,7 @@ pub unsafe extern "C" fn wc_tls_open(
         len_out.set(0);
         typ_out.set(0);
         let base = record.as_ptr() as usize;
-        let (typ, content) = match &mut opener.inner {
-            Opener::V12(o) => o.open(record),
-            Opener::V13(o) => o.open(record),
-        }?;
+        let (typ, content) = opener.inner.open(record)?;
         typ_out.set(typ.to_u8());
         off_out.set(content.as_ptr() as usize - base);
         len_out.set(content.len());
@@ -352,10 +330,7 @@ pub unsafe extern "C" fn wc_tls_sealer_usage(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (sealer, out) = unsafe { (args::handle(sealer, "sealer")?, args::out(out, "out")?) };
-        let (sequence, due) = match &sealer.inner {
-            Sealer::V12(s) => (s.sequence(), s.needs_key_update()),
-            Sealer::V13(s) => (s.sequence(), s.needs_key_update()),
-        };
+        let (sequence, due) = (sealer.inner.sequence(), sealer.inner.needs_key_update());
         out.set(wc_key_usage {
             sequence,
             rekey_due: i32::from(due),
@@ -376,10 +351,7 @@ pub unsafe extern "C" fn wc_tls_opener_usage(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (opener, out) = unsafe { (args::handle(opener, "opener")?, args::out(out, "out")?) };
-        let sequence = match &opener.inner {
-            Opener::V12(o) => o.sequence(),
-            Opener::V13(o) => o.sequence(),
-        };
+        let sequence = opener.inner.sequence();
         out.set(wc_key_usage {
             sequence,
             rekey_due: 0,

@@ -20,5 +20,5 @@ pub mod selftest;
 mod tests;
 
 pub use guard::RandomIvAead;
-pub(crate) use guard::{ErrorState, Guarded, IvConstruction};
+pub(crate) use guard::{ErrorState, Guarded, IvConstruction, ProtocolKey};
 pub(crate) use provider::FipsProvider;

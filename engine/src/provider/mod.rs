@@ -11,14 +11,17 @@
 // IBM Z CPACF: the provider is s390x-only; its parameter-block and detection code is
 // compiled (and unit-tested) everywhere.
 mod cpacf;
+pub mod kat;
 mod output;
 // A PKCS#11 token (HSM, openCryptoki, ICSF, SoftHSM2) through `cryptoki`.
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 mod registry;
 pub mod rustcrypto;
+// VAES + VPCLMULQDQ kernels for x86-64 on 256- and 512-bit registers: the `vaes256`
+// and `vaes512` providers.
 #[cfg(target_arch = "x86_64")]
-pub mod vaes256;
+mod vaes;
 
 use std::fmt;
 
@@ -136,6 +139,60 @@ pub trait AeadKey: Send + Sync + fmt::Debug {
         crate::copy::copy(out, body);
         self.open_in_place(nonce, aad, out, tag)?;
         Ok(body.len())
+    }
+
+    /// Seals every message of `batch` in place and writes its tag: the records or packets
+    /// of one write. The default seals them one after another; a provider may keep
+    /// several in flight (interleaving them in its kernel, pipelining a token's calls).
+    ///
+    /// On failure every message of the batch is wiped: none leaves as plaintext.
+    fn seal_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
+        for i in 0..batch.len() {
+            let m = &mut batch[i];
+            match self.seal_in_place(&m.nonce, m.aad, m.data) {
+                Ok(tag) => *m.tag = tag,
+                Err(e) => {
+                    wipe_batch(batch);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies and decrypts every message of `batch` in place. Succeeds only when every
+    /// tag verifies; on any failure every message is wiped, so nothing from a batch with
+    /// a forgery in it is released. The default opens one after another.
+    fn open_batch(&self, batch: &mut [InPlace<'_>]) -> Result<(), Error> {
+        for i in 0..batch.len() {
+            let m = &mut batch[i];
+            if let Err(e) = self.open_in_place(&m.nonce, m.aad, m.data, &m.tag[..]) {
+                wipe_batch(batch);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One message of a batch call ([`AeadKey::seal_batch`], [`AeadKey::open_batch`]),
+/// sealed or opened where it lies.
+#[derive(Debug)]
+pub struct InPlace<'a> {
+    /// The 12-byte nonce.
+    pub nonce: [u8; NONCE_LEN],
+    /// The additional data.
+    pub aad: &'a [u8],
+    /// The plaintext (seal) or ciphertext (open), replaced in place.
+    pub data: &'a mut [u8],
+    /// The tag: written by a seal, checked by an open.
+    pub tag: &'a mut [u8; TAG_LEN],
+}
+
+/// Wipes every message of a batch that failed.
+pub(crate) fn wipe_batch(batch: &mut [InPlace<'_>]) {
+    for m in batch {
+        zeroize::Zeroize::zeroize(&mut *m.data);
     }
 }
 
@@ -317,3 +374,6 @@ pub trait HashContext: Send {
     /// The digest of everything absorbed.
     fn finish(self: Box<Self>) -> Result<Digest, Error>;
 }
+
+#[cfg(test)]
+mod batch_tests;

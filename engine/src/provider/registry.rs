@@ -13,6 +13,9 @@ use crate::cpu::CpuFeatures;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum ProviderId {
+    /// VAES + VPCLMULQDQ kernels on 512-bit AVX-512 registers (x86-64): AES-GCM and
+    /// AES-CTR. The same kernel source as `vaes256`, four blocks per register.
+    Vaes512,
     /// VAES + VPCLMULQDQ kernels on 256-bit AVX2 registers (x86-64): AES-GCM and AES-CTR.
     Vaes256,
     /// IBM Z CPACF instructions (s390x): KMA AES-GCM, KMCTR AES-CTR, KIMD/KLMD SHA-2,
@@ -30,6 +33,7 @@ impl ProviderId {
     /// Every provider id, best first: selection takes the first available one that
     /// implements an algorithm.
     pub const ALL: &'static [ProviderId] = &[
+        ProviderId::Vaes512,
         ProviderId::Vaes256,
         ProviderId::Cpacf,
         ProviderId::RustCrypto,
@@ -39,10 +43,22 @@ impl ProviderId {
     /// The id as written in `WIRECRYPT_PROVIDER` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
+            ProviderId::Vaes512 => "vaes512",
             ProviderId::Vaes256 => "vaes256",
             ProviderId::Cpacf => "cpacf",
             ProviderId::RustCrypto => "rustcrypto",
             ProviderId::Pkcs11 => "pkcs11",
+        }
+    }
+
+    /// True for the providers whose own kernels must pass the start-up known-answer
+    /// guard ([`super::kat`]) before they serve: the hardware ones. The portable baseline
+    /// is the reference the guard's answers agree with, and a PKCS#11 token runs its own
+    /// power-up self-tests inside the token.
+    pub fn kat_guarded(self) -> bool {
+        match self {
+            ProviderId::Vaes512 | ProviderId::Vaes256 | ProviderId::Cpacf => true,
+            ProviderId::RustCrypto | ProviderId::Pkcs11 => false,
         }
     }
 
@@ -84,6 +100,10 @@ pub struct Candidate {
 }
 
 /// Asks every known provider, best first, whether it can run on a machine with `cpu`.
+///
+/// A hardware provider that runs here is available only once it has passed the
+/// known-answer guard ([`super::kat::check`]) for everything it serves; otherwise its
+/// status says `known-answer test failed: ...`, and selection passes it over.
 pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
     ProviderId::ALL
         .iter()
@@ -95,7 +115,17 @@ pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
 }
 
 fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    let provider = detect_unchecked(id, cpu)?;
+    if id.kat_guarded() {
+        super::kat::check(provider.as_ref())
+            .map_err(|why| format!("known-answer test failed: {why}"))?;
+    }
+    Ok(provider)
+}
+
+fn detect_unchecked(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     match id {
+        ProviderId::Vaes512 => detect_vaes512(cpu),
         ProviderId::Vaes256 => detect_vaes256(cpu),
         ProviderId::Cpacf => super::cpacf::detect(cpu),
         ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
@@ -115,11 +145,21 @@ fn detect_pkcs11() -> Result<Arc<dyn Provider>, String> {
 
 #[cfg(target_arch = "x86_64")]
 fn detect_vaes256(cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
-    super::vaes256::Vaes256::detect(cpu).map(|p| Arc::new(p) as Arc<dyn Provider>)
+    super::vaes::Vaes256::detect(cpu).map(|p| Arc::new(p) as Arc<dyn Provider>)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect_vaes512(cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    super::vaes::Vaes512::detect(cpu).map(|p| Arc::new(p) as Arc<dyn Provider>)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 fn detect_vaes256(_cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    Err("x86-64 only".to_owned())
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect_vaes512(_cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     Err("x86-64 only".to_owned())
 }
 
@@ -150,6 +190,7 @@ mod tests {
     #[test]
     fn vaes256_is_preferred_to_rustcrypto() {
         let order = |id| ProviderId::ALL.iter().position(|&p| p == id).unwrap();
+        assert!(order(ProviderId::Vaes512) < order(ProviderId::Vaes256));
         assert!(order(ProviderId::Vaes256) < order(ProviderId::RustCrypto));
         // The portable baseline outranks only the token, which is never picked for speed.
         assert!(order(ProviderId::RustCrypto) < order(ProviderId::Pkcs11));
@@ -180,7 +221,9 @@ mod tests {
             .unwrap();
         for s in engine.selections() {
             assert!(
-                s.provider.is_some() && s.provider != Some(ProviderId::Vaes256),
+                s.provider.is_some()
+                    && s.provider != Some(ProviderId::Vaes256)
+                    && s.provider != Some(ProviderId::Vaes512),
                 "{s:?}"
             );
         }
@@ -203,6 +246,62 @@ mod tests {
                 assert_ne!(s.provider, Some(ProviderId::RustCrypto), "{s:?}");
             } else {
                 assert_ne!(s.provider, Some(ProviderId::Vaes256), "{s:?}");
+                assert_ne!(s.provider, Some(ProviderId::Vaes512), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn vaes512_serves_aes_first_and_says_why_not() {
+        use crate::cpu::Feature;
+        let cpu = CpuFeatures::get();
+        let found = candidates(cpu);
+        let status = |found: &[Candidate], id| {
+            found
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.status.is_ok())
+                .unwrap()
+        };
+        // Without AVX-512 it names what is missing, and vaes256 (if here) serves AES.
+        let no_avx512 = cpu.without(&[Feature::Avx512f, Feature::Avx512bw]);
+        let masked = candidates(&no_avx512);
+        let why = masked
+            .iter()
+            .find(|c| c.id == ProviderId::Vaes512)
+            .unwrap()
+            .status
+            .as_ref()
+            .expect_err("vaes512 must be unavailable without AVX-512");
+        if cfg!(target_arch = "x86_64") {
+            assert!(why.ends_with("missing avx512f, avx512bw"), "{why}");
+        }
+        assert_eq!(
+            status(&masked, ProviderId::Vaes256),
+            status(&found, ProviderId::Vaes256)
+        );
+        if !status(&found, ProviderId::Vaes512) {
+            eprintln!("skipped: no AVX-512");
+            return;
+        }
+        let engine = crate::Engine::builder().ignore_env().build().unwrap();
+        for s in engine.selections() {
+            let aes = s.algorithm.starts_with("aes-");
+            assert_eq!(s.provider == Some(ProviderId::Vaes512), aes, "{s:?}");
+        }
+        let engine = crate::Engine::builder()
+            .ignore_env()
+            .cpu(no_avx512)
+            .build()
+            .unwrap();
+        for s in engine.selections() {
+            assert_ne!(s.provider, Some(ProviderId::Vaes512), "{s:?}");
+            if s.algorithm.starts_with("aes-") && status(&found, ProviderId::Vaes256) {
+                assert_eq!(s.provider, Some(ProviderId::Vaes256), "{s:?}");
+                assert!(
+                    s.reason.contains("vaes512 unavailable: needs avx512f"),
+                    "{s:?}"
+                );
             }
         }
     }

@@ -79,6 +79,7 @@
 //! ```
 
 mod chacha;
+mod direction;
 mod limits;
 mod mode;
 mod opener;
@@ -98,6 +99,8 @@ pub use sealer::{PacketSealer, PaddingRng, padding_len};
 
 #[cfg(test)]
 mod appendix_a;
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]

@@ -7,14 +7,18 @@ use std::ops::Range;
 
 use zeroize::Zeroize;
 
+use crate::record::{Opened, Progress, RecordError};
 use crate::{Engine, Error};
 
+/// RFC 4253 §7.3: after this message the sender's next packets use the new keys.
+const SSH_MSG_NEWKEYS: u8 = 21;
+
+use super::direction::{SshDirection, direction_methods};
 use super::limits::{
-    KeyUsage, LENGTH_FIELD_LEN, MAX_PACKETS_PER_KEY, MIN_PACKET_LEN, MIN_PADDING,
-    PADDING_LENGTH_LEN, PacketConfig,
+    KeyUsage, LENGTH_FIELD_LEN, MIN_PACKET_LEN, MIN_PADDING, PADDING_LENGTH_LEN, PacketConfig,
 };
 use super::mode::{KeyMaterial, Mode};
-use super::protection::{MAX_HEADER_LEN, Protection};
+use super::protection::MAX_HEADER_LEN;
 
 /// Where the opener is in the current packet.
 enum State {
@@ -91,14 +95,7 @@ enum State {
 /// [`decrypt_length`]: PacketOpener::decrypt_length
 /// [`open`]: PacketOpener::open
 pub struct PacketOpener {
-    engine: Engine,
-    mode: Mode,
-    protection: Protection,
-    config: PacketConfig,
-    seq: u32,
-    /// A sequence number to take with the next keys (see [`reset_sequence`](Self::reset_sequence)).
-    pending_seq: Option<u32>,
-    usage: KeyUsage,
+    dir: SshDirection,
     state: State,
 }
 
@@ -107,13 +104,7 @@ impl PacketOpener {
     /// [`PacketConfig`].
     pub fn new(engine: &Engine) -> Self {
         PacketOpener {
-            engine: engine.clone(),
-            mode: Mode::none(),
-            protection: Protection::None,
-            config: PacketConfig::default(),
-            seq: 0,
-            pending_seq: None,
-            usage: KeyUsage::default(),
+            dir: SshDirection::new(engine),
             state: State::Length,
         }
     }
@@ -123,30 +114,6 @@ impl PacketOpener {
         let mut opener = Self::new(engine);
         opener.install_keys(mode, keys)?;
         Ok(opener)
-    }
-
-    /// Replaces the size limits and rekey policy.
-    pub fn with_config(mut self, config: PacketConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Continues at sequence number `seq` — at once when the current keys have opened
-    /// nothing, otherwise from the next keys on (see
-    /// [`reset_sequence`](Self::reset_sequence)).
-    pub fn with_sequence(mut self, seq: u32) -> Self {
-        self.set_sequence(seq);
-        self
-    }
-
-    /// Moves the sequence number only where no key can accept a number twice.
-    fn set_sequence(&mut self, seq: u32) {
-        if self.mode.is_none() || self.usage.packets == 0 {
-            self.seq = seq;
-            self.pending_seq = None;
-        } else {
-            self.pending_seq = Some(seq);
-        }
     }
 
     /// Takes new keys, as at `SSH_MSG_NEWKEYS`: the next packet is opened under `mode`.
@@ -164,62 +131,15 @@ impl PacketOpener {
             }
             State::Length => {}
         }
-        self.protection = Protection::new(&self.engine, mode, keys)?;
-        self.mode = mode;
-        self.usage = KeyUsage::default();
-        if let Some(seq) = self.pending_seq.take() {
-            self.seq = seq;
-        }
-        Ok(())
+        self.dir.install_keys(mode, keys)
     }
 
-    /// Resets the sequence number to zero (strict key exchange), only together with new
-    /// keys as [`PacketSealer::reset_sequence`](super::PacketSealer::reset_sequence)
-    /// does: a key that opened a packet under a sequence number must not accept that
-    /// number again (a replay).
-    pub fn reset_sequence(&mut self) {
-        self.set_sequence(0);
-    }
-
-    /// The mode packets are opened in.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// The sequence number the next packet must carry.
-    pub fn sequence(&self) -> u32 {
-        self.seq
-    }
-
-    /// The size limits and rekey policy.
-    pub fn config(&self) -> &PacketConfig {
-        &self.config
-    }
-
-    /// What the current key has opened.
-    pub fn usage(&self) -> KeyUsage {
-        self.usage
-    }
-
-    /// True when the current key has opened 2^31 packets or its block limit (see
-    /// [`PacketSealer::needs_rekey`](super::PacketSealer::needs_rekey)).
-    pub fn needs_rekey(&self) -> bool {
-        !self.mode.is_none()
-            && self
-                .usage
-                .needs_rekey(self.config.max_blocks(self.mode.block_len()))
-    }
-
-    /// Pretends the key has already opened what `usage` says (to reach the limits).
-    #[cfg(test)]
-    pub(super) fn set_usage(&mut self, usage: KeyUsage) {
-        self.usage = usage;
-    }
+    direction_methods!("opened");
 
     /// How many bytes of the next packet to pass to
     /// [`decrypt_length`](Self::decrypt_length): 4, or 16 for encrypt-and-MAC CTR.
     pub fn header_len(&self) -> usize {
-        self.mode.header_len()
+        self.dir.mode.header_len()
     }
 
     /// The total bytes of the packet under way (header, packet, MAC or tag), once
@@ -232,7 +152,7 @@ impl PacketOpener {
     }
 
     fn total(&self, packet_len: usize) -> usize {
-        LENGTH_FIELD_LEN + packet_len + self.mode.tag_len()
+        LENGTH_FIELD_LEN + packet_len + self.dir.mode.tag_len()
     }
 
     /// Learns the next packet's length from its first [`header_len`](Self::header_len)
@@ -254,11 +174,8 @@ impl PacketOpener {
         }
         // The 2^32nd packet under one key would repeat a sequence number — the MAC's
         // input, the chacha20-poly1305 nonce — as the sealer refuses to send it.
-        if self.usage.packets >= MAX_PACKETS_PER_KEY && !self.mode.is_none() {
-            return Err(self.fail(Error::RekeyRequired {
-                cipher: self.mode.cipher().name,
-                packets: self.usage.packets,
-            }));
+        if let Err(e) = self.dir.check_packet_limit(1) {
+            return Err(self.fail(e));
         }
         let header_len = self.header_len();
         let first = first.get(..header_len).ok_or(Error::InputTooShort {
@@ -267,15 +184,18 @@ impl PacketOpener {
         })?;
         let mut first_plain = [0u8; MAX_HEADER_LEN];
         let length = match self
+            .dir
             .protection
-            .packet_length(self.seq, first, &mut first_plain)
+            .packet_length(self.dir.seq, first, &mut first_plain)
         {
             Ok(length) => length,
             Err(e) => return Err(self.fail(e)),
         };
         let (packet_len, discard) = match self.check_length(length) {
             Ok(len) => (len, false),
-            Err(_) if self.mode.length_in_first_block() => (self.config.max_packet_len(), true),
+            Err(_) if self.dir.mode.length_in_first_block() => {
+                (self.dir.config.max_packet_len(), true)
+            }
             Err(e) => return Err(self.fail(e)),
         };
         let mut header = [0u8; MAX_HEADER_LEN];
@@ -292,7 +212,7 @@ impl PacketOpener {
     /// Checks a `packet_length` field against the limits: at least 5, at most the
     /// configured maximum, and block-aligned.
     fn check_length(&self, length: u32) -> Result<usize, Error> {
-        let max = self.config.max_packet_len();
+        let max = self.dir.config.max_packet_len();
         let len = usize::try_from(length).unwrap_or(usize::MAX);
         if len > max {
             return Err(Error::RecordOverflow {
@@ -306,12 +226,12 @@ impl PacketOpener {
                 "SSH packet_length is below the minimum of 5 bytes",
             ));
         }
-        let aligned = if self.mode.length_apart() {
+        let aligned = if self.dir.mode.length_apart() {
             len
         } else {
             LENGTH_FIELD_LEN + len
         };
-        if aligned % self.mode.block_len() != 0 {
+        if aligned % self.dir.mode.block_len() != 0 {
             return Err(Error::Malformed(
                 "SSH packet length is not a multiple of the cipher block size",
             ));
@@ -362,15 +282,16 @@ impl PacketOpener {
                 "SSH packet does not begin with the bytes given to decrypt_length".to_owned(),
             ));
         }
-        let first_plain_len = if self.mode.length_in_first_block() {
+        let first_plain_len = if self.dir.mode.length_in_first_block() {
             header_len
         } else {
             0
         };
         let (body, tag) = packet.split_at_mut(LENGTH_FIELD_LEN + packet_len);
-        let opened = self
-            .protection
-            .open(self.seq, body, tag, &first_plain[..first_plain_len]);
+        let opened =
+            self.dir
+                .protection
+                .open(self.dir.seq, body, tag, &first_plain[..first_plain_len]);
         first_plain.zeroize();
         if let State::Body { first_plain, .. } = &mut self.state {
             first_plain.zeroize();
@@ -383,14 +304,78 @@ impl PacketOpener {
         };
         match result {
             Ok(range) => {
-                self.seq = self.seq.wrapping_add(1);
-                self.usage.record(packet_len, self.mode.block_len());
+                self.dir.record(packet_len);
                 self.state = State::Length;
                 Ok(range)
             }
             Err(e) => {
                 packet.zeroize();
                 Err(self.fail(e))
+            }
+        }
+    }
+
+    /// Opens every whole packet at the front of `buf` in place, appending each one's
+    /// message number and payload range (within `buf`) to `opened`, and says how much of
+    /// `buf` it used and how many more bytes the next packet needs. A packet cut off at
+    /// the end may have had its length read already; call again with the buffer starting
+    /// at the same packet (the unconsumed bytes moved to the front, more appended).
+    ///
+    /// Stops after `SSH_MSG_NEWKEYS`, since the keys change there. Failures are those
+    /// of [`open`](Self::open): final, and only the failing packet is wiped.
+    pub fn open_buffer(
+        &mut self,
+        buf: &mut [u8],
+        opened: &mut Vec<Opened>,
+    ) -> Result<Progress, RecordError> {
+        self.open_buffer_rich(buf, opened)
+            .map_err(|e| RecordError::from(&e))
+    }
+
+    /// [`open_buffer`](Self::open_buffer) with the full error, for the reader.
+    pub(super) fn open_buffer_rich(
+        &mut self,
+        buf: &mut [u8],
+        opened: &mut Vec<Opened>,
+    ) -> Result<Progress, Error> {
+        let mut pos = 0;
+        loop {
+            let rest = buf.len() - pos;
+            let total = match self.packet_total() {
+                Some(total) => total,
+                None => {
+                    let header_len = self.header_len();
+                    if rest < header_len {
+                        return Ok(Progress {
+                            consumed: pos,
+                            needed: header_len - rest,
+                        });
+                    }
+                    self.decrypt_length(&buf[pos..])?;
+                    self.packet_total().expect("decrypt_length succeeded")
+                }
+            };
+            if rest < total {
+                return Ok(Progress {
+                    consumed: pos,
+                    needed: total - rest,
+                });
+            }
+            let range = self.open(&mut buf[pos..pos + total])?;
+            let kind = buf
+                .get(pos + range.start)
+                .copied()
+                .filter(|_| !range.is_empty());
+            opened.push(Opened {
+                kind: kind.unwrap_or(0),
+                payload: pos + range.start..pos + range.end,
+            });
+            pos += total;
+            if kind == Some(SSH_MSG_NEWKEYS) {
+                return Ok(Progress {
+                    consumed: pos,
+                    needed: 0,
+                });
             }
         }
     }
@@ -425,12 +410,7 @@ impl fmt::Debug for PacketOpener {
             State::Failed(_) => "failed",
         };
         f.debug_struct("PacketOpener")
-            .field("mode", &self.mode)
-            .field("protection", &self.protection)
-            .field("seq", &self.seq)
-            .field("pending_seq", &self.pending_seq)
-            .field("usage", &self.usage)
-            .field("config", &self.config)
+            .field("direction", &self.dir)
             .field("state", &state)
             .finish_non_exhaustive()
     }

@@ -11,6 +11,7 @@ use std::fmt;
 use zeroize::Zeroize;
 
 use crate::algorithm::AeadAlg;
+use crate::fips::ProtocolKey;
 use crate::provider::{AeadKey, MacKey, StreamCipher};
 use crate::{Engine, Error, NONCE_LEN, ProviderId};
 
@@ -38,7 +39,7 @@ pub(super) enum Protection {
     },
     /// AES-GCM from the engine's provider, with its RFC 5647 nonce.
     Gcm {
-        key: Box<dyn AeadKey>,
+        key: ProtocolKey,
         fixed: [u8; GCM_FIXED_LEN],
         invocation: u64,
     },

@@ -6,6 +6,7 @@ use std::ops::Range;
 use zeroize::Zeroize;
 
 use crate::Error;
+use crate::record::Opened;
 
 use super::mode::{KeyMaterial, Mode};
 use super::opener::PacketOpener;
@@ -14,8 +15,12 @@ use super::opener::PacketOpener;
 ///
 /// Feed it whatever a socket read returned; it takes bytes up to the end of the current
 /// packet and hands back the payload when a packet is complete. Its buffer grows only
-/// with bytes actually received — never to a length a peer merely claimed — and is wiped
-/// whenever a packet is finished with or fails.
+/// with bytes actually received — never to a length a peer merely claimed — and the
+/// bytes of a packet are wiped when it is finished with or fails.
+///
+/// It is a thin layer over [`PacketOpener::open_buffer`], for callers whose bytes arrive
+/// in someone else's buffer; a caller that owns its receive buffer can call
+/// `open_buffer` on it directly and skip this copy.
 ///
 /// # Key changes
 ///
@@ -29,9 +34,12 @@ use super::opener::PacketOpener;
 pub struct PacketReader {
     opener: PacketOpener,
     buf: Vec<u8>,
-    /// The current packet's total length, once `decrypt_length` has run for it. Until
-    /// then the opener's [`header_len`](PacketOpener::header_len) is what is wanted.
-    total: Option<usize>,
+    /// What the opener last said the current packet still needs, once it has seen some
+    /// of it. Until then the opener's [`header_len`](PacketOpener::header_len) is what
+    /// is wanted (asked afresh, so keys installed between packets reframe).
+    needed: Option<usize>,
+    /// The opener's report of the packet completed by the last call (reused).
+    opened: Vec<Opened>,
     /// The payload of the packet completed by the last call, inside `buf`.
     done: Option<Range<usize>>,
 }
@@ -42,7 +50,8 @@ impl PacketReader {
         PacketReader {
             opener,
             buf: Vec::new(),
-            total: None,
+            needed: None,
+            opened: Vec::with_capacity(1),
             done: None,
         }
     }
@@ -83,7 +92,7 @@ impl PacketReader {
     /// Finishes the last completed packet and checks that no later one has begun.
     fn between_packets(&mut self) -> Result<(), Error> {
         self.finish_packet();
-        if self.buf.is_empty() && self.total.is_none() {
+        if self.buf.is_empty() {
             Ok(())
         } else {
             Err(Error::Config(
@@ -92,17 +101,13 @@ impl PacketReader {
         }
     }
 
-    /// The bytes the current packet needs in total, as known so far.
-    fn target(&self) -> usize {
-        self.total.unwrap_or_else(|| self.opener.header_len())
-    }
-
     /// The bytes still needed before the current packet can progress (at least 1).
     pub fn wanted(&self) -> usize {
         if self.done.is_some() {
             self.opener.header_len()
         } else {
-            self.target() - self.buf.len()
+            self.needed
+                .unwrap_or_else(|| self.opener.header_len() - self.buf.len())
         }
     }
 
@@ -115,29 +120,31 @@ impl PacketReader {
         self.finish_packet();
         let mut taken = 0;
         loop {
-            let target = self.target();
-            let want = target.saturating_sub(self.buf.len());
+            let want = self.wanted();
             let take = want.min(input.len() - taken);
             self.buf.extend_from_slice(&input[taken..taken + take]);
             taken += take;
-            if self.buf.len() < target {
+            if take < want {
+                self.needed = Some(want - take);
                 return Ok((taken, None));
             }
-            if self.total.is_some() {
-                let opened = self.opener.open(&mut self.buf);
-                return match opened {
-                    Ok(range) => {
-                        self.done = Some(range.clone());
-                        Ok((taken, Some(&self.buf[range])))
-                    }
-                    Err(e) => {
-                        self.buf.zeroize();
-                        Err(e)
-                    }
-                };
+            self.opened.clear();
+            match self
+                .opener
+                .open_buffer_rich(&mut self.buf, &mut self.opened)
+            {
+                Ok(_) if !self.opened.is_empty() => {
+                    let range = self.opened[0].payload.clone();
+                    self.done = Some(range.clone());
+                    self.needed = None;
+                    return Ok((taken, Some(&self.buf[range])));
+                }
+                Ok(progress) => self.needed = Some(progress.needed),
+                Err(e) => {
+                    self.wipe();
+                    return Err(e);
+                }
             }
-            let rest = self.opener.decrypt_length(&self.buf)?;
-            self.total = Some(target + rest);
         }
     }
 
@@ -150,9 +157,16 @@ impl PacketReader {
     /// Wipes the last completed packet and starts the next.
     fn finish_packet(&mut self) {
         if self.done.take().is_some() {
-            self.buf.zeroize();
-            self.total = None;
+            self.wipe();
         }
+    }
+
+    /// Wipes the bytes held (only those: the rest of the capacity holds nothing) and
+    /// empties the buffer.
+    fn wipe(&mut self) {
+        self.buf.as_mut_slice().zeroize();
+        self.buf.clear();
+        self.needed = None;
     }
 }
 
@@ -167,6 +181,6 @@ impl fmt::Debug for PacketReader {
 
 impl Drop for PacketReader {
     fn drop(&mut self) {
-        self.buf.zeroize();
+        self.wipe();
     }
 }

@@ -1,19 +1,20 @@
 //! Writing packets: [`PacketSealer`].
 
 use std::fmt;
+use std::ops::Range;
 
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
+use crate::record::RecordError;
 use crate::rng::PooledRng;
 use crate::{Engine, Error};
 
+use super::direction::{SshDirection, direction_methods};
 use super::limits::{
-    KeyUsage, LENGTH_FIELD_LEN, MAX_PACKETS_PER_KEY, MAX_PADDING, MIN_PADDING, PADDING_LENGTH_LEN,
-    PacketConfig,
+    KeyUsage, LENGTH_FIELD_LEN, MAX_PADDING, MIN_PADDING, PADDING_LENGTH_LEN, PacketConfig,
 };
 use super::mode::{KeyMaterial, Mode};
-use super::protection::Protection;
 
 /// A cryptographic random generator the sealer may own (the padding source).
 pub trait PaddingRng: RngCore + CryptoRng + Send {}
@@ -52,15 +53,10 @@ const _: () = assert!(16 + MIN_PADDING - 1 <= MAX_PADDING);
 /// health-tested generator ([`Engine::rng`]), drawn 256 bytes at a time, unless
 /// [`with_rng`](Self::with_rng) says otherwise.
 pub struct PacketSealer {
-    engine: Engine,
-    mode: Mode,
-    protection: Protection,
-    config: PacketConfig,
-    seq: u32,
-    /// A sequence number to take with the next keys (see [`reset_sequence`](Self::reset_sequence)).
-    pending_seq: Option<u32>,
-    usage: KeyUsage,
+    dir: SshDirection,
     rng: Box<dyn PaddingRng>,
+    /// Set when sealing failed part-way: the keystream or counter has moved on.
+    failed: Option<RecordError>,
 }
 
 impl PacketSealer {
@@ -68,14 +64,9 @@ impl PacketSealer {
     /// [`PacketConfig`].
     pub fn new(engine: &Engine) -> Self {
         PacketSealer {
-            engine: engine.clone(),
-            mode: Mode::none(),
-            protection: Protection::None,
-            config: PacketConfig::default(),
-            seq: 0,
-            pending_seq: None,
-            usage: KeyUsage::default(),
+            dir: SshDirection::new(engine),
             rng: Box::new(PooledRng::new(engine.rng())),
+            failed: None,
         }
     }
 
@@ -86,12 +77,6 @@ impl PacketSealer {
         Ok(sealer)
     }
 
-    /// Replaces the size limits and rekey policy.
-    pub fn with_config(mut self, config: PacketConfig) -> Self {
-        self.config = config;
-        self
-    }
-
     /// Draws padding from `rng` instead of the engine's generator (for tests, or for a
     /// generator the caller already runs).
     pub fn with_rng(mut self, rng: impl PaddingRng + 'static) -> Self {
@@ -99,92 +84,21 @@ impl PacketSealer {
         self
     }
 
-    /// Continues at sequence number `seq` (a connection handed over mid-stream) — at
-    /// once when the current keys have sealed nothing, otherwise from the next keys on
-    /// (see [`reset_sequence`](Self::reset_sequence)).
-    pub fn with_sequence(mut self, seq: u32) -> Self {
-        self.set_sequence(seq);
-        self
-    }
-
-    /// Moves the sequence number only where no key can seal under a number twice.
-    fn set_sequence(&mut self, seq: u32) {
-        if self.mode.is_none() || self.usage.packets == 0 {
-            self.seq = seq;
-            self.pending_seq = None;
-        } else {
-            self.pending_seq = Some(seq);
-        }
-    }
-
     /// Takes new keys, as at `SSH_MSG_NEWKEYS`: the next packet is sealed under `mode`.
     /// The sequence number carries on; the key's usage count starts again.
     ///
     /// On error the sealer keeps its old keys.
     pub fn install_keys(&mut self, mode: Mode, keys: &KeyMaterial<'_>) -> Result<(), Error> {
-        self.protection = Protection::new(&self.engine, mode, keys)?;
-        self.mode = mode;
-        self.usage = KeyUsage::default();
-        if let Some(seq) = self.pending_seq.take() {
-            self.seq = seq;
-        }
-        Ok(())
+        self.dir.install_keys(mode, keys)
     }
 
-    /// Resets the sequence number to zero: strict key exchange does this at every
-    /// `SSH_MSG_NEWKEYS` (OpenSSH `PROTOCOL` §1.10 "kex-strict", the Terrapin fix,
-    /// CVE-2023-48795).
-    ///
-    /// The reset goes only with new keys, since a key that sealed under a sequence number
-    /// must not seal under it again (`chacha20-poly1305@openssh.com` uses it as the
-    /// nonce): it happens at once when the current keys have sealed nothing (just
-    /// installed, or the `none` mode), otherwise at the next
-    /// [`install_keys`](Self::install_keys). Either order around `install_keys` works.
-    pub fn reset_sequence(&mut self) {
-        self.set_sequence(0);
-    }
-
-    /// The mode packets are sealed in.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// The sequence number the next packet will carry.
-    pub fn sequence(&self) -> u32 {
-        self.seq
-    }
-
-    /// The size limits and rekey policy.
-    pub fn config(&self) -> &PacketConfig {
-        &self.config
-    }
-
-    /// What the current key has sealed.
-    pub fn usage(&self) -> KeyUsage {
-        self.usage
-    }
-
-    /// True when the current key has sealed 2^31 packets (RFC 4344 §3.1) or its block
-    /// limit (RFC 4344 §3.2, lowered by the configured byte limit): start a key exchange.
-    /// Always false in the `none` mode.
-    pub fn needs_rekey(&self) -> bool {
-        !self.mode.is_none()
-            && self
-                .usage
-                .needs_rekey(self.config.max_blocks(self.mode.block_len()))
-    }
-
-    /// Pretends the key has already sealed what `usage` says (to reach the limits).
-    #[cfg(test)]
-    pub(super) fn set_usage(&mut self, usage: KeyUsage) {
-        self.usage = usage;
-    }
+    direction_methods!("sealed");
 
     /// The `packet_length` field for a payload of `payload_len` bytes.
     fn packet_len(&self, payload_len: usize) -> Result<usize, Error> {
-        let max = self.config.max_packet_len();
-        let packet_len =
-            payload_len.saturating_add(PADDING_LENGTH_LEN + padding_len(self.mode, payload_len));
+        let max = self.dir.config.max_packet_len();
+        let packet_len = payload_len
+            .saturating_add(PADDING_LENGTH_LEN + padding_len(self.dir.mode, payload_len));
         if packet_len > max {
             return Err(Error::RecordOverflow {
                 what: "SSH packet_length",
@@ -198,13 +112,134 @@ impl PacketSealer {
     /// The bytes on the wire for a payload of `payload_len` bytes: the length field, the
     /// packet, and the MAC or tag.
     pub fn sealed_len(&self, payload_len: usize) -> Result<usize, Error> {
-        Ok(LENGTH_FIELD_LEN + self.packet_len(payload_len)? + self.mode.tag_len())
+        Ok(LENGTH_FIELD_LEN + self.packet_len(payload_len)? + self.dir.mode.tag_len())
     }
 
-    /// Appends one sealed packet carrying `payload` to `out`.
+    /// Where a packet's payload starts within it: after the length and padding-length
+    /// fields.
+    pub fn payload_offset(&self) -> usize {
+        LENGTH_FIELD_LEN + PADDING_LENGTH_LEN
+    }
+
+    /// Lays out a batch of packets back to back from the start of the wire buffer, with
+    /// `payload_lens[i]` bytes of payload in packet `i`: fills `slots` with where each
+    /// payload goes and returns the batch's wire length. Read the payloads (an SFTP
+    /// read's data, say) into the slots, then call [`seal_batch`](Self::seal_batch).
+    pub fn slots(
+        &self,
+        payload_lens: &[usize],
+        slots: &mut Vec<Range<usize>>,
+    ) -> Result<usize, Error> {
+        slots.clear();
+        let mut at = 0;
+        for &len in payload_lens {
+            let start = at + self.payload_offset();
+            slots.push(start..start + len);
+            at += self.sealed_len(len)?;
+        }
+        Ok(at)
+    }
+
+    /// Checks a batch before any cryptography: the sealer is sound, the key may seal
+    /// that many more packets, every payload fits, and so does the wire buffer. Returns
+    /// the batch's wire length.
+    fn check_batch(
+        &self,
+        lens: impl Iterator<Item = usize>,
+        count: usize,
+        wire_len: usize,
+    ) -> Result<usize, Error> {
+        if let Some(e) = self.failed {
+            return Err(e.into());
+        }
+        self.dir.check_packet_limit(count as u64)?;
+        let mut total = 0;
+        for len in lens {
+            total += self.sealed_len(len)?;
+        }
+        if wire_len < total {
+            return Err(Error::BufferTooSmall {
+                needed: total,
+                actual: wire_len,
+            });
+        }
+        Ok(total)
+    }
+
+    /// Seals a batch of packets laid out as [`slots`](Self::slots) says, their payloads
+    /// already in place in `wire`: writes each length, padding length and random
+    /// padding, encrypts and authenticates in place, and returns the wire length to
+    /// write. No payload byte is copied.
+    ///
+    /// Everything is checked before any cryptography; if sealing itself fails, the batch
+    /// is wiped and the sealer is finished (its keystream or counter has moved on).
+    pub fn seal_batch(
+        &mut self,
+        wire: &mut [u8],
+        payload_lens: &[usize],
+    ) -> Result<usize, RecordError> {
+        let total =
+            self.check_batch(payload_lens.iter().copied(), payload_lens.len(), wire.len())?;
+        let mut at = 0;
+        for &len in payload_lens {
+            let packet_len = self.packet_len(len).map_err(RecordError::from)?;
+            let end = at + LENGTH_FIELD_LEN + packet_len + self.dir.mode.tag_len();
+            if let Err(e) = self.seal_framed(&mut wire[at..end], len, packet_len) {
+                wire[..total].zeroize();
+                return Err(self.fail(&e));
+            }
+            at = end;
+        }
+        Ok(total)
+    }
+
+    /// Seals one packet per slice of `payloads` into `wire`, back to back; returns the
+    /// wire length. Each payload is copied once, into its slot (its padding-length byte
+    /// and padding share one cipher input with it). Failures as for
+    /// [`seal_batch`](Self::seal_batch).
+    pub fn seal_from(&mut self, payloads: &[&[u8]], wire: &mut [u8]) -> Result<usize, RecordError> {
+        self.seal_from_rich(payloads, wire)
+            .map_err(|e| RecordError::from(&e))
+    }
+
+    /// [`seal_from`](Self::seal_from) with the full error.
+    fn seal_from_rich(&mut self, payloads: &[&[u8]], wire: &mut [u8]) -> Result<usize, Error> {
+        let total =
+            self.check_batch(payloads.iter().map(|p| p.len()), payloads.len(), wire.len())?;
+        let mut at = 0;
+        for p in payloads {
+            let packet_len = self.packet_len(p.len())?;
+            let end = at + LENGTH_FIELD_LEN + packet_len + self.dir.mode.tag_len();
+            let start = at + self.payload_offset();
+            crate::copy::copy(&mut wire[start..start + p.len()], p);
+            if let Err(e) = self.seal_framed(&mut wire[at..end], p.len(), packet_len) {
+                wire[..total].zeroize();
+                self.fail(&e);
+                return Err(e);
+            }
+            at = end;
+        }
+        Ok(total)
+    }
+
+    /// Appends one sealed packet carrying `payload` to `out`. The payload is copied once,
+    /// into the packet; nothing is zero-filled first.
     pub fn seal(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let total = self.sealed_len(payload.len())?;
-        crate::copy::append_with(out, total, |buf| self.seal_into(payload, buf))
+        let total = self.check_batch(std::iter::once(payload.len()), 1, usize::MAX)?;
+        let packet_len = self.packet_len(payload.len())?;
+        let start = out.len();
+        out.reserve(total);
+        // The length fields, the payload, then the padding and tag, all written below.
+        out.resize(start + self.payload_offset(), 0);
+        out.extend_from_slice(payload);
+        out.resize(start + total, 0);
+        if let Err(e) = self.seal_framed(&mut out[start..], payload.len(), packet_len) {
+            out[start..].zeroize();
+            out.truncate(start);
+            self.fail(&e);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Writes one sealed packet carrying `payload` into the front of `out`; returns its
@@ -212,62 +247,46 @@ impl PacketSealer {
     ///
     /// Fails, with nothing written and the sequence number unchanged, when the payload
     /// would exceed the maximum packet length, when `out` is too small, when the key has
-    /// sealed 2^32 packets ([`Error::RekeyRequired`]), or when the generator fails.
+    /// sealed 2^32 packets ([`Error::RekeyRequired`]); when the generator or the key
+    /// fails, `out` is wiped and the sealer is finished.
     pub fn seal_into(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, Error> {
-        if self.usage.packets >= MAX_PACKETS_PER_KEY && !self.mode.is_none() {
-            return Err(Error::RekeyRequired {
-                cipher: self.mode.cipher().name,
-                packets: self.usage.packets,
-            });
-        }
-        let packet_len = self.packet_len(payload.len())?;
-        let total = LENGTH_FIELD_LEN + packet_len + self.mode.tag_len();
-        let actual = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            actual,
-        })?;
-        let result = self.seal_packet(payload, packet_len, out);
-        if result.is_err() {
-            // Never leave plaintext where the caller expects a packet.
-            out.zeroize();
-        }
-        result.map(|()| total)
+        self.seal_from_rich(&[payload], out)
     }
 
-    fn seal_packet(
+    /// Frames and seals one packet in `out` (exactly its length), whose payload of
+    /// `payload_len` bytes is already in place: draws the padding, writes the length
+    /// fields, protects the packet and numbers it.
+    fn seal_framed(
         &mut self,
-        payload: &[u8],
-        packet_len: usize,
         out: &mut [u8],
+        payload_len: usize,
+        packet_len: usize,
     ) -> Result<(), Error> {
         let (packet, tag) = out.split_at_mut(LENGTH_FIELD_LEN + packet_len);
-        let padding = packet_len - PADDING_LENGTH_LEN - payload.len();
+        let padding = packet_len - PADDING_LENGTH_LEN - payload_len;
         let (head, body) = packet.split_at_mut(LENGTH_FIELD_LEN + PADDING_LENGTH_LEN);
-        let (payload_out, padding_out) = body.split_at_mut(payload.len());
         self.rng
-            .try_fill_bytes(padding_out)
+            .try_fill_bytes(&mut body[payload_len..])
             .map_err(|e| Error::Rng(format!("SSH padding: {e}")))?;
         // Both fit: the packet is at most MAX_MAX_PACKET bytes, the padding at most 255.
         head[..LENGTH_FIELD_LEN].copy_from_slice(&(packet_len as u32).to_be_bytes());
         head[LENGTH_FIELD_LEN] = padding as u8;
-        crate::copy::copy(payload_out, payload);
-        self.protection.seal(self.seq, packet, tag)?;
-        self.seq = self.seq.wrapping_add(1);
-        self.usage.record(packet_len, self.mode.block_len());
+        self.dir.protection.seal(self.dir.seq, packet, tag)?;
+        self.dir.record(packet_len);
         Ok(())
+    }
+
+    /// Sealing failed after the keystream or counter may have moved: the sealer is
+    /// finished, and every later call returns this.
+    fn fail(&mut self, e: &Error) -> RecordError {
+        *self.failed.get_or_insert(RecordError::from(e))
     }
 }
 
 impl fmt::Debug for PacketSealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PacketSealer")
-            .field("mode", &self.mode)
-            .field("protection", &self.protection)
-            .field("seq", &self.seq)
-            .field("pending_seq", &self.pending_seq)
-            .field("usage", &self.usage)
-            .field("config", &self.config)
+            .field("direction", &self.dir)
             .finish_non_exhaustive()
     }
 }

@@ -17,9 +17,9 @@
 //! Every length is checked before any cryptography runs; an open that fails releases no
 //! plaintext (the record buffer is wiped).
 
-mod counter;
 mod key_schedule;
 mod limits;
+mod record;
 #[cfg(feature = "rustls")]
 pub mod rustls_provider;
 mod tls12;
@@ -28,8 +28,18 @@ mod tls13;
 pub use limits::{
     HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT, confidentiality_limit,
 };
-pub use tls12::{Tls12Keys, Tls12Opener, Tls12Sealer};
-pub use tls13::{Padding, Tls13Keys, Tls13Opener, Tls13Sealer};
+pub use record::{TlsKeys, TlsOpener, TlsSealer};
+pub use tls12::Tls12Keys;
+pub use tls13::{Padding, Tls13Keys};
+
+/// Writes TLS 1.3 records: a [`TlsSealer`] made from [`Tls13Keys`].
+pub type Tls13Sealer = TlsSealer;
+/// Reads TLS 1.3 records: a [`TlsOpener`] made from [`Tls13Keys`].
+pub type Tls13Opener = TlsOpener;
+/// Writes TLS 1.2 records: a [`TlsSealer`] made from [`Tls12Keys`].
+pub type Tls12Sealer = TlsSealer;
+/// Reads TLS 1.2 records: a [`TlsOpener`] made from [`Tls12Keys`].
+pub type Tls12Opener = TlsOpener;
 
 use crate::Error;
 
@@ -109,6 +119,8 @@ pub(crate) fn xor_nonce(iv: &[u8; 12], seq: u64) -> [u8; 12] {
     nonce
 }
 
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 mod rfc8448;
 #[cfg(test)]

@@ -129,7 +129,7 @@ impl EngineAead {
     }
 
     fn tls12(&self, key: &RustlsKey, iv: &[u8], explicit: &[u8]) -> Result<Tls12Keys, Error> {
-        Tls12Keys::from_key(
+        Tls12Keys::with_key(
             self.engine.protocol_aead(self.alg, key.as_ref())?,
             iv,
             explicit,

@@ -7,14 +7,14 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{ReceiveState, SendCounter, next_receive};
 use super::limits::check_plaintext_len;
-use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, header, xor_nonce};
+use super::xor_nonce;
 use crate::algorithm::AeadAlg;
-use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
+use crate::fips::ProtocolKey;
+use crate::{AeadKey, Engine, Error, InPlace, NONCE_LEN, TAG_LEN, Tag};
 
 /// The record version of TLS 1.2.
-const TLS12_VERSION: u16 = 0x0303;
+pub(crate) const TLS12_VERSION: u16 = 0x0303;
 /// RFC 5288 §3: the explicit part of the GCM nonce travels in each record.
 const GCM_EXPLICIT_NONCE_LEN: usize = 8;
 /// RFC 5288 §3: the implicit part (the "salt") comes from the key block.
@@ -33,7 +33,7 @@ const GCM_FIXED_IV_LEN: usize = 4;
 /// keys.seal_body_in_place(0, 23, 0x0303, &mut body); // private: no nonce reuse
 /// ```
 pub struct Tls12Keys {
-    key: Box<dyn AeadKey>,
+    key: ProtocolKey,
     /// GCM: salt ‖ 8 bytes XORed with the sequence number to make the explicit nonce
     /// (zero unless a caller supplies them). ChaCha20-Poly1305: the 12-byte IV.
     iv: [u8; NONCE_LEN],
@@ -43,13 +43,23 @@ impl Tls12Keys {
     /// Keys for `alg` from the engine's selected provider. `iv` is the key block's
     /// `[sender]_write_IV`: 4 bytes for AES-GCM, 12 for ChaCha20-Poly1305.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        Self::from_key(engine.protocol_aead(alg, key)?, iv, &[])
+        Self::with_key(engine.protocol_aead(alg, key)?, iv, &[])
     }
 
     /// Keys from an already keyed AEAD. For AES-GCM, `explicit_mask` (empty or 8 bytes) is
     /// XORed with the sequence number to form each explicit nonce; empty means the
     /// explicit nonce is the sequence number itself, as most implementations send.
     pub fn from_key(key: Box<dyn AeadKey>, iv: &[u8], explicit_mask: &[u8]) -> Result<Self, Error> {
+        Self::with_key(ProtocolKey::unguarded(key), iv, explicit_mask)
+    }
+
+    /// Keys from an engine's protocol key; `explicit_mask` as for
+    /// [`from_key`](Self::from_key).
+    pub(crate) fn with_key(
+        key: ProtocolKey,
+        iv: &[u8],
+        explicit_mask: &[u8],
+    ) -> Result<Self, Error> {
         let alg = key.algorithm();
         let fixed_len = fixed_iv_len(alg);
         let bad_iv = || Error::InvalidNonceLength {
@@ -120,6 +130,65 @@ impl Tls12Keys {
             .key
             .seal_in_place(&nonce, &aad(seq, typ, version, pt_len), pt)?;
         tag_out.copy_from_slice(&tag);
+        Ok(())
+    }
+
+    /// Seals a batch of record bodies in place through the key's batch call, numbered
+    /// from `first_seq`, all of type `typ`: each body is explicit nonce (written here) ‖
+    /// plaintext ‖ room for the tag.
+    pub(crate) fn seal_bodies(
+        &self,
+        first_seq: u64,
+        typ: u8,
+        version: u16,
+        bodies: Vec<&mut [u8]>,
+    ) -> Result<(), Error> {
+        let explicit = self.explicit_nonce_len();
+        let overhead = explicit + TAG_LEN;
+        // The additional data of every record, alive for the whole call.
+        let aads: Vec<[u8; 13]> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| aad(first_seq + i as u64, typ, version, b.len() - overhead))
+            .collect();
+        let mut batch = Vec::with_capacity(bodies.len());
+        for (i, (body, aad)) in bodies.into_iter().zip(&aads).enumerate() {
+            let nonce = xor_nonce(&self.iv, first_seq + i as u64);
+            let (explicit_out, rest) = body.split_at_mut(explicit);
+            explicit_out.copy_from_slice(&nonce[NONCE_LEN - explicit..]);
+            let (data, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+            batch.push(InPlace {
+                nonce,
+                aad,
+                data,
+                tag: tag.try_into().expect("TAG_LEN bytes"),
+            });
+        }
+        self.key.seal_batch(&mut batch)
+    }
+
+    /// As [`seal_body_in_place`](Self::seal_body_in_place), but the plaintext comes from
+    /// `plaintext` and is encrypted straight into `body` (explicit nonce ‖ ciphertext ‖
+    /// tag, exactly that long) by the provider's out-of-place kernel: no copy first.
+    pub(crate) fn seal_body_from(
+        &self,
+        seq: u64,
+        typ: u8,
+        version: u16,
+        plaintext: &[u8],
+        body: &mut [u8],
+    ) -> Result<(), Error> {
+        check_plaintext_len("record plaintext", plaintext.len())?;
+        let explicit = self.explicit_nonce_len();
+        let nonce = xor_nonce(&self.iv, seq);
+        let (explicit_out, rest) = body.split_at_mut(explicit);
+        explicit_out.copy_from_slice(&nonce[NONCE_LEN - explicit..]);
+        self.key.seal(
+            &nonce,
+            &aad(seq, typ, version, plaintext.len()),
+            plaintext,
+            rest,
+        )?;
         Ok(())
     }
 
@@ -203,159 +272,4 @@ fn aad(seq: u64, typ: u8, version: u16, len: usize) -> [u8; 13] {
     a[9..11].copy_from_slice(&version.to_be_bytes());
     a[11..].copy_from_slice(&(len as u16).to_be_bytes());
     a
-}
-
-/// Writes protected TLS 1.2 records for one direction, numbering them itself.
-///
-/// It never seals two records under one sequence number (so never repeats a nonce under
-/// its key); but two sealers given the same key and IV would repeat each other's: make
-/// one sealer per key.
-#[derive(Debug)]
-pub struct Tls12Sealer {
-    keys: Tls12Keys,
-    counter: SendCounter,
-}
-
-impl Tls12Sealer {
-    /// A sealer starting at sequence number 0 (the first record after ChangeCipherSpec).
-    pub fn new(keys: Tls12Keys) -> Self {
-        let alg = keys.algorithm();
-        Tls12Sealer {
-            keys,
-            counter: SendCounter::new(alg, 0),
-        }
-    }
-
-    /// Continues at sequence number `seq`.
-    ///
-    /// A number this sealer has already sealed is refused when its turn comes: moving
-    /// back would repeat nonces.
-    pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter.resume_at(seq);
-        self
-    }
-
-    /// The whole record's length (header included) for `len` bytes of plaintext.
-    pub fn record_len(&self, len: usize) -> usize {
-        HEADER_LEN + self.keys.body_len(len)
-    }
-
-    /// Appends one protected record carrying `plaintext` of type `typ` to `out`.
-    pub fn seal(
-        &mut self,
-        typ: ContentType,
-        plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let len = self.record_len(plaintext.len().min(MAX_PLAINTEXT + 1));
-        crate::copy::append_with(out, len, |buf| self.seal_into(typ, plaintext, buf))
-    }
-
-    /// Writes one protected record into `out`; returns its length. On failure nothing
-    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
-    pub fn seal_into(
-        &mut self,
-        typ: ContentType,
-        plaintext: &[u8],
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        check_plaintext_len("record plaintext", plaintext.len())?;
-        let seq = self.counter.next()?;
-        let body_len = self.keys.body_len(plaintext.len());
-        let total = HEADER_LEN + body_len;
-        let actual = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            actual,
-        })?;
-        let result = self.seal_record(typ, seq, plaintext, out);
-        if result.is_err() {
-            // Never leave the header and plaintext where the caller expects a record.
-            zeroize::Zeroize::zeroize(out);
-        }
-        result.map(|()| total)
-    }
-
-    fn seal_record(
-        &mut self,
-        typ: ContentType,
-        seq: u64,
-        plaintext: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        let body_len = out.len() - HEADER_LEN;
-        out[..HEADER_LEN].copy_from_slice(&header(typ.to_u8(), TLS12_VERSION, body_len));
-        let explicit = self.keys.explicit_nonce_len();
-        crate::copy::copy(
-            &mut out[HEADER_LEN + explicit..][..plaintext.len()],
-            plaintext,
-        );
-        self.keys
-            .seal_body_in_place(seq, typ.to_u8(), TLS12_VERSION, &mut out[HEADER_LEN..])?;
-        self.counter.advance();
-        Ok(())
-    }
-
-    /// True when the key nears its confidentiality limit: renegotiate or close now.
-    pub fn needs_key_update(&self) -> bool {
-        self.counter.needs_key_update()
-    }
-
-    /// The sequence number the next record will carry.
-    pub fn sequence(&self) -> u64 {
-        self.counter.seq()
-    }
-}
-
-/// Reads protected TLS 1.2 records for one direction, numbering them itself.
-///
-/// A record that fails to open ends the connection (RFC 5246 §7.2.2, bad_record_mac is
-/// fatal): every later [`open`](Self::open) returns the same error. A buffer that does
-/// not hold exactly one record, as its length field says, is the caller's framing and
-/// is reported without that.
-#[derive(Debug)]
-pub struct Tls12Opener {
-    keys: Tls12Keys,
-    seq: u64,
-    state: ReceiveState,
-}
-
-impl Tls12Opener {
-    /// An opener starting at sequence number 0.
-    pub fn new(keys: Tls12Keys) -> Self {
-        Tls12Opener {
-            keys,
-            seq: 0,
-            state: ReceiveState::default(),
-        }
-    }
-
-    /// Continues at sequence number `seq`.
-    pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.seq = seq;
-        self
-    }
-
-    /// Opens one whole record (header ‖ body) in place; returns its content type and
-    /// plaintext, which lies inside `record`. On failure the body is wiped and the
-    /// sequence number does not advance; the opener is finished unless `record` simply
-    /// was not one whole record.
-    pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        self.state.check()?;
-        let (typ, version, _len) = self.state.parse_header(record, MAX_TLS12_CIPHERTEXT)?;
-        let content_type = ContentType::from_u8(typ).map_err(|e| self.state.fail(e))?;
-        let next = next_receive(self.seq)?;
-        let body = &mut record[HEADER_LEN..];
-        let (start, len) = self
-            .keys
-            .open_body_in_place(self.seq, typ, version, body)
-            .map_err(|e| self.state.fail(e))?;
-        self.seq = next;
-        Ok((content_type, &mut body[start..start + len]))
-    }
-
-    /// The sequence number the next record must carry.
-    pub fn sequence(&self) -> u64 {
-        self.seq
-    }
 }

@@ -7,15 +7,14 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-use super::counter::{ReceiveState, SendCounter, next_receive};
-use super::limits::check_plaintext_len;
-use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT, header, xor_nonce};
+use super::{ContentType, HEADER_LEN, MAX_PLAINTEXT, xor_nonce};
 use crate::algorithm::AeadAlg;
-use crate::{AeadKey, Engine, Error, NONCE_LEN, TAG_LEN, Tag};
+use crate::fips::ProtocolKey;
+use crate::{AeadKey, Engine, Error, InPlace, NONCE_LEN, TAG_LEN, Tag};
 
 /// The outer content type and legacy version of every protected TLS 1.3 record.
-const OUTER_TYPE: u8 = 23;
-const LEGACY_VERSION: u16 = 0x0303;
+pub(crate) const OUTER_TYPE: u8 = 23;
+pub(crate) const LEGACY_VERSION: u16 = 0x0303;
 
 /// One direction's TLS 1.3 traffic key and IV: seals and opens single records at a given
 /// sequence number. Stateless and `Send + Sync`.
@@ -31,7 +30,7 @@ const LEGACY_VERSION: u16 = 0x0303;
 /// keys.seal_inner_in_place(0, &[23, 3, 3, 0, 24], &mut body); // private: no nonce reuse
 /// ```
 pub struct Tls13Keys {
-    key: Box<dyn AeadKey>,
+    key: ProtocolKey,
     iv: [u8; NONCE_LEN],
 }
 
@@ -39,7 +38,7 @@ impl Tls13Keys {
     /// Keys for `alg` from the engine's selected provider. `iv` is the 12-byte
     /// `[sender]_write_iv`.
     pub fn new(engine: &Engine, alg: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        Self::from_key(engine.protocol_aead(alg, key)?, iv)
+        Self::with_key(engine.protocol_aead(alg, key)?, iv)
     }
 
     /// Keys for the TLS 1.3 suite built on `alg` from a `[sender]_application_traffic_secret_N`
@@ -59,6 +58,11 @@ impl Tls13Keys {
 
     /// Keys from an already keyed AEAD.
     pub fn from_key(key: Box<dyn AeadKey>, iv: &[u8]) -> Result<Self, Error> {
+        Self::with_key(ProtocolKey::unguarded(key), iv)
+    }
+
+    /// Keys from an engine's protocol key.
+    fn with_key(key: ProtocolKey, iv: &[u8]) -> Result<Self, Error> {
         let iv: [u8; NONCE_LEN] = iv.try_into().map_err(|_| Error::InvalidNonceLength {
             algorithm: key.algorithm().id(),
             expected: NONCE_LEN,
@@ -85,6 +89,28 @@ impl Tls13Keys {
     ) -> Result<Tag, Error> {
         self.key
             .seal_in_place(&xor_nonce(&self.iv, seq), header, inner)
+    }
+
+    /// Seals a batch of framed records in place through the key's batch call, numbered
+    /// from `first_seq`: each record is header ‖ inner plaintext ‖ room for the tag, its
+    /// header already written (it is the additional data).
+    pub(crate) fn seal_framed_batch(
+        &self,
+        first_seq: u64,
+        records: Vec<&mut [u8]>,
+    ) -> Result<(), Error> {
+        let mut batch = Vec::with_capacity(records.len());
+        for (i, record) in records.into_iter().enumerate() {
+            let (head, rest) = record.split_at_mut(HEADER_LEN);
+            let (inner, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+            batch.push(InPlace {
+                nonce: xor_nonce(&self.iv, first_seq + i as u64),
+                aad: &*head,
+                data: inner,
+                tag: tag.try_into().expect("TAG_LEN bytes"),
+            });
+        }
+        self.key.seal_batch(&mut batch)
     }
 
     /// Opens record number `seq` in place: `body` is ciphertext ‖ tag, `header` the record
@@ -173,182 +199,12 @@ pub enum Padding {
 }
 
 impl Padding {
-    fn inner_len(self, content_len: usize) -> usize {
+    /// The inner plaintext's length (content ‖ type ‖ zeros) for `content_len` bytes.
+    pub(crate) fn inner_len(self, content_len: usize) -> usize {
         let unpadded = content_len + 1;
         match self {
             Padding::None | Padding::Multiple(0) => unpadded,
             Padding::Multiple(n) => unpadded.next_multiple_of(n).min(MAX_PLAINTEXT + 1),
         }
-    }
-}
-
-/// Writes protected TLS 1.3 records for one direction, numbering them itself.
-///
-/// It never seals two records under one sequence number (so never repeats a nonce under
-/// its key); but two sealers given the same key and IV would repeat each other's: make
-/// one sealer per key.
-#[derive(Debug)]
-pub struct Tls13Sealer {
-    keys: Tls13Keys,
-    counter: SendCounter,
-    padding: Padding,
-}
-
-impl Tls13Sealer {
-    /// A sealer starting at sequence number 0 (a fresh traffic key).
-    pub fn new(keys: Tls13Keys) -> Self {
-        let alg = keys.algorithm();
-        Tls13Sealer {
-            keys,
-            counter: SendCounter::new(alg, 0),
-            padding: Padding::None,
-        }
-    }
-
-    /// Continues at sequence number `seq` (for a connection handed over mid-stream).
-    ///
-    /// A number this sealer has already sealed is refused when its turn comes: moving
-    /// back would repeat nonces.
-    pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.counter.resume_at(seq);
-        self
-    }
-
-    /// Sets the padding policy.
-    pub fn with_padding(mut self, padding: Padding) -> Self {
-        self.padding = padding;
-        self
-    }
-
-    /// The whole record's length (header included) for `content_len` bytes of content.
-    pub fn record_len(&self, content_len: usize) -> usize {
-        HEADER_LEN + self.padding.inner_len(content_len) + TAG_LEN
-    }
-
-    /// Appends one protected record carrying `content` of type `typ` to `out`.
-    ///
-    /// Content over 2^14 bytes is refused (`record_overflow`); split it first.
-    pub fn seal(
-        &mut self,
-        typ: ContentType,
-        content: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let len = self.record_len(content.len().min(MAX_PLAINTEXT + 1));
-        crate::copy::append_with(out, len, |buf| self.seal_into(typ, content, buf))
-    }
-
-    /// Writes one protected record into `out`; returns its length. On failure nothing
-    /// is left in `out` (what was written is wiped) and the sequence number is unchanged.
-    pub fn seal_into(
-        &mut self,
-        typ: ContentType,
-        content: &[u8],
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        check_plaintext_len("record content", content.len())?;
-        let seq = self.counter.next()?;
-        let inner_len = self.padding.inner_len(content.len());
-        let total = HEADER_LEN + inner_len + TAG_LEN;
-        let actual = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            actual,
-        })?;
-        let result = self.seal_record(typ, seq, content, out);
-        if result.is_err() {
-            // Never leave the header and plaintext where the caller expects a record.
-            zeroize::Zeroize::zeroize(out);
-        }
-        result.map(|()| total)
-    }
-
-    fn seal_record(
-        &mut self,
-        typ: ContentType,
-        seq: u64,
-        content: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        let inner_len = out.len() - HEADER_LEN - TAG_LEN;
-        let (head, rest) = out.split_at_mut(HEADER_LEN);
-        let (inner, tag_out) = rest.split_at_mut(inner_len);
-        let hdr = header(OUTER_TYPE, LEGACY_VERSION, inner_len + TAG_LEN);
-        head.copy_from_slice(&hdr);
-        crate::copy::copy(&mut inner[..content.len()], content);
-        inner[content.len()] = typ.to_u8();
-        inner[content.len() + 1..].fill(0);
-        let tag = self.keys.seal_inner_in_place(seq, &hdr, inner)?;
-        tag_out.copy_from_slice(&tag);
-        self.counter.advance();
-        Ok(())
-    }
-
-    /// True when the key nears its confidentiality limit: send a KeyUpdate now.
-    pub fn needs_key_update(&self) -> bool {
-        self.counter.needs_key_update()
-    }
-
-    /// The sequence number the next record will carry.
-    pub fn sequence(&self) -> u64 {
-        self.counter.seq()
-    }
-}
-
-/// Reads protected TLS 1.3 records for one direction, numbering them itself.
-///
-/// A record that fails to open — a bad tag, a hostile length, a bad inner plaintext —
-/// ends the connection (RFC 8446 §5.2): every later [`open`](Self::open) returns the
-/// same error. A buffer that does not hold exactly one record, as its length field
-/// says, is the caller's framing and is reported without that.
-#[derive(Debug)]
-pub struct Tls13Opener {
-    keys: Tls13Keys,
-    seq: u64,
-    state: ReceiveState,
-}
-
-impl Tls13Opener {
-    /// An opener starting at sequence number 0.
-    pub fn new(keys: Tls13Keys) -> Self {
-        Tls13Opener {
-            keys,
-            seq: 0,
-            state: ReceiveState::default(),
-        }
-    }
-
-    /// Continues at sequence number `seq`.
-    pub fn with_sequence(mut self, seq: u64) -> Self {
-        self.seq = seq;
-        self
-    }
-
-    /// Opens one whole record (header ‖ body) in place and returns its content type and
-    /// content, which lies inside `record`. On failure `record` is wiped past its header
-    /// and the sequence number does not advance; the opener is finished unless `record`
-    /// simply was not one whole record.
-    pub fn open<'a>(&mut self, record: &'a mut [u8]) -> Result<(ContentType, &'a mut [u8]), Error> {
-        self.state.check()?;
-        let (typ, _version, _len) = self.state.parse_header(record, MAX_TLS13_CIPHERTEXT)?;
-        if typ != OUTER_TYPE {
-            return Err(self.state.fail(Error::UnexpectedMessage(
-                "a protected TLS 1.3 record must have outer type application_data",
-            )));
-        }
-        let next = next_receive(self.seq)?;
-        let (head, body) = record.split_at_mut(HEADER_LEN);
-        let hdr: &[u8; HEADER_LEN] = (&*head).try_into().expect("split at HEADER_LEN");
-        let (content_type, len) = self
-            .keys
-            .open_in_place(self.seq, hdr, body)
-            .map_err(|e| self.state.fail(e))?;
-        self.seq = next;
-        Ok((content_type, &mut body[..len]))
-    }
-
-    /// The sequence number the next record must carry.
-    pub fn sequence(&self) -> u64 {
-        self.seq
     }
 }

@@ -1,10 +1,11 @@
-//! AES-GCM (SP 800-38D) on VAES + VPCLMULQDQ, 256-bit registers.
+//! AES-GCM (SP 800-38D) on VAES + VPCLMULQDQ, for either register width.
 //!
 //! # Seal: one pass, AES and GHASH interleaved
 //!
-//! GHASH runs over the *ciphertext*, so the GHASH of a batch (sixteen blocks, eight
-//! registers) can only start once it is encrypted. The seal loop therefore works one
-//! batch behind: iteration `i` encrypts counter blocks `16i..16i+15` while it hashes the
+//! GHASH runs over the *ciphertext*, so the GHASH of a batch (B blocks in eight
+//! registers: 16 on 256-bit registers, 32 on 512-bit ones) can only start once it is
+//! encrypted. The seal loop therefore works one batch behind: iteration `i` encrypts
+//! counter blocks `Bi..Bi+B-1` while it hashes the
 //! ciphertext of batch `i - 1`, reading it back from the output (it is in L1, just
 //! stored). The two chains are independent, so the source interleaves them — one GHASH
 //! register after each of eight AES rounds, the reduction after the next, ending one
@@ -13,25 +14,28 @@
 //! chains.
 //!
 //! ```text
-//!     E(ctr 0..15)                          ; prologue: nothing to hash yet
-//!     loop: E(ctr 16i..16i+15) ‖ GHASH(C of batch i-1)
+//!     E(ctr 0..B-1)                         ; prologue: nothing to hash yet
+//!     loop: E(ctr Bi..Bi+B-1) ‖ GHASH(C of batch i-1)
 //!     GHASH(C of the last full batch)       ; epilogue
-//!     tail (< 256 bytes): CTR two blocks per register, then GHASH with K_n..K_1
+//!     tail (< one batch): CTR a register at a time, then GHASH with K_n..K_1
 //!     GHASH(len(A) ‖ len(C)); tag = E(K, J0) ^ X
 //! ```
 //!
 //! # Open: one pass, decrypt in place, wipe on failure
 //!
-//! Open's ciphertext is there from the start, so its loop works one batch *ahead*:
-//! iteration `i` decrypts batch `i` while it hashes batch `i + 1`, which is still
-//! ciphertext even when decrypting in place (hashing batch `i` itself, in the same
-//! iteration, measured slower: the compiler keeps the loaded ciphertext for the XOR and
-//! spills it).
+//! Open's ciphertext is there from the start. On 256-bit registers its loop works one
+//! batch *ahead*: iteration `i` decrypts batch `i` while it hashes batch `i + 1`, which
+//! is still ciphertext even when decrypting in place (hashing batch `i` itself, in the
+//! same iteration, measured slower there: the compiler keeps the loaded ciphertext for
+//! the XOR and spills it). With the 32 registers of AVX-512 there is no spill, and
+//! hashing the batch being decrypted measured about 10% faster, so that width does
+//! ([`Width::OPEN_HASHES_AHEAD`]).
 //!
 //! ```text
-//!     GHASH(C of batch 0)                   ; prologue
-//!     loop: D(batch i) ‖ GHASH(C of batch i+1)
-//!     D(the last full batch)                ; epilogue
+//!     256-bit                                 512-bit
+//!     GHASH(C of batch 0)       ; prologue
+//!     loop: D(batch i) ‖ GHASH(C of batch i+1)  loop: D(batch i) ‖ GHASH(C of batch i)
+//!     D(the last full batch)    ; epilogue
 //!     tail: GHASH, then CTR; lengths; tag
 //! ```
 //!
@@ -72,19 +76,15 @@ use std::hint::black_box;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::Vaes256Cpu;
 use super::aes::{Counting, KeySize, RoundKeys, counter_blocks, ctr_xor, encrypt_batch};
 use super::aes::{encrypt_block, expand_key, last_round_batch, round_batch, with_rounds};
-use super::ghash::{Acc, GhashKey, ghash_batch, ghash_lengths, ghash_update};
+use super::ghash::{Acc, GhashKey, batch_slot, ghash_batch, ghash_lengths, ghash_update};
 use super::io::{Blocks, InPlace, Separate};
-use super::simd::{Batch, REGS, bswap128, from_u128, load_batch, load32};
-use super::simd::{store_batch, store16, xor_batch};
+use super::simd::{from_u128, load_batch, store_batch, store16, xor_batch, xor128};
+use super::width::{Batch, REGS, Width};
 use crate::algorithm::{AeadAlg, Algorithm};
 use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len, open_parts, seal_output};
 use crate::{Error, NONCE_LEN, TAG_LEN};
-
-/// Blocks per batch, as a counter increment.
-const BLOCKS_PER_BATCH: u64 = 2 * REGS as u64;
 
 /// The most AAD GCM allows: 2^64 - 1 bits (SP 800-38D §5.2.1.1), in whole bytes.
 const MAX_AAD_LEN: u64 = u64::MAX / 8;
@@ -96,15 +96,15 @@ struct Secrets {
     gh: GhashKey,
 }
 
-/// A keyed AES-GCM.
-struct GcmKey {
+/// A keyed AES-GCM on width `W`.
+struct GcmKey<W: Width> {
     alg: AeadAlg,
     size: KeySize,
-    cpu: Vaes256Cpu,
+    cpu: W,
     secrets: Secrets,
 }
 
-pub(super) fn new(cpu: Vaes256Cpu, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+pub(super) fn new<W: Width>(cpu: W, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
     check_key_len(Algorithm::Aead(alg), key)?;
     let size = KeySize::from_len(key.len()).ok_or(Error::InvalidKeyLength {
         algorithm: alg.id(),
@@ -121,27 +121,29 @@ pub(super) fn new(cpu: Vaes256Cpu, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn A
             gh: GhashKey::zeroed(),
         },
     });
-    // SAFETY: `cpu` is a `Vaes256Cpu`, which exists only when detection found every
-    // feature `setup` enables.
-    unsafe { setup(cpu, size, key, &mut k.secrets) };
+    let secrets = &mut k.secrets;
+    cpu.enter(
+        #[inline(always)]
+        || setup(cpu, size, key, secrets),
+    );
     Ok(k)
 }
 
 /// Expands the AES key and derives the hash key `H = E(K, 0^128)` and its powers, in
-/// place. `_cpu` as for [`seal_any`].
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn setup(_cpu: Vaes256Cpu, size: KeySize, key: &[u8], s: &mut Secrets) {
-    expand_key(size, key, &mut s.rk);
-    let mut h = with_rounds!(size, hash_subkey(&s.rk));
-    s.gh.init(&h);
+/// place.
+#[inline(always)]
+fn setup<W: Width>(cpu: W, size: KeySize, key: &[u8], s: &mut Secrets) {
+    expand_key(cpu, size, key, &mut s.rk);
+    let mut h = with_rounds!(size, hash_subkey(cpu, &s.rk));
+    s.gh.init(cpu, &h);
     h.zeroize();
 }
 
 /// `E(K, 0^128)`.
-#[target_feature(enable = "avx2,aes")]
-fn hash_subkey<const NR: usize>(rk: &RoundKeys) -> [u8; 16] {
+#[inline(always)]
+fn hash_subkey<W: Width, const NR: usize>(cpu: W, rk: &RoundKeys) -> [u8; 16] {
     let mut h = [0u8; 16];
-    store16(&mut h, encrypt_block::<NR>(rk, _mm_setzero_si128()));
+    store16(&mut h, encrypt_block::<W, NR>(cpu, rk, from_u128(0)));
     h
 }
 
@@ -162,61 +164,66 @@ fn j0(nonce: &[u8; NONCE_LEN]) -> u128 {
 /// batch (`text` ^ keystream) and the new hash.
 ///
 /// `text` is input batch `i`. Seal (`SEAL`) hashes the previous batch's ciphertext,
-/// already in the output; open hashes the next batch's, still in the input.
-///
-/// Generic over everything its callers differ in, so that each instance has exactly one
-/// caller: LLVM then always inlines it, which it declines to do for a function this
-/// large with several callers (and a call here costs the batch a trip through memory).
-#[inline]
-#[target_feature(enable = "avx2,vaes,vpclmulqdq")]
-fn crypt_ghash_batch<const NR: usize, const SEAL: bool, B: Blocks>(
+/// already in the output; open hashes the next batch's, still in the input, or this
+/// batch's where the width says so ([`Width::OPEN_HASHES_AHEAD`]).
+#[inline(always)]
+fn crypt_ghash_batch<W: Width, const NR: usize, const SEAL: bool, B: Blocks>(
+    cpu: W,
     rk: &RoundKeys,
     gh: &GhashKey,
-    counters: Batch,
+    counters: Batch<W>,
     x: __m128i,
     io: &B,
     i: usize,
-) -> (Batch, __m128i) {
+) -> (Batch<W>, __m128i) {
     let hash = if SEAL {
         io.output(i - 1)
-    } else {
+    } else if W::OPEN_HASHES_AHEAD {
         io.input(i + 1)
+    } else {
+        io.input(i)
     };
+    let hash = &hash[..W::BATCH];
     let text = io.input(i);
     // Every AES variant has room for the GHASH steps; `skip` rounds go before them.
     const { assert!(NR >= REGS + 2) };
     let skip = NR - REGS - 2;
-    let mut s = xor_batch(counters, [rk.get(0); REGS]);
+    let mut s = xor_batch(cpu, counters, [rk.get(cpu, 0); REGS]);
     for r in 1..=skip {
-        round_batch(&mut s, rk.get(r));
+        round_batch(cpu, &mut s, rk.get(cpu, r));
     }
-    round_batch(&mut s, rk.get(skip + 1));
-    let mut acc = Acc::first(gh, x, load32(&hash[0]));
-    for (i, pair) in hash.iter().enumerate().skip(1) {
-        round_batch(&mut s, rk.get(skip + i + 1));
-        acc.add(gh, i, load32(pair));
+    round_batch(cpu, &mut s, rk.get(cpu, skip + 1));
+    let mut acc = Acc::first(cpu, gh, batch_slot::<W>(0), x, cpu.load(hash));
+    for j in 1..REGS {
+        round_batch(cpu, &mut s, rk.get(cpu, skip + j + 1));
+        acc.add(
+            cpu,
+            gh,
+            batch_slot::<W>(j),
+            cpu.load(&hash[j * W::REG_BYTES..]),
+        );
     }
-    round_batch(&mut s, rk.get(skip + REGS + 1));
-    acc.fold_lo();
-    let x = acc.finish();
-    last_round_batch(&mut s, rk.get(NR));
-    (xor_batch(s, load_batch(text)), x)
+    round_batch(cpu, &mut s, rk.get(cpu, skip + REGS + 1));
+    acc.fold_lo(cpu);
+    let x = acc.finish(cpu);
+    last_round_batch(cpu, &mut s, rk.get(cpu, NR));
+    (xor_batch(cpu, s, load_batch(cpu, text)), x)
 }
 
 /// The tag: `E(K, J0) ^ X`, X turned back into a big-endian block.
-#[inline]
-#[target_feature(enable = "avx2,aes")]
-fn finish_tag<const NR: usize>(rk: &RoundKeys, j0: u128, x: __m128i) -> Tag {
-    let mask = encrypt_block::<NR>(rk, bswap128(from_u128(j0)));
+#[inline(always)]
+fn finish_tag<W: Width, const NR: usize>(cpu: W, rk: &RoundKeys, j0: u128, x: __m128i) -> Tag {
+    let mask = encrypt_block::<W, NR>(cpu, rk, cpu.bswap128(from_u128(j0)));
     let mut tag = [0u8; TAG_LEN];
-    store16(&mut tag, _mm_xor_si128(mask, bswap128(x)));
+    store16(&mut tag, xor128(mask, cpu.bswap128(x)));
     tag
 }
 
 /// Encrypts `io`'s input into its output and returns the tag over `aad` and the
 /// ciphertext.
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn seal<const NR: usize>(
+#[inline(always)]
+fn seal<W: Width, const NR: usize>(
+    cpu: W,
     s: &Secrets,
     nonce: &[u8; NONCE_LEN],
     aad: &[u8],
@@ -224,47 +231,50 @@ fn seal<const NR: usize>(
     len: usize,
 ) -> Tag {
     let (rk, gh) = (&s.rk, &s.gh);
+    let step = W::BLOCKS as u64;
     let j0 = j0(nonce);
     let mut c = Counting::Inc32.advance(j0, 1);
-    let mut x = ghash_update(gh, _mm_setzero_si128(), aad);
+    let mut x = ghash_update(cpu, gh, from_u128(0), aad);
 
     let n = io.batch_count();
     if n > 0 {
-        let mut ks = encrypt_batch::<NR>(rk, counter_blocks(Counting::Inc32, c));
-        c = Counting::Inc32.advance(c, BLOCKS_PER_BATCH);
-        ks = xor_batch(load_batch(io.input(0)), ks);
-        store_batch(io.output_mut(0), ks);
+        let mut ks = encrypt_batch::<W, NR>(cpu, rk, counter_blocks(cpu, Counting::Inc32, c));
+        c = Counting::Inc32.advance(c, step);
+        ks = xor_batch(cpu, load_batch(cpu, io.input(0)), ks);
+        store_batch(cpu, io.output_mut(0), ks);
         for i in 1..n {
             // Opaque to the optimizer, as in `open`.
             let (rk, gh) = (black_box(rk), black_box(gh));
-            let (ct, next_x) = crypt_ghash_batch::<NR, true, _>(
+            let (ct, next_x) = crypt_ghash_batch::<W, NR, true, _>(
+                cpu,
                 rk,
                 gh,
-                counter_blocks(Counting::Inc32, c),
+                counter_blocks(cpu, Counting::Inc32, c),
                 x,
                 &*io,
                 i,
             );
-            c = Counting::Inc32.advance(c, BLOCKS_PER_BATCH);
+            c = Counting::Inc32.advance(c, step);
             x = next_x;
-            store_batch(io.output_mut(i), ct);
+            store_batch(cpu, io.output_mut(i), ct);
         }
-        x = ghash_batch(gh, x, io.output(n - 1));
+        x = ghash_batch(cpu, gh, x, io.output(n - 1));
     }
     let tail = io.tail_in_place();
     if !tail.is_empty() {
-        ctr_xor::<NR>(rk, Counting::Inc32, c, tail);
-        x = ghash_update(gh, x, tail);
+        ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
+        x = ghash_update(cpu, gh, x, tail);
     }
-    x = ghash_lengths(gh, x, (aad.len() as u64) * 8, (len as u64) * 8);
-    finish_tag::<NR>(rk, j0, x)
+    x = ghash_lengths(cpu, gh, x, (aad.len() as u64) * 8, (len as u64) * 8);
+    finish_tag::<W, NR>(cpu, rk, j0, x)
 }
 
 /// Decrypts `io`'s input into its output in one pass, hashing each ciphertext batch one
 /// iteration before it is decrypted, and returns the tag the message should carry. The
 /// caller compares and wipes the output on a mismatch ([`verify`]).
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn open<const NR: usize>(
+#[inline(always)]
+fn open<W: Width, const NR: usize>(
+    cpu: W,
     s: &Secrets,
     nonce: &[u8; NONCE_LEN],
     aad: &[u8],
@@ -272,48 +282,67 @@ fn open<const NR: usize>(
     len: usize,
 ) -> Tag {
     let (rk, gh) = (&s.rk, &s.gh);
+    let step = W::BLOCKS as u64;
     let j0 = j0(nonce);
     let mut c = Counting::Inc32.advance(j0, 1);
-    let mut x = ghash_update(gh, _mm_setzero_si128(), aad);
+    let mut x = ghash_update(cpu, gh, from_u128(0), aad);
 
     let n = io.batch_count();
-    if n > 0 {
-        x = ghash_batch(gh, x, io.input(0));
-        for i in 0..n - 1 {
-            // Opaque to the optimizer: otherwise it hoists the round keys and key powers
-            // out of the loop, which needs more registers than there are, and spills.
+    if !W::OPEN_HASHES_AHEAD {
+        // Each iteration hashes the batch it decrypts: its ciphertext is loaded before
+        // the plaintext is stored over it, even in place.
+        for i in 0..n {
+            // Opaque to the optimizer, as below.
             let (rk, gh) = (black_box(rk), black_box(gh));
-            let (pt, next_x) = crypt_ghash_batch::<NR, false, _>(
+            let (pt, next_x) = crypt_ghash_batch::<W, NR, false, _>(
+                cpu,
                 rk,
                 gh,
-                counter_blocks(Counting::Inc32, c),
+                counter_blocks(cpu, Counting::Inc32, c),
                 x,
                 &*io,
                 i,
             );
-            c = Counting::Inc32.advance(c, BLOCKS_PER_BATCH);
+            c = Counting::Inc32.advance(c, step);
             x = next_x;
-            store_batch(io.output_mut(i), pt);
+            store_batch(cpu, io.output_mut(i), pt);
         }
-        let ks = encrypt_batch::<NR>(rk, counter_blocks(Counting::Inc32, c));
-        c = Counting::Inc32.advance(c, BLOCKS_PER_BATCH);
-        let pt = xor_batch(load_batch(io.input(n - 1)), ks);
-        store_batch(io.output_mut(n - 1), pt);
+    } else if n > 0 {
+        x = ghash_batch(cpu, gh, x, io.input(0));
+        for i in 0..n - 1 {
+            // Opaque to the optimizer: otherwise it hoists the round keys and key powers
+            // out of the loop, which needs more registers than there are, and spills.
+            let (rk, gh) = (black_box(rk), black_box(gh));
+            let (pt, next_x) = crypt_ghash_batch::<W, NR, false, _>(
+                cpu,
+                rk,
+                gh,
+                counter_blocks(cpu, Counting::Inc32, c),
+                x,
+                &*io,
+                i,
+            );
+            c = Counting::Inc32.advance(c, step);
+            x = next_x;
+            store_batch(cpu, io.output_mut(i), pt);
+        }
+        let ks = encrypt_batch::<W, NR>(cpu, rk, counter_blocks(cpu, Counting::Inc32, c));
+        c = Counting::Inc32.advance(c, step);
+        let pt = xor_batch(cpu, load_batch(cpu, io.input(n - 1)), ks);
+        store_batch(cpu, io.output_mut(n - 1), pt);
     }
     let tail = io.tail_in_place();
     if !tail.is_empty() {
-        x = ghash_update(gh, x, tail);
-        ctr_xor::<NR>(rk, Counting::Inc32, c, tail);
+        x = ghash_update(cpu, gh, x, tail);
+        ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
     }
-    x = ghash_lengths(gh, x, (aad.len() as u64) * 8, (len as u64) * 8);
-    finish_tag::<NR>(rk, j0, x)
+    x = ghash_lengths(cpu, gh, x, (aad.len() as u64) * 8, (len as u64) * 8);
+    finish_tag::<W, NR>(cpu, rk, j0, x)
 }
 
-/// [`seal`] for any key size. Entry point from safe code: `_cpu` is the proof that the
-/// features this function enables are present.
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn seal_any<B: Blocks>(
-    _cpu: Vaes256Cpu,
+/// [`seal`] for any key size, compiled with the width's features.
+fn seal_any<W: Width, B: Blocks>(
+    cpu: W,
     size: KeySize,
     s: &Secrets,
     nonce: &[u8; NONCE_LEN],
@@ -321,13 +350,15 @@ fn seal_any<B: Blocks>(
     mut io: B,
     len: usize,
 ) -> Tag {
-    with_rounds!(size, seal(s, nonce, aad, &mut io, len))
+    cpu.enter(
+        #[inline(always)]
+        || with_rounds!(size, seal(cpu, s, nonce, aad, &mut io, len)),
+    )
 }
 
-/// [`open`] for any key size; `_cpu` as for [`seal_any`].
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn open_any<B: Blocks>(
-    _cpu: Vaes256Cpu,
+/// [`open`] for any key size, compiled with the width's features.
+fn open_any<W: Width, B: Blocks>(
+    cpu: W,
     size: KeySize,
     s: &Secrets,
     nonce: &[u8; NONCE_LEN],
@@ -335,10 +366,13 @@ fn open_any<B: Blocks>(
     mut io: B,
     len: usize,
 ) -> Tag {
-    with_rounds!(size, open(s, nonce, aad, &mut io, len))
+    cpu.enter(
+        #[inline(always)]
+        || with_rounds!(size, open(cpu, s, nonce, aad, &mut io, len)),
+    )
 }
 
-impl GcmKey {
+impl<W: Width> GcmKey<W> {
     /// Checks nonce, lengths and (when opening) the tag length; returns the nonce as an
     /// array.
     fn check<'n>(
@@ -363,17 +397,17 @@ impl GcmKey {
     }
 }
 
-impl fmt::Debug for GcmKey {
+impl<W: Width> fmt::Debug for GcmKey<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AeadKey")
-            .field("provider", &"vaes256")
+            .field("provider", &W::NAME)
             .field("algorithm", &self.alg.id())
             .field("key", &"[REDACTED]")
             .finish()
     }
 }
 
-impl AeadKey for GcmKey {
+impl<W: Width> AeadKey for GcmKey<W> {
     fn algorithm(&self) -> AeadAlg {
         self.alg
     }
@@ -381,19 +415,16 @@ impl AeadKey for GcmKey {
     fn seal_in_place(&self, nonce: &[u8], aad: &[u8], in_out: &mut [u8]) -> Result<Tag, Error> {
         let nonce = self.check(nonce, aad, in_out.len(), None)?;
         let len = in_out.len();
-        // SAFETY: `self.cpu` is a `Vaes256Cpu`, which exists only when detection found
-        // every feature `seal_any` enables.
-        Ok(unsafe {
-            seal_any(
-                self.cpu,
-                self.size,
-                &self.secrets,
-                nonce,
-                aad,
-                InPlace::new(in_out),
-                len,
-            )
-        })
+        let io = InPlace::<W>::new(in_out);
+        Ok(seal_any(
+            self.cpu,
+            self.size,
+            &self.secrets,
+            nonce,
+            aad,
+            io,
+            len,
+        ))
     }
 
     fn open_in_place(
@@ -411,19 +442,8 @@ impl AeadKey for GcmKey {
             }
         };
         let len = in_out.len();
-        // SAFETY: `self.cpu` is a `Vaes256Cpu`, which exists only when detection found
-        // every feature `open_any` enables.
-        let expected = unsafe {
-            open_any(
-                self.cpu,
-                self.size,
-                &self.secrets,
-                nonce,
-                aad,
-                InPlace::new(in_out),
-                len,
-            )
-        };
+        let io = InPlace::<W>::new(in_out);
+        let expected = open_any(self.cpu, self.size, &self.secrets, nonce, aad, io, len);
         verify(expected, tag, in_out)
     }
 
@@ -439,19 +459,8 @@ impl AeadKey for GcmKey {
         let (total, body, tag_out) = seal_output(plaintext.len(), out)?;
         let nonce = self.check(nonce, aad, plaintext.len(), None)?;
         let len = plaintext.len();
-        // SAFETY: `self.cpu` is a `Vaes256Cpu`, which exists only when detection found
-        // every feature `seal_any` enables.
-        let tag = unsafe {
-            seal_any(
-                self.cpu,
-                self.size,
-                &self.secrets,
-                nonce,
-                aad,
-                Separate::new(plaintext, body),
-                len,
-            )
-        };
+        let io = Separate::<W>::new(plaintext, body);
+        let tag = seal_any(self.cpu, self.size, &self.secrets, nonce, aad, io, len);
         tag_out.copy_from_slice(&tag);
         Ok(total)
     }
@@ -474,19 +483,8 @@ impl AeadKey for GcmKey {
                 return Err(e);
             }
         };
-        // SAFETY: `self.cpu` is a `Vaes256Cpu`, which exists only when detection found
-        // every feature `open_any` enables.
-        let expected = unsafe {
-            open_any(
-                self.cpu,
-                self.size,
-                &self.secrets,
-                nonce,
-                aad,
-                Separate::new(body, out),
-                body_len,
-            )
-        };
+        let io = Separate::<W>::new(body, out);
+        let expected = open_any(self.cpu, self.size, &self.secrets, nonce, aad, io, body_len);
         verify(expected, tag, out)?;
         Ok(body_len)
     }

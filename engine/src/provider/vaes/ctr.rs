@@ -9,8 +9,8 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::Vaes256Cpu;
 use super::aes::{Counting, KeySize, RoundKeys, ctr_xor, expand_key, keystream_block, with_rounds};
+use super::width::Width;
 use crate::Error;
 use crate::algorithm::{Algorithm, CipherAlg};
 use crate::provider::{StreamCipher, check_key_len};
@@ -30,15 +30,15 @@ struct State {
     used: usize,
 }
 
-struct Ctr {
+struct Ctr<W> {
     alg: CipherAlg,
     size: KeySize,
-    cpu: Vaes256Cpu,
+    cpu: W,
     state: State,
 }
 
-pub(super) fn new(
-    cpu: Vaes256Cpu,
+pub(super) fn new<W: Width>(
+    cpu: W,
     alg: CipherAlg,
     key: &[u8],
     iv: &[u8],
@@ -65,22 +65,17 @@ pub(super) fn new(
             used: BLOCK,
         },
     });
-    // SAFETY: `cpu` is a `Vaes256Cpu`, which exists only when detection found every
-    // feature `setup` enables.
-    unsafe { setup(cpu, size, key, &mut c.state.rk) };
+    let rk = &mut c.state.rk;
+    cpu.enter(
+        #[inline(always)]
+        || expand_key(cpu, size, key, rk),
+    );
     Ok(c)
 }
 
-/// Expands the key in place. `_cpu` is the proof the features are present.
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn setup(_cpu: Vaes256Cpu, size: KeySize, key: &[u8], rk: &mut RoundKeys) {
-    expand_key(size, key, rk);
-}
-
 /// XORs the next `data.len()` keystream bytes into `data` and advances the position.
-/// `_cpu` is the proof the features are present.
-#[target_feature(enable = "avx2,vaes,vpclmulqdq,aes,pclmulqdq")]
-fn apply(_cpu: Vaes256Cpu, size: KeySize, s: &mut State, data: &mut [u8]) {
+#[inline(always)]
+fn apply<W: Width>(cpu: W, size: KeySize, s: &mut State, data: &mut [u8]) {
     // Finish the block the previous call stopped inside.
     let carried = (BLOCK - s.used).min(data.len());
     let (head, data) = data.split_at_mut(carried);
@@ -91,11 +86,11 @@ fn apply(_cpu: Vaes256Cpu, size: KeySize, s: &mut State, data: &mut [u8]) {
     // Whole blocks through the bulk kernel.
     let (body, rest) = data.split_at_mut(data.len() / BLOCK * BLOCK);
     if !body.is_empty() {
-        s.counter = with_rounds!(size, ctr_xor(&s.rk, Counting::Inc128, s.counter, body));
+        s.counter = with_rounds!(size, ctr_xor(cpu, &s.rk, Counting::Inc128, s.counter, body));
     }
     // Start a new block and keep what is left of it.
     if !rest.is_empty() {
-        s.pending = with_rounds!(size, keystream_block(&s.rk, s.counter));
+        s.pending = with_rounds!(size, keystream_block(cpu, &s.rk, s.counter));
         s.counter = Counting::Inc128.advance(s.counter, 1);
         for (d, k) in rest.iter_mut().zip(&s.pending) {
             *d ^= k;
@@ -104,25 +99,27 @@ fn apply(_cpu: Vaes256Cpu, size: KeySize, s: &mut State, data: &mut [u8]) {
     }
 }
 
-impl fmt::Debug for Ctr {
+impl<W: Width> fmt::Debug for Ctr<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamCipher")
-            .field("provider", &"vaes256")
+            .field("provider", &W::NAME)
             .field("algorithm", &self.alg.id())
             .field("key", &"[REDACTED]")
             .finish()
     }
 }
 
-impl StreamCipher for Ctr {
+impl<W: Width> StreamCipher for Ctr<W> {
     fn algorithm(&self) -> CipherAlg {
         self.alg
     }
 
     fn apply_keystream(&mut self, in_out: &mut [u8]) -> Result<(), Error> {
-        // SAFETY: `self.cpu` is a `Vaes256Cpu`, which exists only when detection found
-        // every feature `apply` enables.
-        unsafe { apply(self.cpu, self.size, &mut self.state, in_out) };
+        let (cpu, size, state) = (self.cpu, self.size, &mut self.state);
+        cpu.enter(
+            #[inline(always)]
+            || apply(cpu, size, state, in_out),
+        );
         Ok(())
     }
 }
