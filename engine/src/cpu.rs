@@ -25,6 +25,8 @@ pub enum Feature {
     Avx512bw,
     /// x86-64 AVX-512 vector-length extensions (256-bit forms).
     Avx512vl,
+    /// x86-64 AVX-512 integer fused multiply-add on 52-bit limbs.
+    Avx512ifma,
     /// x86-64 vector AES (AES rounds on 256- and 512-bit registers).
     Vaes,
     /// x86-64 vector carry-less multiply.
@@ -60,6 +62,7 @@ impl Feature {
             Feature::Avx512f => "avx512f",
             Feature::Avx512bw => "avx512bw",
             Feature::Avx512vl => "avx512vl",
+            Feature::Avx512ifma => "avx512ifma",
             Feature::Vaes => "vaes",
             Feature::Vpclmulqdq => "vpclmulqdq",
             Feature::Sha => "sha",
@@ -162,6 +165,7 @@ fn detect_features() -> Vec<(Feature, bool)> {
         (Feature::Avx512f, has!("avx512f")),
         (Feature::Avx512bw, has!("avx512bw")),
         (Feature::Avx512vl, has!("avx512vl")),
+        (Feature::Avx512ifma, has!("avx512ifma")),
         (Feature::Vaes, has!("vaes")),
         (Feature::Vpclmulqdq, has!("vpclmulqdq")),
         (Feature::Sha, has!("sha")),
@@ -214,7 +218,7 @@ mod tests {
         assert_eq!(cpu.arch(), std::env::consts::ARCH);
         #[cfg(target_arch = "x86_64")]
         {
-            assert_eq!(cpu.checked().len(), 14);
+            assert_eq!(cpu.checked().len(), 15);
             assert_eq!(
                 cpu.has(Feature::Avx2),
                 std::arch::is_x86_feature_detected!("avx2")

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::Error;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, FipsStatus, HashAlg, MacAlg};
 use crate::provider::{
-    AeadKey, HashContext, MacKey, Provider, ProviderId, ProviderInfo, StreamCipher,
+    AeadKey, ChaCha20Key, HashContext, MacKey, Provider, ProviderId, ProviderInfo, StreamCipher,
 };
 
 use super::guard::{ErrorState, Guarded, IvConstruction};
@@ -87,6 +87,17 @@ impl Provider for FipsProvider {
         self.admit(alg)?;
         let hash = self.inner.hash(alg)?;
         Ok(Box::new(self.guarded(hash, IvConstruction::Protocol)))
+    }
+
+    // The pieces of `chacha20-poly1305@openssh.com` follow ChaCha20-Poly1305's policy.
+    fn chacha20_original(&self, key: &[u8; 32]) -> Result<Box<dyn ChaCha20Key>, Error> {
+        self.admit(AeadAlg::ChaCha20Poly1305)?;
+        self.inner.chacha20_original(key)
+    }
+
+    fn poly1305(&self, key: &[u8; 32], message: &[u8]) -> Result<[u8; 16], Error> {
+        self.admit(AeadAlg::ChaCha20Poly1305)?;
+        self.inner.poly1305(key, message)
     }
 
     fn fill_random(&self, out: &mut [u8]) -> Result<(), Error> {

@@ -8,6 +8,9 @@
 //! `&self`, so one key can serve many threads at once; stream ciphers and hash contexts
 //! carry position state and are `Send` only.
 
+// ChaCha20-Poly1305 on AVX2 and AVX-512 (x86-64).
+#[cfg(target_arch = "x86_64")]
+pub mod chacha_x86;
 // IBM Z CPACF: the provider is s390x-only; its parameter-block and detection code is
 // compiled (and unit-tested) everywhere.
 mod cpacf;
@@ -61,6 +64,25 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// A fresh hash context.
     fn hash(&self, alg: HashAlg) -> Result<Box<dyn HashContext>, Error>;
+
+    /// ChaCha20 in its original form (64-bit nonce, 64-bit block counter), for
+    /// `chacha20-poly1305@openssh.com`. Every provider that implements
+    /// `chacha20-poly1305` implements this too; the others say [`Error::Unsupported`].
+    fn chacha20_original(&self, _key: &[u8; 32]) -> Result<Box<dyn ChaCha20Key>, Error> {
+        Err(Error::Unsupported {
+            provider: self.id(),
+            algorithm: "chacha20",
+        })
+    }
+
+    /// The Poly1305 tag of `message` under the one-time `key` (RFC 8439 §2.5), in one
+    /// call; the same providers as [`Provider::chacha20_original`] implement it.
+    fn poly1305(&self, _key: &[u8; 32], _message: &[u8]) -> Result<[u8; 16], Error> {
+        Err(Error::Unsupported {
+            provider: self.id(),
+            algorithm: "poly1305",
+        })
+    }
 
     /// Fills `out` from the provider's random source. The engine's
     /// [`EngineRng`](crate::EngineRng) health-tests this output before handing it out.
@@ -322,6 +344,14 @@ pub trait StreamCipher: Send + fmt::Debug {
         crate::copy::copy(out, input);
         self.apply_keystream(out)
     }
+}
+
+/// A keyed ChaCha20 in its original form: the keystream of any block under any 64-bit
+/// nonce, with no position state, so one key can serve many threads.
+pub trait ChaCha20Key: Send + Sync + fmt::Debug {
+    /// XORs the keystream that starts at block `counter` under `nonce` into `in_out`.
+    /// Fails, before writing, when the 64-bit block counter would run out.
+    fn xor_keystream(&self, nonce: &[u8; 8], counter: u64, in_out: &mut [u8]) -> Result<(), Error>;
 }
 
 /// A keyed MAC.

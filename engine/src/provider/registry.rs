@@ -16,6 +16,10 @@ pub enum ProviderId {
     /// VAES + VPCLMULQDQ kernels on 512-bit AVX-512 registers (x86-64): AES-GCM and
     /// AES-CTR. The same kernel source as `vaes256`, four blocks per register.
     Vaes512,
+    /// ChaCha20-Poly1305 kernels on AVX-512 registers with IFMA Poly1305 (x86-64).
+    ChaCha512,
+    /// ChaCha20-Poly1305 kernels on AVX2 registers (x86-64).
+    ChaCha256,
     /// VAES + VPCLMULQDQ kernels on 256-bit AVX2 registers (x86-64): AES-GCM and AES-CTR.
     Vaes256,
     /// IBM Z CPACF instructions (s390x): KMA AES-GCM, KMCTR AES-CTR, KIMD/KLMD SHA-2,
@@ -34,6 +38,8 @@ impl ProviderId {
     /// implements an algorithm.
     pub const ALL: &'static [ProviderId] = &[
         ProviderId::Vaes512,
+        ProviderId::ChaCha512,
+        ProviderId::ChaCha256,
         ProviderId::Vaes256,
         ProviderId::Cpacf,
         ProviderId::RustCrypto,
@@ -44,6 +50,8 @@ impl ProviderId {
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderId::Vaes512 => "vaes512",
+            ProviderId::ChaCha512 => "chacha512",
+            ProviderId::ChaCha256 => "chacha256",
             ProviderId::Vaes256 => "vaes256",
             ProviderId::Cpacf => "cpacf",
             ProviderId::RustCrypto => "rustcrypto",
@@ -57,7 +65,11 @@ impl ProviderId {
     /// power-up self-tests inside the token.
     pub fn kat_guarded(self) -> bool {
         match self {
-            ProviderId::Vaes512 | ProviderId::Vaes256 | ProviderId::Cpacf => true,
+            ProviderId::Vaes512
+            | ProviderId::ChaCha512
+            | ProviderId::ChaCha256
+            | ProviderId::Vaes256
+            | ProviderId::Cpacf => true,
             ProviderId::RustCrypto | ProviderId::Pkcs11 => false,
         }
     }
@@ -126,6 +138,8 @@ fn detect(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String
 fn detect_unchecked(id: ProviderId, cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
     match id {
         ProviderId::Vaes512 => detect_vaes512(cpu),
+        ProviderId::ChaCha512 => detect_chacha(cpu, true),
+        ProviderId::ChaCha256 => detect_chacha(cpu, false),
         ProviderId::Vaes256 => detect_vaes256(cpu),
         ProviderId::Cpacf => super::cpacf::detect(cpu),
         ProviderId::RustCrypto => Ok(Arc::new(super::rustcrypto::RustCrypto::new(cpu))),
@@ -160,6 +174,22 @@ fn detect_vaes256(_cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn detect_vaes512(_cpu: &CpuFeatures) -> Result<Arc<dyn Provider>, String> {
+    Err("x86-64 only".to_owned())
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect_chacha(cpu: &CpuFeatures, avx512: bool) -> Result<Arc<dyn Provider>, String> {
+    use super::chacha_x86::ChaChaX86;
+    let found = if avx512 {
+        ChaChaX86::detect_avx512(cpu)
+    } else {
+        ChaChaX86::detect_avx2(cpu)
+    };
+    found.map(|p| Arc::new(p) as Arc<dyn Provider>)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect_chacha(_cpu: &CpuFeatures, _avx512: bool) -> Result<Arc<dyn Provider>, String> {
     Err("x86-64 only".to_owned())
 }
 

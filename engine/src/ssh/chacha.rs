@@ -1,7 +1,7 @@
 //! `chacha20-poly1305@openssh.com` (OpenSSH `PROTOCOL.chacha20poly1305`, now
 //! draft-ietf-sshm-chacha20-poly1305).
 //!
-//! # Why this does not go through the provider's AEAD
+//! # How it runs on the providers
 //!
 //! The providers' `chacha20-poly1305` is the IETF AEAD of RFC 8439: a 96-bit nonce, a
 //! 32-bit block counter, and a Poly1305 input that pads the additional data and the
@@ -9,8 +9,11 @@
 //! in every one of those points: ChaCha20 in its original form (64-bit nonce = the
 //! sequence number as a big-endian `uint64`), two independent keys, and Poly1305 over
 //! `encrypted length ‖ ciphertext` with no padding and no length block. No arrangement of
-//! RFC 8439 calls produces it, so it is built here on the RustCrypto `chacha20`
-//! (`ChaCha20Legacy`) and `poly1305` crates, which pick their SIMD backends at run time.
+//! RFC 8439 calls produces it, so it is composed here from the two pieces every provider
+//! of `chacha20-poly1305` also exposes: original-form ChaCha20 from any block counter
+//! ([`Provider::chacha20_original`]) and one-shot Poly1305 ([`Provider::poly1305`]). The
+//! provider is the one the engine selected for `chacha20-poly1305`, so the fastest
+//! kernels serve SSH too, and FIPS mode, the error state and a forced provider apply.
 //!
 //! # The two keys
 //!
@@ -24,13 +27,11 @@
 //! The tag is checked, in constant time, before a single byte is decrypted (draft §7).
 
 use std::fmt;
+use std::sync::Arc;
 
-use chacha20::ChaCha20Legacy;
-use chacha20::cipher::{KeyIvInit, StreamCipher};
-use poly1305::Poly1305;
-use poly1305::universal_hash::KeyInit;
 use zeroize::Zeroizing;
 
+use crate::provider::{ChaCha20Key, Provider};
 use crate::{Error, TAG_LEN};
 
 use super::limits::LENGTH_FIELD_LEN;
@@ -44,23 +45,23 @@ const POLY_KEY_LEN: usize = 32;
 
 const _: () = assert!(KEY_LEN == 2 * 32 && POLY_KEY_LEN <= BLOCK_LEN);
 
-/// The two ChaCha20 keys of one direction.
+/// The two ChaCha20 keys of one direction, and the provider that made them.
 pub(super) struct ChaChaKeys {
-    payload_key: Zeroizing<[u8; 32]>,
-    length_key: Zeroizing<[u8; 32]>,
+    payload_key: Box<dyn ChaCha20Key>,
+    length_key: Box<dyn ChaCha20Key>,
+    provider: Arc<dyn Provider>,
 }
 
 impl ChaChaKeys {
-    /// Splits 64 bytes of key material (checked by the caller).
-    pub(super) fn new(key: &[u8; KEY_LEN]) -> Self {
-        let mut payload_key = Zeroizing::new([0u8; 32]);
-        let mut length_key = Zeroizing::new([0u8; 32]);
-        payload_key.copy_from_slice(&key[..32]);
-        length_key.copy_from_slice(&key[32..]);
-        ChaChaKeys {
-            payload_key,
-            length_key,
-        }
+    /// Splits 64 bytes of key material (checked by the caller) and keys both halves on
+    /// `provider`.
+    pub(super) fn new(provider: Arc<dyn Provider>, key: &[u8; KEY_LEN]) -> Result<Self, Error> {
+        let (payload, length) = key.split_at(32);
+        Ok(ChaChaKeys {
+            payload_key: provider.chacha20_original(payload.try_into().expect("32 bytes"))?,
+            length_key: provider.chacha20_original(length.try_into().expect("32 bytes"))?,
+            provider,
+        })
     }
 
     /// The nonce: the sequence number as a big-endian `uint64` (draft §6).
@@ -71,58 +72,46 @@ impl ChaChaKeys {
     /// Encrypts or decrypts the 4-byte length in place (length key, block counter 0).
     pub(super) fn crypt_length(&self, seq: u32, length: &mut [u8]) -> Result<(), Error> {
         debug_assert_eq!(length.len(), LENGTH_FIELD_LEN);
-        ChaCha20Legacy::new(&(*self.length_key).into(), &Self::nonce(seq).into())
-            .try_apply_keystream(length)
-            .map_err(|_| exhausted())
+        self.length_key.xor_keystream(&Self::nonce(seq), 0, length)
     }
 
-    /// The payload stream positioned at block 1, and the Poly1305 instance keyed from
-    /// block 0.
-    fn payload_stream(&self, seq: u32) -> Result<(ChaCha20Legacy, Poly1305), Error> {
-        let mut stream = ChaCha20Legacy::new(&(*self.payload_key).into(), &Self::nonce(seq).into());
-        let mut block0 = Zeroizing::new([0u8; BLOCK_LEN]);
-        stream
-            .try_apply_keystream(&mut block0[..])
-            .map_err(|_| exhausted())?;
-        let poly =
-            Poly1305::new_from_slice(&block0[..POLY_KEY_LEN]).expect("a Poly1305 key is 32 bytes");
-        Ok((stream, poly))
+    /// The Poly1305 key: the first 32 bytes of the payload key's block 0.
+    fn poly_key(&self, seq: u32) -> Result<Zeroizing<[u8; POLY_KEY_LEN]>, Error> {
+        let mut key = Zeroizing::new([0u8; POLY_KEY_LEN]);
+        self.payload_key
+            .xor_keystream(&Self::nonce(seq), 0, &mut key[..])?;
+        Ok(key)
     }
 
     /// Seals `packet` (length ‖ padding length ‖ payload ‖ padding, in clear) in place
     /// and returns the tag.
     pub(super) fn seal(&self, seq: u32, packet: &mut [u8]) -> Result<[u8; TAG_LEN], Error> {
+        let poly_key = self.poly_key(seq)?;
         let (length, body) = packet.split_at_mut(LENGTH_FIELD_LEN);
         self.crypt_length(seq, length)?;
-        let (mut stream, poly) = self.payload_stream(seq)?;
-        stream.try_apply_keystream(body).map_err(|_| exhausted())?;
-        Ok(poly.compute_unpadded(packet).into())
+        self.payload_key.xor_keystream(&Self::nonce(seq), 1, body)?;
+        self.provider.poly1305(&poly_key, packet)
     }
 
     /// Checks `tag` over the sealed `packet` (encrypted length ‖ ciphertext), then
     /// decrypts the whole packet in place. Nothing is decrypted when the tag is wrong.
     pub(super) fn open(&self, seq: u32, packet: &mut [u8], tag: &[u8]) -> Result<(), Error> {
-        let (mut stream, poly) = self.payload_stream(seq)?;
-        let expected = poly.compute_unpadded(packet);
-        if !crate::ct::bytes_eq(expected.as_slice(), tag) {
+        let poly_key = self.poly_key(seq)?;
+        let expected = self.provider.poly1305(&poly_key, packet)?;
+        if !crate::ct::bytes_eq(&expected, tag) {
             return Err(Error::AuthenticationFailed);
         }
         let (length, body) = packet.split_at_mut(LENGTH_FIELD_LEN);
         self.crypt_length(seq, length)?;
-        stream.try_apply_keystream(body).map_err(|_| exhausted())
-    }
-}
-
-/// The 32-bit block counter of `ChaCha20Legacy` would wrap: 256 GiB in one packet, far
-/// past any packet this layer accepts.
-fn exhausted() -> Error {
-    Error::CounterOverflow {
-        algorithm: "chacha20-poly1305@openssh.com",
+        self.payload_key.xor_keystream(&Self::nonce(seq), 1, body)
     }
 }
 
 impl fmt::Debug for ChaChaKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ChaChaKeys([REDACTED])")
+        f.debug_struct("ChaChaKeys")
+            .field("provider", &self.provider.id())
+            .field("keys", &"[REDACTED]")
+            .finish()
     }
 }

@@ -13,7 +13,7 @@ use zeroize::Zeroize;
 use crate::algorithm::AeadAlg;
 use crate::fips::ProtocolKey;
 use crate::provider::{AeadKey, MacKey, StreamCipher};
-use crate::{Engine, Error, NONCE_LEN, ProviderId};
+use crate::{Engine, Error, NONCE_LEN};
 
 use super::chacha::{self, ChaChaKeys};
 use super::limits::LENGTH_FIELD_LEN;
@@ -78,30 +78,27 @@ impl Protection {
                 }
             }
             Construction::ChaChaPoly => {
-                // This construction does not come from a provider, so the engine's FIPS
-                // gate, error state and forced provider are applied here.
-                if engine.fips_mode() {
-                    return Err(Error::FipsNotApproved {
-                        what: name,
-                        rule: crate::fips::policy::ssh_cipher(name).rule,
-                    });
-                }
-                engine.status()?;
-                // It runs on the RustCrypto crates, so a forced provider must be
-                // rustcrypto itself, or fall back to it: never software behind the back of
-                // a caller who forced a hardware provider with fallback off.
-                if let Some(forced) = engine.forced() {
-                    let serving = engine.provider_for(AeadAlg::ChaCha20Poly1305)?.id();
-                    if serving != ProviderId::RustCrypto {
-                        return Err(Error::Unsupported {
-                            provider: forced,
-                            algorithm: name,
-                        });
-                    }
-                }
+                // The provider selected for ChaCha20-Poly1305 serves the construction's
+                // pieces: `provider_for` applies FIPS mode, the error state and a forced
+                // provider (with or without fallback) exactly as for the AEAD.
+                let provider =
+                    engine
+                        .provider_for(AeadAlg::ChaCha20Poly1305)
+                        .map_err(|e| match e {
+                            Error::Unsupported { provider, .. } => Error::Unsupported {
+                                provider,
+                                algorithm: name,
+                            },
+                            Error::FipsNotApproved { .. } => Error::FipsNotApproved {
+                                what: name,
+                                rule: crate::fips::policy::ssh_cipher(name).rule,
+                            },
+                            other => other,
+                        })?;
                 Protection::ChaChaPoly(ChaChaKeys::new(
+                    provider.clone(),
                     keys.key.try_into().expect("length checked above"),
-                ))
+                )?)
             }
         })
     }

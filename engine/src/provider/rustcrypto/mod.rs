@@ -10,8 +10,11 @@ mod aead;
 mod cipher;
 mod hash;
 mod mac;
+mod original;
 
-use super::{AeadKey, HashContext, MacKey, Provider, ProviderId, ProviderInfo, StreamCipher};
+use super::{
+    AeadKey, ChaCha20Key, HashContext, MacKey, Provider, ProviderId, ProviderInfo, StreamCipher,
+};
 use crate::Error;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 use crate::cpu::{CpuFeatures, Feature};
@@ -133,6 +136,14 @@ impl Provider for RustCrypto {
 
     fn hash(&self, alg: HashAlg) -> Result<Box<dyn HashContext>, Error> {
         Ok(hash::new(alg))
+    }
+
+    fn chacha20_original(&self, key: &[u8; 32]) -> Result<Box<dyn ChaCha20Key>, Error> {
+        Ok(original::new(key))
+    }
+
+    fn poly1305(&self, key: &[u8; 32], message: &[u8]) -> Result<[u8; 16], Error> {
+        Ok(original::poly1305(key, message))
     }
 
     fn fill_random(&self, out: &mut [u8]) -> Result<(), Error> {
