@@ -1,7 +1,9 @@
 //! `wirecrypt copy SRC DST`: one file to or from a server, with curl's URL conventions:
-//! `ftp://` is plain FTP (explicit AUTH TLS with `--tls`), `ftps://` is implicit FTPS.
-//! The user and password come from the URL (`ftp://user:password@host/path`) or, for
-//! the password, from `WIRECRYPT_PASSWORD`, which keeps it out of the process list.
+//! `ftp://` is plain FTP (explicit AUTH TLS with `--tls`), `ftps://` is implicit FTPS,
+//! `sftp://` is SFTP over our SSH (the path is absolute on the server). The user and
+//! password come from the URL (`ftp://user:password@host/path`) or, for the password,
+//! from `WIRECRYPT_PASSWORD`, which keeps it out of the process list; SFTP can log in
+//! with `--identity` instead.
 
 use std::error::Error;
 use std::fs::File;
@@ -15,13 +17,15 @@ use wirecrypt_xfer::ftp::{Client, ClientOptions, tls};
 
 use crate::engine_args::EngineArgs;
 
+mod sftp;
+
 /// The variable holding the password when the URL has none.
 pub const PASSWORD_ENV: &str = "WIRECRYPT_PASSWORD";
 
 /// Arguments of `wirecrypt copy`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Where from: a local path or a URL (ftp://, ftps://).
+    /// Where from: a local path or a URL (ftp://, ftps://, sftp://).
     src: String,
     /// Where to: a local path or a URL.
     dst: String,
@@ -34,12 +38,15 @@ pub struct Args {
     /// Do not check the server's certificate (test certificates only).
     #[arg(long, conflicts_with = "ca_file")]
     insecure: bool,
+    /// SSH options, for sftp:// URLs.
+    #[command(flatten)]
+    ssh: sftp::SshArgs,
 }
 
-/// An FTP URL, taken apart.
+/// An FTP, FTPS or SFTP URL, taken apart.
 #[derive(Debug, PartialEq, Eq)]
 pub struct FtpUrl {
-    /// `ftp` or `ftps`.
+    /// `ftp`, `ftps` or `sftp`.
     pub scheme: String,
     /// The user (anonymous when absent).
     pub user: String,
@@ -47,13 +54,13 @@ pub struct FtpUrl {
     pub password: Option<String>,
     /// Host name or address.
     pub host: String,
-    /// Port (21 for ftp, 990 for ftps by default).
+    /// Port (21 for ftp, 990 for ftps, 22 for sftp by default).
     pub port: u16,
     /// The path on the server, without the leading slash.
     pub path: String,
 }
 
-/// Parses `ftp://[user[:password]@]host[:port]/path` (and `ftps://`); `None` when `s`
+/// Parses `ftp://[user[:password]@]host[:port]/path` (and `ftps://`, `sftp://`); `None` when `s`
 /// is not such a URL (a local path). Percent-escapes in the user and password are
 /// decoded.
 pub fn parse_url(s: &str) -> Option<Result<FtpUrl, String>> {
@@ -62,9 +69,10 @@ pub fn parse_url(s: &str) -> Option<Result<FtpUrl, String>> {
     let default_port = match scheme.as_str() {
         "ftp" => 21,
         "ftps" => 990,
+        "sftp" => 22,
         other => {
             return Some(Err(format!(
-                "unsupported URL scheme '{other}': use ftp:// or ftps://"
+                "unsupported URL scheme '{other}': use ftp://, ftps:// or sftp://"
             )));
         }
     };
@@ -136,12 +144,25 @@ fn percent_decode(s: &str) -> Result<String, String> {
 pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> {
     let (url, local, upload) = match (parse_url(&args.src), parse_url(&args.dst)) {
         (Some(_), Some(_)) => return Err("one side of a copy must be a local path".into()),
-        (None, None) => return Err("one side of a copy must be a URL (ftp://, ftps://)".into()),
+        (None, None) => {
+            return Err("one side of a copy must be a URL (ftp://, ftps://, sftp://)".into());
+        }
         (Some(src), None) => (src?, PathBuf::from(&args.dst), false),
         (None, Some(dst)) => (dst?, PathBuf::from(&args.src), true),
     };
     let engine = engine_args.engine()?;
     engine.status()?;
+    if url.scheme == "sftp" {
+        if args.tls || args.ca_file.is_some() || args.insecure {
+            return Err("--tls, --ca-file and --insecure are for FTPS, not sftp://".into());
+        }
+        return sftp::run(&url, &local, upload, &args.ssh, engine);
+    }
+    if args.ssh.any() {
+        return Err(
+            "--identity, --known-hosts, --accept-new-host-key and --ciphers are for sftp://".into(),
+        );
+    }
     let implicit = url.scheme == "ftps";
     let protected = implicit || args.tls;
     if engine.fips_mode() && !protected {
@@ -256,6 +277,12 @@ mod tests {
             (990, "anonymous", None)
         );
         assert_eq!(parse_url("/local/path"), None);
+        let u = parse_url("sftp://bob@127.0.0.1:2222/d/f").unwrap().unwrap();
+        assert_eq!(
+            (u.scheme.as_str(), u.port, u.path.as_str()),
+            ("sftp", 2222, "d/f")
+        );
+        assert_eq!(parse_url("sftp://h/f").unwrap().unwrap().port, 22);
         assert!(parse_url("http://x/y").unwrap().is_err());
         assert!(parse_url("ftp://host/").unwrap().is_err());
         assert!(parse_url("ftp://host:99999/f").unwrap().is_err());

@@ -41,9 +41,9 @@ enum Command {
     Selftest(selftest::Args),
     /// Check configurations against the FIPS algorithm policy (`fips check`).
     Fips(fips::Args),
-    /// Run a server in the foreground: plain FTP or FTPS.
+    /// Run a server in the foreground: plain FTP, FTPS or SFTP.
     Serve(serve::Args),
-    /// Copy one file to or from a server (ftp://, ftps://).
+    /// Copy one file to or from a server (ftp://, ftps://, sftp://).
     Copy(copy::Args),
     /// Manage the users file the servers check passwords against.
     Users(users::Args),

@@ -1,7 +1,7 @@
-//! `wirecrypt serve`: run one of wirecrypt's servers in the foreground — plain FTP or
-//! FTPS (explicit AUTH TLS, or implicit) — with every TLS record sealed by the engine
-//! the global `--provider`/`--fips` switches choose. It prints the address it listens
-//! on and runs until stopped.
+//! `wirecrypt serve`: run one of wirecrypt's servers in the foreground — plain FTP,
+//! FTPS (explicit AUTH TLS, or implicit) or SFTP over our SSH — with every TLS record or
+//! SSH packet sealed by the engine the global `--provider`/`--fips` switches choose. It
+//! prints the address it listens on and runs until stopped.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -13,6 +13,8 @@ use wirecrypt_xfer::ftp::{Server, ServerConfig, tls};
 use wirecrypt_xfer::users::UsersFile;
 
 use crate::engine_args::EngineArgs;
+
+mod sftp;
 
 /// Arguments of `wirecrypt serve`.
 #[derive(clap::Args, Debug)]
@@ -27,6 +29,8 @@ enum Protocol {
     Ftp(FtpArgs),
     /// FTPS (RFC 4217): AUTH TLS on the control connection, PROT P on data.
     Ftps(FtpArgs),
+    /// SFTP over SSH: our SSH server with the `sftp` subsystem.
+    Sftp(sftp::SftpArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -143,6 +147,7 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     let (a, tls_wanted) = match &args.protocol {
         Protocol::Ftp(a) => (a, false),
         Protocol::Ftps(a) => (a, true),
+        Protocol::Sftp(a) => return sftp::run(a, engine),
     };
     if !tls_wanted && (a.require_tls || a.implicit || a.cert.is_some()) {
         return Err("--cert, --require-tls and --implicit belong to `serve ftps`".into());

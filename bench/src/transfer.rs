@@ -11,11 +11,12 @@
 //!
 //! Modules: [`case`] names a measurement and summarises its runs, [`streams`] runs N
 //! connections from one common start, [`ours_ftp`] is wirecrypt at both ends of FTP and
-//! FTPS, [`payload`] makes and checks the data, [`cpu`] reads CPU time, [`table`] prints.
+//! FTPS, [`ours_sftp`] at both ends of SFTP, [`payload`] makes and checks the data, [`cpu`] reads CPU time, [`table`] prints.
 
 mod case;
 mod cpu;
 mod ours_ftp;
+mod ours_sftp;
 mod payload;
 mod peers;
 mod report;
@@ -32,6 +33,7 @@ use wirecrypt_xfer::Protocol;
 use crate::engine_args::EngineArgs;
 use case::{Case, Direction, Row, Run, TlsVersion};
 use ours_ftp::{FTPS_CIPHERS, OurFtp};
+use ours_sftp::OurSftp;
 use payload::{Payload, Scratch};
 use peers::SFTP_CIPHERS;
 
@@ -248,26 +250,15 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
                 }
             }
             Protocol::Sftp => {
-                rows.extend(bench.group(
-                    |direction, streams| Case {
-                        protocol,
-                        tls_version: None,
-                        provider: "-".into(),
-                        cipher: plan.sftp_ciphers[0].clone(),
-                        direction,
-                        streams,
-                        peer: None,
-                    },
-                    || {
-                        Err::<(), _>(
-                            "wirecrypt's SFTP endpoints are not part of this build yet".into(),
-                        )
-                    },
-                    |_, _, _| unreachable!("the setup always fails"),
-                ));
+                for engine in &engines {
+                    for cipher in &plan.sftp_ciphers {
+                        rows.extend(bench.ours_sftp(engine, cipher));
+                    }
+                }
                 if args.peers {
                     for cipher in &plan.sftp_ciphers {
                         rows.extend(bench.sshd_rows(cipher));
+                        rows.extend(bench.mixed_sftp(&engines[0], cipher));
                     }
                 }
             }
@@ -331,6 +322,23 @@ fn provider_for_cipher(engine: &Engine, cipher: &str) -> String {
         "aes-128-gcm" => AeadAlg::Aes128Gcm,
         "chacha20-poly1305" => AeadAlg::ChaCha20Poly1305,
         _ => AeadAlg::Aes256Gcm,
+    };
+    engine
+        .provider_for(alg)
+        .map(|p| p.id().to_string())
+        .unwrap_or_else(|e| format!("refused ({e})"))
+}
+
+/// Which provider serves an SSH cipher (`cipher` or `cipher+mac`) on `engine`.
+fn provider_for_ssh_cipher(engine: &Engine, cipher: &str) -> String {
+    let (name, _) = ours_sftp::split_cipher(cipher);
+    let alg = match name {
+        "aes128-gcm@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::Aes128Gcm),
+        "aes256-gcm@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::Aes256Gcm),
+        "chacha20-poly1305@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::ChaCha20Poly1305),
+        "aes128-ctr" => wirecrypt::Algorithm::Cipher(wirecrypt::CipherAlg::Aes128Ctr),
+        "aes256-ctr" => wirecrypt::Algorithm::Cipher(wirecrypt::CipherAlg::Aes256Ctr),
+        other => return format!("unknown ({other})"),
     };
     engine
         .provider_for(alg)
@@ -624,6 +632,110 @@ impl Bench<'_> {
     }
 
     /// OpenSSH's sftp against OpenSSH's sshd with `cipher`.
+    /// wirecrypt at both ends of SFTP on `engine` with `cipher`.
+    fn ours_sftp(&self, engine: &Engine, cipher: &str) -> Vec<Row> {
+        self.group(
+            |direction, streams| Case {
+                protocol: Protocol::Sftp,
+                tls_version: None,
+                provider: provider_for_ssh_cipher(engine, cipher),
+                cipher: cipher.into(),
+                direction,
+                streams,
+                peer: None,
+            },
+            || {
+                let root = Scratch::new("sftp-root").map_err(|e| e.to_string())?;
+                self.payload
+                    .install(root.path())
+                    .map_err(|e| e.to_string())?;
+                let server = OurSftp::start(engine, root.path())?;
+                let target = server.target(engine, cipher);
+                Ok((root, server, target))
+            },
+            |(_, _, target), direction, streams| {
+                target.run(
+                    direction,
+                    streams,
+                    self.source,
+                    &self.payload.sha256,
+                    self.sink,
+                )
+            },
+        )
+    }
+
+    /// The mixed SFTP pairs with `cipher`: our client against OpenSSH's sshd, and
+    /// OpenSSH's sftp against our server.
+    fn mixed_sftp(&self, engine: &Engine, cipher: &str) -> Vec<Row> {
+        let ours = provider_for_ssh_cipher(engine, cipher);
+        let case = |peer: &str| {
+            let (peer, provider, cipher) = (peer.to_string(), ours.clone(), cipher.to_string());
+            move |direction, streams| Case {
+                protocol: Protocol::Sftp,
+                tls_version: None,
+                provider: provider.clone(),
+                cipher: cipher.clone(),
+                direction,
+                streams,
+                peer: Some(peer.clone()),
+            }
+        };
+        let mut rows = self.group(
+            case("wirecrypt -> sshd"),
+            || {
+                let sshd = peers::Sshd::start(self.source)?;
+                let login = sshd.login();
+                let identity = wirecrypt_xfer::ssh::KeyPair::read_openssh_file(&login.key)
+                    .map_err(|e| e.to_string())?;
+                let target = ours_sftp::SftpTarget {
+                    addr: ([127, 0, 0, 1], login.port).into(),
+                    engine: engine.clone(),
+                    user: login.user,
+                    identity,
+                    known_hosts: login.known_hosts,
+                    cipher: cipher.into(),
+                    remote_dir: login.remote_dir,
+                    upload_dir: login.upload_dir,
+                    server_pid: Some(login.server_pid),
+                };
+                Ok((sshd, target))
+            },
+            |(_, target), direction, streams| {
+                target.run(
+                    direction,
+                    streams,
+                    self.source,
+                    &self.payload.sha256,
+                    self.sink,
+                )
+            },
+        );
+        rows.extend(self.group(
+            case("sftp -> wirecrypt"),
+            || {
+                let root = Scratch::new("sftp-root").map_err(|e| e.to_string())?;
+                self.payload
+                    .install(root.path())
+                    .map_err(|e| e.to_string())?;
+                peers::find("sftp").ok_or("sftp (openssh-client) is not installed")?;
+                let server = OurSftp::start(engine, root.path())?;
+                Ok((root, server))
+            },
+            |(_, server), direction, streams| {
+                peers::sftp_run(
+                    &server.openssh_login(),
+                    direction,
+                    streams,
+                    cipher,
+                    &self.payload.sha256,
+                    self.sink,
+                )
+            },
+        ));
+        rows
+    }
+
     fn sshd_rows(&self, cipher: &str) -> Vec<Row> {
         self.group(
             |direction, streams| Case {

@@ -84,6 +84,61 @@ fn ftp_and_ftps_rows_carry_every_field_and_verify() {
 }
 
 #[test]
+fn sftp_rows_of_ours_for_every_cipher_verify() {
+    let json = json_file("sftp");
+    let ciphers = [
+        "aes256-gcm@openssh.com",
+        "aes128-gcm@openssh.com",
+        "chacha20-poly1305@openssh.com",
+        "aes128-ctr+hmac-sha2-256-etm@openssh.com",
+    ];
+    let out = wirecrypt(&[
+        "bench",
+        "--protocols",
+        "sftp",
+        "--ciphers",
+        &ciphers.join(","),
+        "--size",
+        "2MiB",
+        "--runs",
+        "1",
+        "--streams",
+        "1,2",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed:\n{stdout}\n{stderr}");
+    println!("{stdout}");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&json);
+    let sftp: Vec<_> = rows.iter().filter(|r| r["protocol"] == "sftp").collect();
+    // Each cipher: 2 directions x 2 stream counts, wirecrypt at both ends.
+    assert_eq!(sftp.len(), ciphers.len() * 4, "{rows:#?}");
+    for cipher in ciphers {
+        assert_eq!(
+            sftp.iter().filter(|r| r["cipher"] == cipher).count(),
+            4,
+            "{cipher}"
+        );
+    }
+    for row in sftp {
+        assert!(row["error"].is_null(), "{row}");
+        assert!(row["peer"].is_null(), "{row}");
+        assert_eq!(row["verified"], true, "{row}");
+        let streams = row["streams"].as_u64().unwrap();
+        assert_eq!(row["bytes"].as_u64().unwrap(), streams * 2 * 1024 * 1024);
+        assert!(row["ratio_to_ftp"].as_f64().unwrap() > 0.0, "{row}");
+        assert!(
+            !row["provider"].as_str().unwrap().starts_with("refused"),
+            "{row}"
+        );
+    }
+}
+
+#[test]
 fn unknown_names_list_the_valid_ones() {
     let out = wirecrypt(&["bench", "--protocols", "gopher"]);
     assert!(!out.status.success());
@@ -141,6 +196,8 @@ fn peers_run_beside_ours_and_verify() {
         "wirecrypt -> vsftpd",
         "curl -> wirecrypt",
         "sftp -> sshd",
+        "wirecrypt -> sshd",
+        "sftp -> wirecrypt",
     ] {
         let of_pair: Vec<_> = peers.iter().filter(|r| r["peer"] == pair).collect();
         assert!(!of_pair.is_empty(), "no '{pair}' rows in {stdout}");

@@ -129,3 +129,37 @@ fn ecdsa() -> wirecrypt_xfer::ssh::KeyPair {
     .unwrap();
     wirecrypt_xfer::ssh::KeyPair::new(key).unwrap()
 }
+
+#[test]
+fn the_server_disconnects_idle_clients_but_not_busy_ones() {
+    use std::io::{Read, Write};
+    let idle = Duration::from_millis(500);
+    let s = start_with(None, |cfg| cfg.idle_timeout = Some(idle));
+    let addr = s.server.local_addr();
+
+    let quiet = Client::connect(addr, client_config(&s, None)).unwrap();
+    let busy = Client::connect(addr, client_config(&s, None)).unwrap();
+    let (mut r, mut w) = busy.open_subsystem("echo").unwrap();
+    // The busy client sends a little every 100 ms, for three times the idle timeout.
+    let started = Instant::now();
+    let mut byte = [0u8; 1];
+    while started.elapsed() < idle * 3 {
+        w.write_all(b"x").unwrap();
+        w.flush().unwrap();
+        r.read_exact(&mut byte).unwrap();
+        assert_eq!(&byte, b"x");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The quiet one has been disconnected by now.
+    let err = quiet.open_subsystem("echo").unwrap_err();
+    assert!(
+        matches!(&err, SshError::Closed(why) if why.contains("timeout")),
+        "{err:?}"
+    );
+    println!("idle client: {err}");
+    // The busy one still works.
+    w.write_all(b"y").unwrap();
+    w.flush().unwrap();
+    r.read_exact(&mut byte).unwrap();
+    assert_eq!(&byte, b"y");
+}

@@ -20,7 +20,7 @@ use super::cpu;
 use super::ours_ftp::check_landed;
 use super::streams;
 
-pub use openssh::{SFTP_CIPHERS, Sshd};
+pub use openssh::{SFTP_CIPHERS, SftpLogin, Sshd, sftp_run};
 pub use vsftpd::{Curl, Vsftpd};
 
 /// Where `program` is on `PATH`, if anywhere (also looked for in the sbin directories,

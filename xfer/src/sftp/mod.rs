@@ -6,6 +6,8 @@
 //! * [`Server`]: serves a [`Root`](crate::root::Root) with
 //!   `Server::new(root, Config::default()).serve(reader, writer)`.
 //! * [`Client`]: `Client::new(reader, writer)?` then `get`, `put`, `stat`, `read_dir`, ….
+//! * [`over_ssh`]: the server as our SSH server's `sftp` subsystem, the client on our
+//!   SSH client's channel.
 //!
 //! ```no_run
 //! use wirecrypt_xfer::root::Root;
@@ -21,6 +23,7 @@ pub mod client;
 pub mod codec;
 mod longname;
 mod names;
+pub mod over_ssh;
 pub mod server;
 
 pub use client::{Client, ClientError, ClientOptions, ClientResult, Handle, Limits, StatVfs};

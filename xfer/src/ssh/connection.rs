@@ -50,6 +50,8 @@ pub struct Channel {
     pub exit_status: Option<u32>,
     /// Reader and writer halves still alive (the channel is kept until they are gone).
     pub held: u32,
+    /// We gave up waiting for the open's answer; a late confirmation gets CLOSE.
+    pub abandoned: bool,
 }
 
 impl Channel {

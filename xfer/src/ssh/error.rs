@@ -57,6 +57,9 @@ pub enum SshError {
         /// The peer's text.
         description: String,
     },
+    /// The peer sent nothing for longer than the login or idle timeout allows.
+    #[error("SSH timeout: {0}")]
+    Timeout(String),
     /// The connection is already closed (the first error that closed it is quoted).
     #[error("SSH connection closed: {0}")]
     Closed(String),
@@ -73,6 +76,7 @@ impl SshError {
             SshError::HostKey(_) => disconnect::HOST_KEY_NOT_VERIFIABLE,
             SshError::Auth(_) => disconnect::NO_MORE_AUTH_METHODS_AVAILABLE,
             SshError::Version(_) => disconnect::PROTOCOL_VERSION_NOT_SUPPORTED,
+            SshError::Timeout(_) => disconnect::BY_APPLICATION,
             _ => disconnect::PROTOCOL_ERROR,
         }
     }

@@ -99,6 +99,20 @@ impl Sshd {
         self.dir.path().join("data")
     }
 
+    /// How an SFTP client logs in here.
+    pub fn login(&self) -> SftpLogin {
+        let data = self.data_dir();
+        SftpLogin {
+            port: self.port,
+            user: self.user.clone(),
+            key: self.dir.path().join("id"),
+            known_hosts: self.dir.path().join("known_hosts"),
+            remote_dir: format!("{}/", data.display()),
+            upload_dir: data,
+            server_pid: self.daemon.pid(),
+        }
+    }
+
     /// One timed run of OpenSSH's sftp against this sshd with `cipher` (`cipher` or
     /// `cipher+mac`).
     pub fn sftp_run(
@@ -109,55 +123,84 @@ impl Sshd {
         sha256: &[u8; 32],
         sink: &Path,
     ) -> Result<Run, String> {
-        let sftp = find("sftp").ok_or("sftp is not installed")?;
-        let d = self.dir.path();
-        let data = self.data_dir();
-        let landed = |i: usize| match direction {
-            Direction::Upload => data.join(format!("up-{i}.bin")),
-            Direction::Download => sink.join(format!("down-{i}.bin")),
-        };
-        let (cipher, mac) = cipher
-            .split_once('+')
-            .map_or((cipher, None), |(c, m)| (c, Some(m)));
-        for i in 0..streams {
-            let line = match direction {
-                Direction::Upload => format!(
-                    "put {} {}\n",
-                    data.join(SOURCE_NAME).display(),
-                    landed(i).display()
-                ),
-                Direction::Download => format!(
-                    "get {} {}\n",
-                    data.join(SOURCE_NAME).display(),
-                    landed(i).display()
-                ),
-            };
-            std::fs::write(d.join(format!("batch-{i}")), line).map_err(|e| e.to_string())?;
-        }
-        timed_processes(
-            streams,
-            self.daemon.pid(),
-            sha256,
-            |i| {
-                let mut cmd = Command::new(&sftp);
-                cmd.args(["-q", "-b"]).arg(d.join(format!("batch-{i}")));
-                cmd.arg("-i").arg(d.join("id"));
-                cmd.arg("-o").arg(format!(
-                    "UserKnownHostsFile={}",
-                    d.join("known_hosts").display()
-                ));
-                cmd.args(["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"]);
-                cmd.args(["-o", "IdentitiesOnly=yes", "-o", "Compression=no"]);
-                cmd.args(["-c", cipher]);
-                if let Some(mac) = mac {
-                    cmd.args(["-o", &format!("MACs={mac}")]);
-                }
-                cmd.arg("-P").arg(self.port.to_string());
-                cmd.arg(format!("{}@127.0.0.1", self.user));
-                cmd
-            },
-            landed,
-            "sftp",
-        )
+        sftp_run(&self.login(), direction, streams, cipher, sha256, sink)
     }
+}
+
+/// What OpenSSH's sftp needs to reach a server (sshd, or ours).
+pub struct SftpLogin {
+    /// The server's port on 127.0.0.1.
+    pub port: u16,
+    /// The account.
+    pub user: String,
+    /// The private key file it logs in with.
+    pub key: PathBuf,
+    /// known_hosts holding the server's key.
+    pub known_hosts: PathBuf,
+    /// The remote directory (trailing slash) holding the source and taking uploads.
+    pub remote_dir: String,
+    /// Where uploads land on this machine's disk.
+    pub upload_dir: PathBuf,
+    /// The server's process, whose CPU time counts.
+    pub server_pid: u32,
+}
+
+/// One timed run of OpenSSH's `sftp -b` against `login` with `cipher` (`cipher` or
+/// `cipher+mac`): `streams` processes, each moving the payload in `direction`.
+pub fn sftp_run(
+    login: &SftpLogin,
+    direction: Direction,
+    streams: usize,
+    cipher: &str,
+    sha256: &[u8; 32],
+    sink: &Path,
+) -> Result<Run, String> {
+    let sftp = find("sftp").ok_or("sftp is not installed")?;
+    let batches = Scratch::new("sftp-batch").map_err(|e| e.to_string())?;
+    let d = batches.path();
+    let landed = |i: usize| match direction {
+        Direction::Upload => login.upload_dir.join(format!("up-{i}.bin")),
+        Direction::Download => sink.join(format!("down-{i}.bin")),
+    };
+    let (cipher, mac) = cipher
+        .split_once('+')
+        .map_or((cipher, None), |(c, m)| (c, Some(m)));
+    for i in 0..streams {
+        let source = format!("{}{SOURCE_NAME}", login.remote_dir);
+        let line = match direction {
+            Direction::Upload => format!(
+                "put {} {}up-{i}.bin\n",
+                login.upload_dir.join(SOURCE_NAME).display(),
+                login.remote_dir
+            ),
+            Direction::Download => format!("get {source} {}\n", landed(i).display()),
+        };
+        std::fs::write(d.join(format!("batch-{i}")), line).map_err(|e| e.to_string())?;
+    }
+    timed_processes(
+        streams,
+        login.server_pid,
+        sha256,
+        |i| {
+            let mut cmd = Command::new(&sftp);
+            cmd.args(["-q", "-b"]).arg(d.join(format!("batch-{i}")));
+            cmd.arg("-i").arg(&login.key);
+            cmd.arg("-o").arg(format!(
+                "UserKnownHostsFile={}",
+                login.known_hosts.display()
+            ));
+            cmd.args(["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"]);
+            cmd.args(["-o", "IdentitiesOnly=yes", "-o", "Compression=no"]);
+            cmd.args(["-o", "GlobalKnownHostsFile=/dev/null"]);
+            cmd.args(["-c", cipher]);
+            if let Some(mac) = mac {
+                cmd.args(["-o", &format!("MACs={mac}")]);
+            }
+            cmd.arg("-P").arg(login.port.to_string());
+            cmd.arg(format!("{}@127.0.0.1", login.user));
+            cmd
+        },
+        landed,
+        "sftp",
+    )
 }

@@ -63,6 +63,9 @@ pub struct ClientConfig {
     pub rekey_bytes: Option<u64>,
     /// How long the handshake and login may take.
     pub login_timeout: Duration,
+    /// How long opening a channel (and its subsystem or exec request) may wait for
+    /// the server's answer.
+    pub channel_timeout: Duration,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -94,6 +97,7 @@ impl ClientConfig {
             host_key_algorithms: None,
             rekey_bytes: None,
             login_timeout: Duration::from_secs(30),
+            channel_timeout: Duration::from_secs(30),
         }
     }
 
@@ -198,7 +202,7 @@ impl Client {
             return Err(e);
         }
         stream.set_read_timeout(None)?;
-        let conn = Conn::new(t.link.clone());
+        let conn = Conn::new(t.link.clone(), config.channel_timeout);
         let info = t.info.clone();
         let c2 = conn.clone();
         let reader = std::thread::Builder::new()

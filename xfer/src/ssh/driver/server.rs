@@ -40,8 +40,14 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// How long the handshake and login may take.
     pub login_timeout: Duration,
+    /// How long a logged-in client may send nothing before it is disconnected
+    /// (`None`: forever). Channel traffic, window adjustments and rekeys all count.
+    pub idle_timeout: Option<Duration>,
     /// Rekey after this many bytes per key (default 1 GiB).
     pub rekey_bytes: Option<u64>,
+    /// Write a line to standard error per login, logout and failed connection (on by
+    /// default; a benchmark running many sessions turns it off).
+    pub log_sessions: bool,
 }
 
 impl ServerConfig {
@@ -57,7 +63,9 @@ impl ServerConfig {
             kex: None,
             max_connections: 64,
             login_timeout: Duration::from_secs(30),
+            idle_timeout: Some(Duration::from_secs(600)),
             rekey_bytes: None,
+            log_sessions: true,
         }
     }
 
@@ -177,9 +185,12 @@ impl Server {
                 .name("ssh-conn".into())
                 .spawn(move || {
                     let peer = stream.peer_addr().ok();
-                    match serve_connection(stream, &config) {
-                        Ok(user) => eprintln!("ssh: {peer:?}: {user} logged out"),
-                        Err(e) => eprintln!("ssh: {peer:?}: {e}"),
+                    let ended = serve_connection(stream, &config);
+                    if config.log_sessions {
+                        match ended {
+                            Ok(user) => eprintln!("ssh: {peer:?}: {user} logged out"),
+                            Err(e) => eprintln!("ssh: {peer:?}: {e}"),
+                        }
                     }
                     active.fetch_sub(1, Ordering::SeqCst);
                 });
@@ -220,9 +231,12 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
             return Err(e);
         }
     };
-    eprintln!("ssh: {:?}: {user} logged in", stream.peer_addr().ok());
-    stream.set_read_timeout(None)?;
-    let conn = Conn::new(t.link.clone());
+    if config.log_sessions {
+        eprintln!("ssh: {:?}: {user} logged in", stream.peer_addr().ok());
+    }
+    stream.set_read_timeout(config.idle_timeout)?;
+    // The server opens no channels itself; the timeout only bounds its requests.
+    let conn = Conn::new(t.link.clone(), config.login_timeout);
     conn.run(t, Some(&config.subsystems));
     Ok(user)
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use super::channel::{ChannelReader, ChannelWriter};
 use super::link::Link;
@@ -54,6 +55,8 @@ pub(crate) struct Conn {
     pub(crate) link: Arc<Link>,
     chans: Mutex<Channels>,
     cv: Condvar,
+    /// How long opening a channel, or a channel request, may wait for the peer.
+    reply_timeout: Duration,
 }
 
 pub(super) fn broken(e: impl std::fmt::Display) -> io::Error {
@@ -61,11 +64,12 @@ pub(super) fn broken(e: impl std::fmt::Display) -> io::Error {
 }
 
 impl Conn {
-    pub(crate) fn new(link: Arc<Link>) -> Arc<Self> {
+    pub(crate) fn new(link: Arc<Link>, reply_timeout: Duration) -> Arc<Self> {
         Arc::new(Conn {
             link,
             chans: Mutex::new(Channels::default()),
             cv: Condvar::new(),
+            reply_timeout,
         })
     }
 
@@ -75,6 +79,28 @@ impl Conn {
 
     pub(super) fn wait<'a>(&self, g: MutexGuard<'a, Channels>) -> MutexGuard<'a, Channels> {
         self.cv.wait(g).unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a reply to `what` until `deadline`; a peer that never answers is an
+    /// error rather than a hang.
+    fn wait_reply<'a>(
+        &self,
+        g: MutexGuard<'a, Channels>,
+        deadline: Instant,
+        what: &str,
+    ) -> Result<MutexGuard<'a, Channels>> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(SshError::Channel(format!(
+                "no answer to {what} within {:?}",
+                self.reply_timeout
+            )));
+        }
+        let (g, _) = self
+            .cv
+            .wait_timeout(g, left)
+            .unwrap_or_else(|e| e.into_inner());
+        Ok(g)
     }
 
     /// Wakes every waiter after the connection died.
@@ -87,6 +113,7 @@ impl Conn {
     pub(crate) fn open_session(self: &Arc<Self>) -> Result<u32> {
         let id = self.chans().insert(Channel::opening())?;
         self.link.send(&connection::open_session(id))?;
+        let deadline = Instant::now() + self.reply_timeout;
         let mut g = self.chans();
         loop {
             if let Some(why) = self.link.dead() {
@@ -95,7 +122,15 @@ impl Conn {
             match g.get(id)?.opened.clone() {
                 Some(Ok(())) => return Ok(id),
                 Some(Err(e)) => return Err(SshError::Channel(e)),
-                None => g = self.wait(g),
+                None => match self.wait_reply(g, deadline, "CHANNEL_OPEN session") {
+                    Ok(next) => g = next,
+                    Err(e) => {
+                        // A late confirmation finds the channel closed and is answered
+                        // with CLOSE.
+                        self.close_abandoned(id);
+                        return Err(e);
+                    }
+                },
             }
         }
     }
@@ -111,6 +146,7 @@ impl Conn {
                 .str(arg)
                 .finish(),
         )?;
+        let deadline = Instant::now() + self.reply_timeout;
         let mut g = self.chans();
         loop {
             if let Some(why) = self.link.dead() {
@@ -123,8 +159,19 @@ impl Conn {
                         "the peer refused {kind} {arg:?}"
                     )));
                 }
-                None => g = self.wait(g),
+                None => {
+                    g = self.wait_reply(g, deadline, &format!("channel request {kind}"))?;
+                }
             }
+        }
+    }
+
+    /// Marks a channel whose open timed out as abandoned: a confirmation arriving later
+    /// is answered with CLOSE, a failure just forgets it.
+    fn close_abandoned(&self, id: u32) {
+        let mut g = self.chans();
+        if let Ok(ch) = g.get(id) {
+            ch.abandoned = true;
         }
     }
 
@@ -264,6 +311,14 @@ impl Conn {
                 ch.remote_window = u64::from(r.u32()?);
                 ch.remote_max_packet = r.u32()?;
                 ch.opened = Some(Ok(()));
+                if ch.abandoned {
+                    ch.close_out = true;
+                    let rid = ch.remote_id;
+                    drop(g);
+                    self.link
+                        .queue_conn(connection::simple(msg::CHANNEL_CLOSE, rid));
+                    return Ok(());
+                }
                 self.cv.notify_all();
             }
             msg::CHANNEL_OPEN_FAILURE => {
@@ -436,6 +491,83 @@ mod tests {
 
     fn send<T: Send>() {}
     fn sync<T: Sync>() {}
+
+    /// A connection layer whose link writes plaintext packets to a socket the test
+    /// reads: no key exchange, so the dispatcher is exercised on its own.
+    fn plain_conn(timeout: Duration) -> (Arc<Conn>, std::net::TcpStream) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ours = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (peer, _) = l.accept().unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let engine = wirecrypt::Engine::builder().build().unwrap();
+        let prefs = crate::ssh::transport::negotiate::Preferences::new(vec!["ssh-ed25519".into()]);
+        let link = Link::new(
+            &ours,
+            wirecrypt::ssh::PacketSealer::new(&engine),
+            prefs,
+            true,
+        )
+        .unwrap();
+        (Conn::new(link, timeout), peer)
+    }
+
+    /// The next packet's payload on `peer`.
+    fn read_plain(peer: &mut std::net::TcpStream) -> Vec<u8> {
+        use std::io::Read;
+        let engine = wirecrypt::Engine::builder().build().unwrap();
+        let mut reader =
+            wirecrypt::ssh::PacketReader::new(wirecrypt::ssh::PacketOpener::new(&engine));
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = peer.read(&mut buf).unwrap();
+            assert!(n > 0, "the link closed");
+            let (taken, payload) = reader.feed(&buf[..n]).unwrap();
+            assert_eq!(taken, n, "one packet expected");
+            if let Some(p) = payload {
+                return p.to_vec();
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_message_after_login_gets_unimplemented_with_its_sequence_number() {
+        let (conn, mut peer) = plain_conn(Duration::from_secs(5));
+        // 200 is no message number of the connection protocol (RFC 4250 §4.1.2).
+        conn.dispatch(vec![200, 1, 2, 3], 41, None).unwrap();
+        let p = read_plain(&mut peer);
+        assert_eq!(p[0], msg::UNIMPLEMENTED);
+        assert_eq!(&p[1..], &41u32.to_be_bytes());
+        // The connection carries on: a channel open is still answered.
+        let open = connection::open_session(9);
+        conn.dispatch(open, 42, None).unwrap();
+        let p = read_plain(&mut peer);
+        assert_eq!(p[0], msg::CHANNEL_OPEN_FAILURE, "a client refuses opens");
+    }
+
+    #[test]
+    fn opening_a_channel_the_peer_never_answers_times_out() {
+        let (conn, mut peer) = plain_conn(Duration::from_millis(300));
+        let start = Instant::now();
+        let err = conn.open_session().unwrap_err();
+        assert!(
+            matches!(&err, SshError::Channel(m) if m.contains("no answer")),
+            "{err:?}"
+        );
+        assert!(start.elapsed() >= Duration::from_millis(300));
+        assert_eq!(read_plain(&mut peer)[0], msg::CHANNEL_OPEN);
+        // A confirmation arriving after we gave up is answered with CLOSE.
+        let confirm = Writer::msg(msg::CHANNEL_OPEN_CONFIRMATION)
+            .u32(0)
+            .u32(77)
+            .u32(1 << 20)
+            .u32(32768)
+            .finish();
+        conn.dispatch(confirm, 1, None).unwrap();
+        let p = read_plain(&mut peer);
+        assert_eq!(p[0], msg::CHANNEL_CLOSE);
+        assert_eq!(&p[1..5], &77u32.to_be_bytes());
+    }
 
     #[test]
     fn halves_move_to_other_threads() {

@@ -214,7 +214,26 @@ impl Transport {
                 }
                 continue;
             }
-            let n = self.stream.read(&mut self.inbuf)?;
+            let n = match self.stream.read(&mut self.inbuf) {
+                Ok(n) => n,
+                // The socket's read timeout (login or idle) ran out.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(SshError::Timeout(format!(
+                        "nothing received for {:?}",
+                        self.stream
+                            .read_timeout()
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default()
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            };
             if n == 0 {
                 return Err(SshError::Closed("the peer closed the connection".into()));
             }

@@ -169,11 +169,11 @@ mod tests {
     }
 
     fn load(text: &str) -> KnownHosts {
-        let dir = std::env::temp_dir().join(format!(
-            "wirecrypt-kh-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
+        // A name of its own per call: tests run in parallel, and two texts may have
+        // the same length.
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("wirecrypt-kh-{}-{n}", std::process::id(),));
         std::fs::write(&dir, text).unwrap();
         let kh = KnownHosts::load(&dir).unwrap();
         std::fs::remove_file(&dir).unwrap();

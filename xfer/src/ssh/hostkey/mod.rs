@@ -5,6 +5,8 @@
 //! `ecdsa-sha2-nistp256`/`384` and RSA (`rsa-sha2-512`, `rsa-sha2-256`).
 
 pub mod known_hosts;
+#[cfg(feature = "pkcs11")]
+mod token;
 
 use std::path::Path;
 
@@ -17,16 +19,31 @@ use super::error::{Result, SshError};
 
 pub use known_hosts::{HostCheck, KnownHosts};
 
-/// A private key that signs: the server's host key, or a client's identity.
+/// A private key that signs: the server's host key, or a client's identity. The key is
+/// either in memory (an OpenSSH key file) or, with the `pkcs11` feature, in a PKCS#11
+/// token, used only through `C_Sign`.
 #[derive(Clone)]
 pub struct KeyPair {
-    key: PrivateKey,
+    key: Key,
+}
+
+#[derive(Clone)]
+enum Key {
+    Soft(Box<PrivateKey>),
+    #[cfg(feature = "pkcs11")]
+    Token(token::TokenHostKey),
 }
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let where_ = match &self.key {
+            Key::Soft(_) => "memory",
+            #[cfg(feature = "pkcs11")]
+            Key::Token(_) => "PKCS#11 token",
+        };
         f.debug_struct("KeyPair")
-            .field("algorithm", &self.key.algorithm().as_str())
+            .field("algorithm", &self.public_key().algorithm().as_str())
+            .field("private", &where_)
             .finish_non_exhaustive()
     }
 }
@@ -44,22 +61,37 @@ impl KeyPair {
         if key.is_encrypted() {
             return Err(SshError::Key("the private key is encrypted".into()));
         }
-        Ok(KeyPair { key })
+        Ok(KeyPair {
+            key: Key::Soft(Box::new(key)),
+        })
+    }
+
+    /// The ECDSA P-256 key labelled `label` in the PKCS#11 token the environment names
+    /// (as `wirecrypt token keygen` makes it); it signs inside the token.
+    #[cfg(feature = "pkcs11")]
+    pub fn from_token(label: &str) -> Result<Self> {
+        Ok(KeyPair {
+            key: Key::Token(token::TokenHostKey::open(label)?),
+        })
     }
 
     /// The public half.
     pub fn public_key(&self) -> &PublicKey {
-        self.key.public_key()
+        match &self.key {
+            Key::Soft(k) => k.public_key(),
+            #[cfg(feature = "pkcs11")]
+            Key::Token(t) => t.public_key(),
+        }
     }
 
     /// The public key blob (`string` contents of K_S or a userauth key).
     pub fn public_blob(&self) -> Vec<u8> {
-        public_blob(self.key.public_key())
+        public_blob(self.public_key())
     }
 
     /// The signature algorithms this key signs with, best first.
     pub fn signature_algorithms(&self) -> Vec<String> {
-        match self.key.algorithm() {
+        match self.public_key().algorithm() {
             Algorithm::Ed25519 => vec!["ssh-ed25519".into()],
             Algorithm::Ecdsa { curve } => vec![ecdsa_name(curve).into()],
             Algorithm::Rsa { .. } => vec!["rsa-sha2-512".into(), "rsa-sha2-256".into()],
@@ -69,11 +101,18 @@ impl KeyPair {
 
     /// Signs `data` with `algorithm`; returns the encoded signature blob
     /// (`string` algorithm, `string` signature).
+    // Without `pkcs11` the key has one variant, and the match below looks pointless.
+    #[cfg_attr(not(feature = "pkcs11"), allow(clippy::infallible_destructuring_match))]
     pub fn sign(&self, algorithm: &str, data: &[u8]) -> Result<Vec<u8>> {
         if !self.signature_algorithms().iter().any(|a| a == algorithm) {
             return Err(SshError::Key(format!("this key cannot sign {algorithm}")));
         }
-        let sig: Signature = match self.key.key_data() {
+        let key = match &self.key {
+            Key::Soft(k) => k,
+            #[cfg(feature = "pkcs11")]
+            Key::Token(t) => return t.sign(data),
+        };
+        let sig: Signature = match key.key_data() {
             KeypairData::Rsa(rsa) => {
                 let hash = if algorithm == "rsa-sha2-256" {
                     HashAlg::Sha256
@@ -82,8 +121,7 @@ impl KeyPair {
                 };
                 rsa_sign(rsa, hash, data)?
             }
-            _ => self
-                .key
+            _ => key
                 .try_sign(data)
                 .map_err(|e| SshError::Key(format!("signing failed: {e}")))?,
         };

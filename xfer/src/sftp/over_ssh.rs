@@ -1,0 +1,55 @@
+//! SFTP on our SSH transport: the `sftp` subsystem for an [`ssh::Server`](crate::ssh::Server),
+//! and an SFTP [`Client`] on an [`ssh::Client`](crate::ssh::Client)'s channel.
+//!
+//! The SFTP layer only sees the channel's two halves, so both directions run on their
+//! own threads: the server's request loop reads the channel while replies are sealed
+//! by whichever thread writes them, and the client's pipelined reads and writes do the
+//! same.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::client::{Client, ClientError, ClientOptions, ClientResult};
+use super::server::{Config, Server};
+use crate::root::Root;
+use crate::ssh::{self, PasswordCheck, SubsystemRegistry};
+use crate::users::UsersFile;
+
+/// The subsystem name clients ask for.
+pub const SUBSYSTEM: &str = "sftp";
+
+/// Registers the SFTP server as the `sftp` subsystem, confined to `root`.
+///
+/// Each channel opens `root` afresh, so a root that disappears fails only the sessions
+/// started after it did, each with a log line.
+pub fn register(registry: &mut SubsystemRegistry, root: impl Into<PathBuf>, config: Config) {
+    let root: Arc<PathBuf> = Arc::new(root.into());
+    registry.register(SUBSYSTEM, move |reader, writer| {
+        let confined = match Root::open(root.as_path()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("sftp: root {}: {e}", root.display());
+                return;
+            }
+        };
+        if let Err(e) = Server::new(confined, config.clone()).serve(reader, writer) {
+            eprintln!("sftp: session ended: {e}");
+        }
+    });
+}
+
+/// Opens the `sftp` subsystem on `client` and starts an SFTP session on it.
+pub fn open(client: &ssh::Client, options: ClientOptions) -> ClientResult<Client> {
+    let (reader, writer) = client
+        .open_subsystem(SUBSYSTEM)
+        .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+    Client::with_options(reader, writer, options)
+}
+
+/// The users file checks SSH passwords the way it checks FTP ones (the same PBKDF2
+/// cost for unknown users as for known ones).
+impl PasswordCheck for UsersFile {
+    fn check(&self, user: &str, password: &str) -> bool {
+        self.verify(user, password)
+    }
+}
