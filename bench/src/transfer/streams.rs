@@ -26,13 +26,16 @@ where
     C: Send,
     E: Send,
 {
-    let barrier = Barrier::new(streams + 1);
+    let barrier = Barrier::new(streams);
     let handshake = Mutex::new(0.0f64);
-    let finished = Mutex::new(Vec::<Instant>::with_capacity(streams));
+    // Each stream's own start (just past the barrier) and finish: a stream may finish
+    // before another thread is even scheduled again, so no single clock reading taken
+    // outside the streams can stand for their common start.
+    let spans = Mutex::new(Vec::<(Instant, Instant)>::with_capacity(streams));
     let results: Vec<Result<(), E>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..streams)
             .map(|i| {
-                let (barrier, handshake, finished) = (&barrier, &handshake, &finished);
+                let (barrier, handshake, spans) = (&barrier, &handshake, &spans);
                 let (connect, transfer) = (&connect, &transfer);
                 s.spawn(move || {
                     let t0 = Instant::now();
@@ -43,36 +46,30 @@ where
                         *h = h.max(took);
                     }
                     barrier.wait();
+                    let start = Instant::now();
                     let result = conn.and_then(|c| transfer(i, c));
-                    finished
+                    spans
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .push(Instant::now());
+                        .push((start, Instant::now()));
                     result
                 })
             })
             .collect();
-        barrier.wait();
-        let start = Instant::now();
-        let results: Vec<Result<(), E>> = workers
+        workers
             .into_iter()
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        let end = finished
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .max()
-            .copied()
-            .unwrap_or(start);
-        *finished.lock().unwrap_or_else(|p| p.into_inner()) = vec![start, end];
-        results
+            .collect()
     });
     results.into_iter().collect::<Result<(), E>>()?;
-    let times = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+    let spans = spans.into_inner().unwrap_or_else(|p| p.into_inner());
+    let start = spans.iter().map(|s| s.0).min();
+    let end = spans.iter().map(|s| s.1).max();
     Ok(Timing {
         handshake_seconds: handshake.into_inner().unwrap_or_else(|p| p.into_inner()),
-        seconds: times[1].saturating_duration_since(times[0]).as_secs_f64(),
+        seconds: start
+            .zip(end)
+            .map_or(0.0, |(a, b)| b.saturating_duration_since(a).as_secs_f64()),
     })
 }
 
