@@ -25,9 +25,9 @@ pub const FIPS_ENV: &str = "WIRECRYPT_FIPS";
 /// The engine options every command takes (flattened into the top level, global).
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct EngineArgs {
-    /// Force a provider by id (vaes256, cpacf, rustcrypto, pkcs11); overrides
-    /// WIRECRYPT_PROVIDER. `speed` takes several, comma-separated, and measures them side
-    /// by side.
+    /// Force a provider by id (vaes512, vaes256, chacha512, chacha256, cpacf, rustcrypto,
+    /// pkcs11); overrides WIRECRYPT_PROVIDER. `speed` and `bench` take several,
+    /// comma-separated, and measure them side by side.
     #[arg(
         long = "provider",
         value_name = "ID",
@@ -120,7 +120,7 @@ impl fmt::Display for EngineArgsError {
             ),
             Self::EmptyProvider => write!(
                 f,
-                "--provider needs a provider id (vaes256, cpacf, rustcrypto, pkcs11)"
+                "--provider needs a provider id (vaes512, vaes256, chacha512, chacha256, cpacf, rustcrypto, pkcs11)"
             ),
             Self::OneProvider { origin, ids } => write!(
                 f,

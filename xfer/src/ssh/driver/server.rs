@@ -184,12 +184,14 @@ impl Server {
             let spawned = std::thread::Builder::new()
                 .name("ssh-conn".into())
                 .spawn(move || {
-                    let peer = stream.peer_addr().ok();
+                    let peer = peer_name(&stream);
                     let ended = serve_connection(stream, &config);
                     if config.log_sessions {
                         match ended {
-                            Ok(user) => eprintln!("ssh: {peer:?}: {user} logged out"),
-                            Err(e) => eprintln!("ssh: {peer:?}: {e}"),
+                            Ok(user) => {
+                                eprintln!("ssh: {peer}: {} logged out", user.escape_debug())
+                            }
+                            Err(e) => eprintln!("ssh: {peer}: {e}"),
                         }
                     }
                     active.fetch_sub(1, Ordering::SeqCst);
@@ -232,13 +234,25 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
         }
     };
     if config.log_sessions {
-        eprintln!("ssh: {:?}: {user} logged in", stream.peer_addr().ok());
+        eprintln!(
+            "ssh: {}: {} logged in",
+            peer_name(&stream),
+            user.escape_debug()
+        );
     }
     stream.set_read_timeout(config.idle_timeout)?;
     // The server opens no channels itself; the timeout only bounds its requests.
     let conn = Conn::new(t.link.clone(), config.login_timeout);
     conn.run(t, Some(&config.subsystems));
     Ok(user)
+}
+
+/// The peer's address for a log line (user names are escaped where they are printed:
+/// they come from the peer).
+fn peer_name(stream: &TcpStream) -> String {
+    stream
+        .peer_addr()
+        .map_or_else(|_| "unknown peer".to_string(), |a| a.to_string())
 }
 
 fn login(t: &mut Transport, config: &ServerConfig) -> Result<String> {
