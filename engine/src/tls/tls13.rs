@@ -247,6 +247,13 @@ impl Tls13Sealer {
         out: &mut [u8],
     ) -> Result<usize, Error> {
         check_plaintext_len("record content", content.len())?;
+        // RFC 8446 §5: change_cipher_spec is only ever sent unprotected, and every peer
+        // (this crate's opener too) must refuse a protected one.
+        if typ == ContentType::ChangeCipherSpec {
+            return Err(Error::UnexpectedMessage(
+                "TLS 1.3 never protects change_cipher_spec: send it in clear",
+            ));
+        }
         let seq = self.counter.next()?;
         let inner_len = self.padding.inner_len(content.len());
         let total = HEADER_LEN + inner_len + TAG_LEN;
