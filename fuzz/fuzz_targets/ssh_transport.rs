@@ -9,8 +9,8 @@
 //!
 //! Invariants, besides no panic and bounded memory:
 //! * the version line is the same however the stream is cut, it is printable ASCII,
-//!   at most 253 characters, `SSH-2.0-` or `SSH-1.99-`, and the bytes after it are
-//!   handed back untouched;
+//!   at most 255 bytes with its line end, `SSH-2.0-` or `SSH-1.99-`, and the bytes after
+//!   it are handed back untouched;
 //! * a KEXINIT that decodes encodes to the same bytes (boolean and reserved field
 //!   normalised, trailing bytes cut) and decodes back equal;
 //! * negotiation picks, for each slot, a name both sides offer, never one outside our
@@ -65,7 +65,8 @@ fn version(mut input: Input<'_>) {
             let mut joined = rest2;
             joined.extend_from_slice(&stream[at..]);
             assert_eq!(rest, joined, "bytes after the version line");
-            assert!(line.len() + 2 <= MAX_LINE);
+            // At most 255 bytes with its line end (CR LF, or a bare LF).
+            assert!(line.len() + 1 <= MAX_LINE);
             assert!(line.starts_with("SSH-2.0-") || line.starts_with("SSH-1.99-"));
             assert!(line.bytes().all(|b| (0x20..0x7f).contains(&b)));
             assert!(stream.ends_with(&rest));
