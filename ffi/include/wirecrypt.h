@@ -221,7 +221,7 @@ enum wc_status wc_selftest_run(const struct wc_engine *engine, char **json_out);
 // Checks a TLS 1.3 cipher suite list (`"TLS_AES_128_GCM_SHA256:TLS_CHACHA20_..."`)
 // against the FIPS policy: `*compliant` is 1 when every suite is approved.
 // `json_out` may be NULL; otherwise it receives the full report (free with
-// `wc_string_free`).
+// `wc_string_free`), or NULL when the call fails.
 //
 // # Safety
 // `list` a C string; `compliant` writable; `json_out` NULL or writable.
@@ -427,7 +427,8 @@ enum wc_status wc_tls13_opener_from_secret(const struct wc_engine *engine,
 // Writes one whole protected record (5-byte header ‖ body) carrying `data` of
 // `content_type` (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data)
 // into `out`; `*out_len` = record length. At most 16384 bytes of data
-// (`WC_ERR_RECORD` otherwise). When `out_cap` is too small: `WC_ERR_BUFFER_TOO_SMALL`
+// (`WC_ERR_RECORD` otherwise). TLS 1.3 never protects change_cipher_spec: sealing one
+// gives `WC_ERR_RECORD` (send it in clear). When `out_cap` is too small: `WC_ERR_BUFFER_TOO_SMALL`
 // with the size needed in `*out_len` and the sequence number unchanged.
 //
 // # Safety

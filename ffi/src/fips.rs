@@ -47,6 +47,19 @@ pub unsafe extern "C" fn wc_selftest_run(
     })
 }
 
+/// The optional `json_out` of the checks, set to NULL.
+///
+/// # Safety
+/// `json_out` must be NULL or valid for writes.
+unsafe fn clear_json_out(json_out: *mut *mut c_char) -> Option<args::Out<*mut c_char>> {
+    // SAFETY: forwarded from the caller's contract.
+    let json_out = unsafe { args::out(json_out, "json_out") }.ok();
+    if let Some(j) = &json_out {
+        j.set(std::ptr::null_mut());
+    }
+    json_out
+}
+
 fn report(
     r: wirecrypt_engine::fips::check::Report,
     compliant: &args::Out<c_int>,
@@ -64,7 +77,7 @@ fn report(
 /// Checks a TLS 1.3 cipher suite list (`"TLS_AES_128_GCM_SHA256:TLS_CHACHA20_..."`)
 /// against the FIPS policy: `*compliant` is 1 when every suite is approved.
 /// `json_out` may be NULL; otherwise it receives the full report (free with
-/// `wc_string_free`).
+/// `wc_string_free`), or NULL when the call fails.
 ///
 /// # Safety
 /// `list` a C string; `compliant` writable; `json_out` NULL or writable.
@@ -75,6 +88,10 @@ pub unsafe extern "C" fn wc_fips_check_ciphersuites(
     json_out: *mut *mut c_char,
 ) -> wc_status {
     guard(|| {
+        // Cleared before anything can fail, so that a failed call never leaves the
+        // caller's pointer for it to free.
+        // SAFETY: the caller guarantees `json_out` is NULL or writable.
+        let json_out = unsafe { clear_json_out(json_out) };
         // SAFETY: forwarded from the caller's contract.
         let (list, compliant) = unsafe {
             (
@@ -82,11 +99,6 @@ pub unsafe extern "C" fn wc_fips_check_ciphersuites(
                 args::out(compliant, "compliant")?,
             )
         };
-        // SAFETY: forwarded from the caller's contract (NULL allowed).
-        let json_out = unsafe { args::out(json_out, "json_out") }.ok();
-        if let Some(j) = &json_out {
-            j.set(std::ptr::null_mut());
-        }
         report(tls::check_ciphersuites(list), &compliant, json_out.as_ref())
     })
 }
@@ -104,6 +116,9 @@ pub unsafe extern "C" fn wc_fips_check_sshd_config(
     json_out: *mut *mut c_char,
 ) -> wc_status {
     guard(|| {
+        // As in wc_fips_check_ciphersuites.
+        // SAFETY: the caller guarantees `json_out` is NULL or writable.
+        let json_out = unsafe { clear_json_out(json_out) };
         // SAFETY: forwarded from the caller's contract.
         let (text, compliant) = unsafe {
             (
@@ -111,12 +126,32 @@ pub unsafe extern "C" fn wc_fips_check_sshd_config(
                 args::out(compliant, "compliant")?,
             )
         };
-        // SAFETY: forwarded from the caller's contract (NULL allowed).
-        let json_out = unsafe { args::out(json_out, "json_out") }.ok();
-        if let Some(j) = &json_out {
-            j.set(std::ptr::null_mut());
-        }
         let r = openssh::check_sshd_config(text, "sshd_config", &NoIncludes);
         report(r, &compliant, json_out.as_ref())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_check_clears_json_out() {
+        // Found by fuzzing: text that is not UTF-8 (or a NULL `compliant`) failed before
+        // `*json_out` was cleared, leaving the caller's pointer for it to free.
+        let bad = c"TLS_AES_128_GCM_SHA256:\xa0";
+        for check in [wc_fips_check_ciphersuites, wc_fips_check_sshd_config] {
+            let mut compliant: c_int = -1;
+            let mut json: *mut c_char = std::ptr::dangling_mut();
+            // SAFETY: a C string and valid out-pointers.
+            let st = unsafe { check(bad.as_ptr(), &mut compliant, &mut json) };
+            assert_eq!(st, wc_status::WC_ERR_INVALID_ARGUMENT);
+            assert!(json.is_null(), "json_out left as it was");
+            let mut json: *mut c_char = std::ptr::dangling_mut();
+            // SAFETY: a C string, NULL `compliant` (under test), a valid `json_out`.
+            let st = unsafe { check(c"".as_ptr(), std::ptr::null_mut(), &mut json) };
+            assert_eq!(st, wc_status::WC_ERR_NULL_POINTER);
+            assert!(json.is_null(), "json_out left as it was");
+        }
+    }
 }

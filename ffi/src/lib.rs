@@ -50,6 +50,7 @@ pub use status::{wc_last_error, wc_status};
 pub use tls::{
     wc_tls_open, wc_tls_opener, wc_tls_opener_free, wc_tls_opener_new, wc_tls_opener_usage,
     wc_tls_seal, wc_tls_sealer, wc_tls_sealer_free, wc_tls_sealer_new, wc_tls_sealer_usage,
+    wc_tls13_opener_from_secret, wc_tls13_sealer_from_secret,
 };
 pub use token::{
     wc_token_key, wc_token_key_delete, wc_token_key_free, wc_token_key_generate, wc_token_key_open,

@@ -232,7 +232,8 @@ pub unsafe extern "C" fn wc_tls13_opener_from_secret(
 /// Writes one whole protected record (5-byte header ‖ body) carrying `data` of
 /// `content_type` (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data)
 /// into `out`; `*out_len` = record length. At most 16384 bytes of data
-/// (`WC_ERR_RECORD` otherwise). When `out_cap` is too small: `WC_ERR_BUFFER_TOO_SMALL`
+/// (`WC_ERR_RECORD` otherwise). TLS 1.3 never protects change_cipher_spec: sealing one
+/// gives `WC_ERR_RECORD` (send it in clear). When `out_cap` is too small: `WC_ERR_BUFFER_TOO_SMALL`
 /// with the size needed in `*out_len` and the sequence number unchanged.
 ///
 /// # Safety

@@ -116,9 +116,12 @@ pub unsafe extern "C" fn wc_token_key_open(
     out: *mut *mut wc_token_key,
 ) -> wc_status {
     guard(|| {
+        // `*out` is cleared before anything else can fail, as every constructor does.
         // SAFETY: forwarded from the caller's contract.
-        let (label, out) = unsafe { (args::string(label, "label")?, args::out(out, "out")?) };
+        let out = unsafe { args::out(out, "out") }?;
         out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let label = unsafe { args::string(label, "label") }?;
         out.set(Box::into_raw(Box::new(imp::open(label)?)));
         Ok(())
     })
@@ -137,15 +140,12 @@ pub unsafe extern "C" fn wc_token_key_generate(
     out: *mut *mut wc_token_key,
 ) -> wc_status {
     guard(|| {
+        // As in wc_token_key_open.
         // SAFETY: forwarded from the caller's contract.
-        let (label, kind, out) = unsafe {
-            (
-                args::string(label, "label")?,
-                args::string(kind, "kind")?,
-                args::out(out, "out")?,
-            )
-        };
+        let out = unsafe { args::out(out, "out") }?;
         out.set(std::ptr::null_mut());
+        // SAFETY: forwarded from the caller's contract.
+        let (label, kind) = unsafe { (args::string(label, "label")?, args::string(kind, "kind")?) };
         out.set(Box::into_raw(Box::new(imp::generate(label, kind)?)));
         Ok(())
     })
@@ -234,4 +234,26 @@ pub unsafe extern "C" fn wc_token_key_sign(
 pub unsafe extern "C" fn wc_token_key_free(key: *mut wc_token_key) {
     // SAFETY: forwarded from the caller's contract.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { args::free(key) }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_label_still_clears_out() {
+        // Found by fuzzing: a label that is not UTF-8 failed before `*out` was cleared,
+        // leaving the caller's pointer where a handle is expected.
+        let bad = c"key-\xff";
+        let mut key = std::ptr::dangling_mut::<wc_token_key>();
+        // SAFETY: a C string and a valid out-pointer.
+        let st = unsafe { wc_token_key_open(bad.as_ptr(), &mut key) };
+        assert_eq!(st, wc_status::WC_ERR_INVALID_ARGUMENT);
+        assert!(key.is_null(), "*out left as it was");
+        let mut key = std::ptr::dangling_mut::<wc_token_key>();
+        // SAFETY: C strings and a valid out-pointer.
+        let st = unsafe { wc_token_key_generate(c"label".as_ptr(), bad.as_ptr(), &mut key) };
+        assert_eq!(st, wc_status::WC_ERR_INVALID_ARGUMENT);
+        assert!(key.is_null(), "*out left as it was");
+    }
 }

@@ -52,6 +52,22 @@ impl<'a> Input<'a> {
         u64::from_be_bytes(b.try_into().expect("8 bytes"))
     }
 
+    /// How many bytes are left.
+    pub fn rest_len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The position, to come back to with [`Input::rewind`] (to read one set of
+    /// arguments twice).
+    pub fn mark(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Goes back to a position [`Input::mark`] returned.
+    pub fn rewind(&mut self, mark: &'a [u8]) {
+        self.data = mark;
+    }
+
     /// Everything not read yet.
     pub fn rest(self) -> &'a [u8] {
         self.data

@@ -71,6 +71,18 @@ impl TlsKeys {
         }
     }
 
+    /// Refuses a content type this version never protects: in TLS 1.3,
+    /// change_cipher_spec is only ever sent in clear, and every peer (this crate's opener
+    /// too) must refuse a protected one (RFC 8446 §5).
+    fn check_type(&self, typ: ContentType) -> Result<(), RecordError> {
+        match (self, typ) {
+            (TlsKeys::V13(_), ContentType::ChangeCipherSpec) => Err(RecordError::Unexpected(
+                "TLS 1.3 never protects change_cipher_spec: send it in clear",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn max_body(&self) -> usize {
         match self {
             TlsKeys::V13(_) => MAX_TLS13_CIPHERTEXT,
@@ -279,6 +291,7 @@ impl TlsSealer {
         wire: &mut [u8],
         content_lens: &[usize],
     ) -> Result<usize, RecordError> {
+        self.keys.check_type(typ)?;
         let total = self.batch_len(content_lens, wire.len())?;
         let first = self.dir.peek(content_lens.len() as u64)?;
         if let Err(e) = self.seal_laid_out(first, typ, &mut wire[..total], content_lens) {
@@ -346,6 +359,7 @@ impl TlsSealer {
         contents: &[&[u8]],
         wire: &mut [u8],
     ) -> Result<usize, RecordError> {
+        self.keys.check_type(typ)?;
         let mut total = 0;
         for c in contents {
             check_plaintext_len("record content", c.len())?;
@@ -384,6 +398,7 @@ impl TlsSealer {
         content: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        self.keys.check_type(typ)?;
         check_plaintext_len("record content", content.len())?;
         self.dir.peek(1)?;
         let start = out.len();
@@ -442,6 +457,7 @@ impl TlsSealer {
         record: &mut [u8],
         content_len: usize,
     ) -> Result<usize, RecordError> {
+        self.keys.check_type(typ)?;
         let seq = self.dir.redeem(&ticket)?;
         check_plaintext_len("record content", content_len)?;
         let len = self.record_len(content_len);

@@ -270,6 +270,26 @@ fn sealers_refuse_oversize_content_and_small_buffers() {
 }
 
 #[test]
+fn tls13_sealer_refuses_change_cipher_spec() {
+    // Found by fuzzing the C ABI: the sealer protected a change_cipher_spec record that
+    // its own opener (and every RFC 8446 peer) must then refuse.
+    let (mut sealer, mut opener) = tls13_pair(AeadAlg::Aes128Gcm);
+    let mut out = Vec::new();
+    let err = sealer.seal(ContentType::ChangeCipherSpec, &[1], &mut out);
+    assert!(matches!(err, Err(Error::UnexpectedMessage(_))), "{err:?}");
+    assert!(out.is_empty(), "nothing written on failure");
+    assert_eq!(sealer.sequence(), 0, "no sequence number consumed");
+    sealer
+        .seal(ContentType::Handshake, b"finished", &mut out)
+        .unwrap();
+    let (typ, content) = opener.open(&mut out).unwrap();
+    assert_eq!(
+        (typ, &content[..]),
+        (ContentType::Handshake, &b"finished"[..])
+    );
+}
+
+#[test]
 fn aes_gcm_keys_report_key_update_before_the_limit_and_then_refuse() {
     let (sealer, _) = tls13_pair(AeadAlg::Aes128Gcm);
     let limit = confidentiality_limit(AeadAlg::Aes128Gcm);

@@ -88,6 +88,10 @@ pub enum LineError {
 pub struct LineReader {
     buf: Vec<u8>,
     discarding: bool,
+    /// Length of the unfinished line at the end of `buf`, kept as bytes arrive so that
+    /// each byte costs the same whatever the line's length (rescanning the line for
+    /// every byte made a 4 KiB line cost millions of steps: a cheap way to burn CPU).
+    partial: usize,
 }
 
 impl LineReader {
@@ -109,10 +113,15 @@ impl LineReader {
                 continue;
             }
             self.buf.push(b);
-            let since_nl = self.buf.iter().rev().take_while(|&&c| c != b'\n').count();
-            if since_nl > MAX_LINE {
-                let keep = self.buf.len() - since_nl;
+            if b == b'\n' {
+                self.partial = 0;
+                continue;
+            }
+            self.partial += 1;
+            if self.partial > MAX_LINE {
+                let keep = self.buf.len() - self.partial;
                 self.buf.truncate(keep);
+                self.partial = 0;
                 self.discarding = true;
             }
         }
@@ -143,6 +152,7 @@ impl LineReader {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.discarding = false;
+        self.partial = 0;
     }
 }
 

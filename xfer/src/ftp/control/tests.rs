@@ -577,6 +577,45 @@ fn random_input_never_panics() {
 }
 
 #[test]
+fn line_limit_holds_across_feeds_and_after_complete_lines() {
+    // The unfinished line's length is counted as bytes arrive (found by fuzzing: it was
+    // recounted from the buffer for every byte); the limit must not move with the cuts.
+    let mut r = LineReader::new();
+    r.feed(b"NOOP\r\nSYST\r\n");
+    for _ in 0..MAX_LINE - 1 {
+        r.feed(b"C");
+    }
+    assert_eq!(r.partial, MAX_LINE - 1);
+    r.feed(b"\r");
+    assert!(
+        !r.discarding,
+        "exactly MAX_LINE bytes before the line feed are kept"
+    );
+    r.feed(b"\nD");
+    assert_eq!(r.partial, 1);
+    assert_eq!(r.next_line(), Some(Ok("NOOP".into())));
+    assert_eq!(r.next_line(), Some(Ok("SYST".into())));
+    assert_eq!(r.next_line().unwrap().unwrap().len(), MAX_LINE - 1);
+    assert_eq!(
+        r.partial, 1,
+        "taking lines leaves the unfinished one's count"
+    );
+    r.feed(&vec![b'D'; MAX_LINE]);
+    assert!(r.discarding, "one byte past the limit starts discarding");
+    assert_eq!(r.partial, 0);
+    assert!(r.buf.is_empty());
+    r.feed(b"DDD\nQUIT\r\n");
+    assert_eq!(r.next_line(), Some(Err(LineError::TooLong)));
+    assert_eq!(r.next_line(), Some(Ok("QUIT".into())));
+    r.feed(b"half");
+    r.clear();
+    assert_eq!(r.partial, 0);
+    r.feed(&vec![b'E'; MAX_LINE]);
+    r.feed(b"\n");
+    assert_eq!(r.next_line().unwrap().unwrap().len(), MAX_LINE);
+}
+
+#[test]
 fn telnet_commands_before_abor_are_dropped() {
     let mut r = LineReader::new();
     // IAC IP, IAC DM (lftp's interrupt sequence), then ABOR
