@@ -43,6 +43,63 @@ pub fn process(pid: u32) -> Option<CpuTimes> {
     read(&format!("/proc/{pid}/stat"))
 }
 
+/// Where a measurement's clients run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clients {
+    /// Threads of this process (wirecrypt's own clients).
+    ThisProcess,
+    /// Child processes this process waits for (curl, OpenSSH's sftp).
+    Children,
+}
+
+/// The CPU time both ends of one timed run spend: started before the run, read after.
+#[derive(Clone, Copy, Debug)]
+pub struct Meter {
+    clients: Clients,
+    server: Option<u32>,
+    me: Option<CpuTimes>,
+    server_before: Option<CpuTimes>,
+}
+
+impl Meter {
+    /// Starts counting for `clients` and a server that is process `server`, or this
+    /// process when `None`.
+    pub fn start(clients: Clients, server: Option<u32>) -> Meter {
+        Meter {
+            clients,
+            server,
+            me: this_process(),
+            server_before: server.and_then(process),
+        }
+    }
+
+    /// CPU seconds both ends spent since [`start`](Self::start), and whether both ends
+    /// could be read.
+    pub fn finish(&self) -> (f64, bool) {
+        if self.server.is_some() || self.clients == Clients::Children {
+            // Session and client processes end with the transfer and are reaped a moment
+            // later; only then is their time counted.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let Some(me) = this_process().zip(self.me).map(|(a, b)| a.since(&b)) else {
+            return (0.0, false);
+        };
+        let clients = match self.clients {
+            Clients::ThisProcess => me.own,
+            Clients::Children => me.children,
+        };
+        match self.server {
+            // The server's threads are this process's own time.
+            None if self.clients == Clients::Children => (clients + me.own, true),
+            None => (clients, true),
+            Some(pid) => match process(pid).zip(self.server_before) {
+                Some((a, b)) => (clients + a.since(&b).total(), true),
+                None => (clients, false),
+            },
+        }
+    }
+}
+
 fn read(path: &str) -> Option<CpuTimes> {
     parse_stat(&fs::read_to_string(path).ok()?)
 }
@@ -89,5 +146,21 @@ mod tests {
             spent.own > 0.0,
             "150 ms of spinning showed no CPU time: {spent:?}"
         );
+    }
+
+    #[test]
+    fn a_meter_counts_this_process_and_marks_an_unreadable_server() {
+        let meter = Meter::start(Clients::ThisProcess, None);
+        let mut x = 1u64;
+        let start = std::time::Instant::now();
+        while start.elapsed().as_millis() < 120 {
+            x = x.wrapping_mul(3).wrapping_add(7);
+        }
+        std::hint::black_box(x);
+        let (spent, complete) = meter.finish();
+        assert!(spent > 0.0 && complete, "{spent} {complete}");
+        // A server process that does not exist cannot be read: one end only.
+        let meter = Meter::start(Clients::ThisProcess, Some(u32::MAX));
+        assert!(!meter.finish().1);
     }
 }

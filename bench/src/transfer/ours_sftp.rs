@@ -196,8 +196,7 @@ impl SftpTarget {
             Direction::Upload => self.upload_dir.join(format!("up-{i}.bin")),
             Direction::Download => sink_dir.join(format!("down-{i}.bin")),
         };
-        let before = cpu::this_process();
-        let server_before = self.server_pid.and_then(cpu::process);
+        let meter = cpu::Meter::start(cpu::Clients::ThisProcess, self.server_pid);
         let timing = streams::run(
             streams,
             |_| self.connect(),
@@ -220,25 +219,13 @@ impl SftpTarget {
                 Ok(())
             },
         )?;
-        let mut spent = cpu::this_process()
-            .zip(before)
-            .map(|(a, b)| a.since(&b).own);
-        let mut complete = spent.is_some();
-        if let Some(pid) = self.server_pid {
-            // sshd's session processes end with the transfer; let it reap them.
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            let server = cpu::process(pid)
-                .zip(server_before)
-                .map(|(a, b)| a.since(&b).total());
-            complete &= server.is_some();
-            spent = spent.map(|s| s + server.unwrap_or(0.0));
-        }
+        let (cpu_seconds, complete) = meter.finish();
         let (bytes, verified) = check_landed(streams, landed, sha256)?;
         Ok(Run {
             bytes,
             seconds: timing.seconds,
             handshake_seconds: timing.handshake_seconds,
-            cpu_seconds: spent.unwrap_or(0.0),
+            cpu_seconds,
             cpu_complete: complete,
             verified,
         })

@@ -108,34 +108,20 @@ fn timed_processes(
     landed: impl Fn(usize) -> std::path::PathBuf,
     what: &str,
 ) -> Result<Run, String> {
-    let me_before = cpu::this_process();
-    let server_before = cpu::process(server_pid);
+    let server = (server_pid != std::process::id()).then_some(server_pid);
+    let meter = cpu::Meter::start(cpu::Clients::Children, server);
     let timing = streams::run(streams, Ok::<usize, String>, |i, _| {
         run_client(&mut client(i), what).map(|_| ())
     })?;
-    // The server reaps its session processes as they end; give it a moment so their
-    // time is counted.
-    std::thread::sleep(Duration::from_millis(100));
-    let clients = cpu::this_process()
-        .zip(me_before)
-        .map(|(a, b)| a.since(&b).children);
-    let server = cpu::process(server_pid).zip(server_before).map(|(a, b)| {
-        let spent = a.since(&b);
-        // A server in this process: its reaped children are the clients, counted above.
-        if server_pid == std::process::id() {
-            spent.own
-        } else {
-            spent.total()
-        }
-    });
+    let (cpu_seconds, cpu_complete) = meter.finish();
     let (bytes, verified) = check_landed(streams, landed, sha256)?;
     Ok(Run {
         bytes,
         seconds: timing.seconds,
         // Each client process connects, authenticates and transfers in one go.
         handshake_seconds: 0.0,
-        cpu_seconds: clients.unwrap_or(0.0) + server.unwrap_or(0.0),
-        cpu_complete: clients.is_some() && server.is_some(),
+        cpu_seconds,
+        cpu_complete,
         verified,
     })
 }
