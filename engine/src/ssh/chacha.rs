@@ -38,12 +38,11 @@ use super::limits::LENGTH_FIELD_LEN;
 
 /// The key material length: two 256-bit ChaCha20 keys.
 pub(super) const KEY_LEN: usize = 64;
-/// One ChaCha20 block; block 0 of the payload stream keys Poly1305.
-const BLOCK_LEN: usize = 64;
-/// Poly1305's one-time key: the first 32 bytes of that block.
+/// Poly1305's one-time key: the first 32 bytes of block 0 of the payload stream.
 const POLY_KEY_LEN: usize = 32;
 
-const _: () = assert!(KEY_LEN == 2 * 32 && POLY_KEY_LEN <= BLOCK_LEN);
+// Two 256-bit keys; the one-time key fits in one 64-byte ChaCha20 block.
+const _: () = assert!(KEY_LEN == 2 * 32 && POLY_KEY_LEN <= 64);
 
 /// The two ChaCha20 keys of one direction, and the provider that made them.
 pub(super) struct ChaChaKeys {
