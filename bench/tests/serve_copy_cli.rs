@@ -2,87 +2,11 @@
 //! runs them: a users file made from standard input, a server in the foreground, files
 //! copied up and down over 127.0.0.1 and compared.
 
-use std::io::{BufRead, BufReader, Write};
+mod cli_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let p = std::env::temp_dir().join(format!("wirecrypt-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn wirecrypt(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-/// A server in the foreground; stopped when dropped.
-struct Serving {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(args: &[&str]) -> Serving {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Serving { child, addr }
-}
+use cli_support::{Dir, serve, wirecrypt};
 
 fn identity(dir: &Path) -> (PathBuf, PathBuf) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
@@ -131,7 +55,7 @@ fn users_file(dir: &Path) -> PathBuf {
 #[test]
 fn ftps_copy_up_and_down_through_the_engine() {
     let dir = Dir::new("ftps");
-    let root = dir.0.join("root");
+    let root = dir.path("root");
     std::fs::create_dir_all(&root).unwrap();
     let users = users_file(&dir.0);
     let (cert, key) = identity(&dir.0);
@@ -150,7 +74,7 @@ fn ftps_copy_up_and_down_through_the_engine() {
     let data: Vec<u8> = (0..3_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let local = dir.0.join("local.bin");
+    let local = dir.path("local.bin");
     std::fs::write(&local, &data).unwrap();
     let url = format!("ftp://alice@{}/up.bin", server.addr);
     let env = [("WIRECRYPT_PASSWORD", "correct horse")];
@@ -168,7 +92,7 @@ fn ftps_copy_up_and_down_through_the_engine() {
     );
     assert_eq!(std::fs::read(root.join("up.bin")).unwrap(), data);
 
-    let back = dir.0.join("back.bin");
+    let back = dir.path("back.bin");
     let down = wirecrypt(
         &[&["copy", &url, back.to_str().unwrap()][..], &ca].concat(),
         &env,
@@ -203,7 +127,7 @@ fn ftps_copy_up_and_down_through_the_engine() {
 #[test]
 fn plain_ftp_serves_and_fips_mode_refuses_it() {
     let dir = Dir::new("ftp");
-    let root = dir.0.join("root");
+    let root = dir.path("root");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("hello.txt"), b"hello, file transfer\n").unwrap();
     let users = users_file(&dir.0);
@@ -230,7 +154,7 @@ fn plain_ftp_serves_and_fips_mode_refuses_it() {
         "--users",
         users.to_str().unwrap(),
     ]);
-    let got = dir.0.join("got.txt");
+    let got = dir.path("got.txt");
     let url = format!("ftp://alice:correct%20horse@{}/hello.txt", server.addr);
     let out = wirecrypt(&["copy", &url, got.to_str().unwrap()], &[], None);
     assert!(

@@ -3,33 +3,12 @@
 //! down over 127.0.0.1 by key and by password, and the host key checked through
 //! known_hosts.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod cli_support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let p =
-            std::env::temp_dir().join(format!("wirecrypt-sftpcli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use cli_support::{Dir, serve, wirecrypt};
 
 /// ssh-keygen is the only outside program here: missing under `CI` fails.
 fn have_ssh_keygen() -> bool {
@@ -57,66 +36,6 @@ fn keygen(path: &Path) {
     assert!(st.success());
 }
 
-fn wirecrypt(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .env_remove("WIRECRYPT_PASSWORD")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-/// `wirecrypt serve sftp` in the foreground; stopped when dropped.
-struct Serving {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(args: &[&str]) -> Serving {
-    let mut child = Command::new(BIN)
-        .args(["serve", "sftp", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Serving { child, addr }
-}
-
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -139,6 +58,7 @@ fn sftp_copy_up_by_key_and_down_by_password() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let server = serve(&[
+        "sftp",
         "--root",
         root.to_str().unwrap(),
         "--host-key",

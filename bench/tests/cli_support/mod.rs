@@ -1,0 +1,98 @@
+//! Shared by the tests that run `wirecrypt serve` and `wirecrypt copy` as a user does: a
+//! scratch directory, the binary run with its input, a server in the foreground.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
+
+/// A scratch directory, removed when dropped.
+pub struct Dir(pub PathBuf);
+
+impl Dir {
+    /// A new empty directory named for the test and this process.
+    pub fn new(name: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!("wirecrypt-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Dir(p)
+    }
+
+    /// A path inside it.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `wirecrypt` with `args`, the given variables only (none of the engine's or the
+/// password inherited) and `stdin` as its standard input.
+pub fn wirecrypt(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .env_remove("WIRECRYPT_PASSWORD")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+/// `wirecrypt serve …` in the foreground on a free port; stopped when dropped.
+pub struct Serving {
+    child: Child,
+    /// The address it said it listens on.
+    pub addr: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `wirecrypt serve ARGS --listen 127.0.0.1:0` (`args` begins with the protocol)
+/// and reads the address from its first line.
+pub fn serve(args: &[&str]) -> Serving {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Serving { child, addr }
+}
