@@ -32,6 +32,8 @@ pub(crate) enum Out {
         keys: DirectionKeys,
         reset_sequence: bool,
     },
+    /// Our DISCONNECT: the last thing that goes out.
+    Disconnect(Vec<u8>),
 }
 
 #[derive(Default)]
@@ -47,6 +49,15 @@ struct Outbox {
     first_done: bool,
     /// Set once the connection failed or closed.
     dead: Option<String>,
+    /// `dead` holds a failed write's error and the reading thread has not ended yet: the
+    /// peer's DISCONNECT may still be in the receive buffer, and its reason says more
+    /// than our "broken pipe".
+    provisional: bool,
+    /// Our DISCONNECT is queued with this reason: no application data goes out any more,
+    /// and whoever holds the wire writes the DISCONNECT when its current write ends.
+    closing: Option<String>,
+    /// Our DISCONNECT has been written.
+    disconnect_sent: bool,
 }
 
 struct Wire {
@@ -65,7 +76,7 @@ impl Wire {
 
     fn process(&mut self, item: Out) -> Result<()> {
         match item {
-            Out::Packet(p) => self.write_packet(&p)?,
+            Out::Packet(p) | Out::Disconnect(p) => self.write_packet(&p)?,
             Out::NewKeys {
                 mode,
                 keys,
@@ -205,10 +216,21 @@ impl Link {
             };
             if let Err(e) = self.drain(&mut wire) {
                 drop(wire);
-                self.kill(&e.to_string());
+                self.write_failed(&e.to_string());
                 return;
             }
         }
+    }
+
+    /// Writes one queued item; a written DISCONNECT wakes [`disconnect`](Self::disconnect).
+    fn process(&self, wire: &mut Wire, item: Out) -> Result<()> {
+        let is_disconnect = matches!(item, Out::Disconnect(_));
+        wire.process(item)?;
+        if is_disconnect {
+            lock(&self.outbox).disconnect_sent = true;
+            self.cv.notify_all();
+        }
+        Ok(())
     }
 
     fn drain(&self, wire: &mut Wire) -> Result<()> {
@@ -221,7 +243,7 @@ impl Link {
                 ob.queue.pop_front()
             };
             match item {
-                Some(item) => wire.process(item)?,
+                Some(item) => self.process(wire, item)?,
                 None => return Ok(()),
             }
         }
@@ -238,12 +260,15 @@ impl Link {
             }
             if let Some(item) = ob.queue.pop_front() {
                 drop(ob);
-                if let Err(e) = wire.process(item) {
+                if let Err(e) = self.process(&mut wire, item) {
                     drop(wire);
-                    self.kill(&e.to_string());
+                    self.write_failed(&e.to_string());
                     return Err(e);
                 }
                 continue;
+            }
+            if let Some(why) = &ob.closing {
+                return Err(Self::dead_error(why));
             }
             if !ob.kex_pending && ob.first_done && wire.sealer.needs_rekey() {
                 self.start_kex_locked(&mut ob);
@@ -251,7 +276,7 @@ impl Link {
             }
             if ob.kex_pending {
                 drop(wire);
-                while ob.kex_pending && ob.dead.is_none() {
+                while ob.kex_pending && ob.dead.is_none() && ob.closing.is_none() {
                     ob = self.cv.wait(ob).unwrap_or_else(|e| e.into_inner());
                 }
                 continue;
@@ -260,7 +285,7 @@ impl Link {
             let result = wire.write_packet(payload);
             drop(wire);
             if let Err(e) = result {
-                self.kill(&e.to_string());
+                self.write_failed(&e.to_string());
                 return Err(e);
             }
             self.try_flush();
@@ -281,6 +306,9 @@ impl Link {
     /// Sends DISCONNECT (best effort) and ends the connection. Only our sending side is
     /// shut: the peer reads the DISCONNECT and closes, which the reading thread sees;
     /// closing both sides at once could reset the connection and lose the message.
+    ///
+    /// If another thread holds the wire (a large write stuck on a full TCP window), the
+    /// DISCONNECT goes out when that write ends; we wait for it at most [`LINGER`].
     pub(crate) fn disconnect(&self, code: u32, text: &str) {
         let p = Writer::msg(msg::DISCONNECT)
             .u32(code)
@@ -289,15 +317,29 @@ impl Link {
             .finish();
         {
             let mut ob = lock(&self.outbox);
-            if ob.dead.is_some() {
+            if ob.dead.is_some() || ob.closing.is_some() {
                 return;
             }
             // DISCONNECT goes out even in the middle of a key exchange.
-            ob.queue.push_back(Out::Packet(p));
+            ob.queue.push_back(Out::Disconnect(p));
+            ob.closing = Some(text.to_owned());
         }
+        self.cv.notify_all();
         self.try_flush();
         {
+            let deadline = std::time::Instant::now() + LINGER;
             let mut ob = lock(&self.outbox);
+            while !ob.disconnect_sent && ob.dead.is_none() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                ob = self
+                    .cv
+                    .wait_timeout(ob, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
             if ob.dead.is_none() {
                 ob.dead = Some(text.to_owned());
             }
@@ -308,20 +350,54 @@ impl Link {
         let _ = self.shutdown.shutdown(Shutdown::Write);
     }
 
-    /// Marks the connection dead, wakes every waiter and shuts the socket.
+    /// Marks the connection dead, wakes every waiter and shuts the socket. The reading
+    /// thread's end calls this (or [`peer_disconnected`](Self::peer_disconnected)), which
+    /// makes a provisional reason final.
     pub(crate) fn kill(&self, why: &str) {
+        self.end(why, false);
+    }
+
+    /// The reading thread's end on the peer's DISCONNECT: its reason replaces a failed
+    /// write's error, which was only the symptom of the peer closing.
+    pub(crate) fn peer_disconnected(&self, why: &str) {
+        self.end(why, true);
+    }
+
+    fn end(&self, why: &str, replaces_provisional: bool) {
+        {
+            let mut ob = lock(&self.outbox);
+            if ob.dead.is_none() || (ob.provisional && replaces_provisional) {
+                ob.dead = Some(why.to_owned());
+            }
+            ob.provisional = false;
+        }
+        self.cv.notify_all();
+        let _ = self.shutdown.shutdown(Shutdown::Both);
+    }
+
+    /// A write failed: senders fail from now on, and the socket is shut so the reading
+    /// thread ends soon (on Linux, data already received stays readable after a read
+    /// shutdown, so a DISCONNECT the peer sent before closing is still seen). Readers of
+    /// [`dead`](Self::dead) wait for that thread's verdict.
+    fn write_failed(&self, why: &str) {
         {
             let mut ob = lock(&self.outbox);
             if ob.dead.is_none() {
                 ob.dead = Some(why.to_owned());
+                ob.provisional = true;
             }
         }
         self.cv.notify_all();
         let _ = self.shutdown.shutdown(Shutdown::Both);
     }
 
-    /// Why the connection died, if it did.
+    /// Why the connection died, once that is settled (a failed write is settled by the
+    /// reading thread's end).
     pub(crate) fn dead(&self) -> Option<String> {
-        lock(&self.outbox).dead.clone()
+        let ob = lock(&self.outbox);
+        if ob.provisional {
+            return None;
+        }
+        ob.dead.clone()
     }
 }

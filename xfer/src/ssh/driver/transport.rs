@@ -250,6 +250,8 @@ impl Transport {
             if !matches!(e, SshError::Disconnected { .. } | SshError::Closed(_)) {
                 self.link.disconnect(e.disconnect_reason(), &e.to_string());
                 self.linger();
+            } else if matches!(e, SshError::Disconnected { .. }) {
+                self.link.peer_disconnected(&e.to_string());
             } else {
                 self.link.kill(&e.to_string());
             }
