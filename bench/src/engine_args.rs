@@ -27,9 +27,11 @@ pub const FIPS_ENV: &str = "WIRECRYPT_FIPS";
 pub struct EngineArgs {
     /// Force a provider by id (vaes512, vaes256, chacha512, chacha256, cpacf, rustcrypto,
     /// pkcs11); overrides WIRECRYPT_PROVIDER. `speed` and `bench` take several,
-    /// comma-separated, and measure them side by side.
+    /// comma-separated, or `all` (every provider available here, the PKCS#11 token
+    /// included when it is configured), and measure them side by side.
     #[arg(
         long = "provider",
+        visible_alias = "providers",
         value_name = "ID",
         value_delimiter = ',',
         global = true
@@ -49,6 +51,9 @@ pub struct EngineArgs {
     )]
     pub fips: Option<bool>,
 }
+
+/// The provider list that stands for every provider available here.
+pub const ALL: &str = "all";
 
 /// Where a choice came from: a flag or a variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,14 +245,24 @@ impl Choice {
     }
 
     /// One engine per forced provider, in the order given and each provider once; or
-    /// one engine with every available provider when none is forced. The first
-    /// provider that cannot run fails the whole list.
+    /// one engine with every available provider when none is forced. `all` stands for
+    /// every provider available here, best first. The first provider that cannot run
+    /// fails the whole list.
     pub fn engines(&self) -> Result<Vec<Engine>, EngineArgsError> {
         if self.providers.is_empty() {
             return Ok(vec![self.build(None)?]);
         }
-        let mut engines: Vec<Engine> = Vec::new();
+        let mut ids = Vec::new();
         for id in &self.providers {
+            if id.eq_ignore_ascii_case(ALL) {
+                let every = self.build(None)?;
+                ids.extend(every.available().map(|p| p.id().to_string()));
+            } else {
+                ids.push(id.clone());
+            }
+        }
+        let mut engines: Vec<Engine> = Vec::new();
+        for id in &ids {
             let engine = self.build(Some(id))?;
             if !engines.iter().any(|e| e.forced() == engine.forced()) {
                 engines.push(engine);
@@ -468,5 +483,21 @@ mod tests {
         let engines = default.engines().unwrap();
         assert_eq!(engines.len(), 1);
         assert!(!engines[0].fips_mode());
+    }
+
+    #[test]
+    fn all_is_every_available_provider_best_first() {
+        let every = Engine::builder().build().unwrap();
+        let expected: Vec<ProviderId> = every.available().map(|p| p.id()).collect();
+        let engines = choice(&["all"], Origin::Flag, false).engines().unwrap();
+        let got: Vec<ProviderId> = engines.iter().filter_map(Engine::forced).collect();
+        assert_eq!(got, expected);
+        assert!(got.contains(&ProviderId::RustCrypto), "{got:?}");
+        // Named once more after `all`, a provider is not measured twice.
+        let engines = choice(&["ALL", "rustcrypto"], Origin::Env, false)
+            .engines()
+            .unwrap();
+        assert_eq!(engines.len(), expected.len());
+        assert!(parse(&["--providers", "all", "run"]).is_ok());
     }
 }

@@ -239,6 +239,9 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
             Protocol::Ftps => {
                 for engine in &engines {
                     for cipher in &plan.ftps_ciphers {
+                        if skipped(&engines, engine, ftps_algorithm(cipher).into(), cipher) {
+                            continue;
+                        }
                         for &version in &plan.versions {
                             rows.extend(bench.ours_ftp(engine, protocol, Some(version), cipher));
                         }
@@ -252,6 +255,11 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
             Protocol::Sftp => {
                 for engine in &engines {
                     for cipher in &plan.sftp_ciphers {
+                        if let Some(alg) = sftp_algorithm(cipher) {
+                            if skipped(&engines, engine, alg, cipher) {
+                                continue;
+                            }
+                        }
                         rows.extend(bench.ours_sftp(engine, cipher));
                     }
                 }
@@ -316,29 +324,57 @@ fn machine_line(engine: &Engine) -> String {
     )
 }
 
-/// Which provider serves an FTPS cipher on `engine` (what the table shows).
-fn provider_for_cipher(engine: &Engine, cipher: &str) -> String {
-    let alg = match cipher {
+/// The algorithm behind an FTPS cipher name.
+fn ftps_algorithm(cipher: &str) -> AeadAlg {
+    match cipher {
         "aes-128-gcm" => AeadAlg::Aes128Gcm,
         "chacha20-poly1305" => AeadAlg::ChaCha20Poly1305,
         _ => AeadAlg::Aes256Gcm,
+    }
+}
+
+/// The algorithm behind an SSH cipher name (`cipher` or `cipher+mac`).
+fn sftp_algorithm(cipher: &str) -> Option<wirecrypt::Algorithm> {
+    let (name, _) = ours_sftp::split_cipher(cipher);
+    Some(match name {
+        "aes128-gcm@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::Aes128Gcm),
+        "aes256-gcm@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::Aes256Gcm),
+        "chacha20-poly1305@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::ChaCha20Poly1305),
+        "aes128-ctr" => wirecrypt::Algorithm::Cipher(wirecrypt::CipherAlg::Aes128Ctr),
+        "aes256-ctr" => wirecrypt::Algorithm::Cipher(wirecrypt::CipherAlg::Aes256Ctr),
+        _ => return None,
+    })
+}
+
+/// Whether to leave out `engine`'s cases for `cipher`: when several providers are
+/// measured side by side (`--providers all`), one that does not implement the cipher
+/// has nothing to show, which a note says once. A single forced provider keeps its
+/// "not measured" rows, so that a run that measures nothing still says why.
+fn skipped(engines: &[Engine], engine: &Engine, alg: wirecrypt::Algorithm, cipher: &str) -> bool {
+    let Some(id) = engine.forced() else {
+        return false;
     };
+    let implements = engine.provider(id).is_some_and(|p| p.supports(alg));
+    if engines.len() < 2 || implements {
+        return false;
+    }
+    eprintln!("note: {id} does not implement {cipher}; its {cipher} cases are left out");
+    true
+}
+
+/// Which provider serves an FTPS cipher on `engine` (what the table shows).
+fn provider_for_cipher(engine: &Engine, cipher: &str) -> String {
     engine
-        .provider_for(alg)
+        .provider_for(ftps_algorithm(cipher))
         .map(|p| p.id().to_string())
         .unwrap_or_else(|e| format!("refused ({e})"))
 }
 
 /// Which provider serves an SSH cipher (`cipher` or `cipher+mac`) on `engine`.
 fn provider_for_ssh_cipher(engine: &Engine, cipher: &str) -> String {
-    let (name, _) = ours_sftp::split_cipher(cipher);
-    let alg = match name {
-        "aes128-gcm@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::Aes128Gcm),
-        "aes256-gcm@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::Aes256Gcm),
-        "chacha20-poly1305@openssh.com" => wirecrypt::Algorithm::Aead(AeadAlg::ChaCha20Poly1305),
-        "aes128-ctr" => wirecrypt::Algorithm::Cipher(wirecrypt::CipherAlg::Aes128Ctr),
-        "aes256-ctr" => wirecrypt::Algorithm::Cipher(wirecrypt::CipherAlg::Aes256Ctr),
-        other => return format!("unknown ({other})"),
+    let Some(alg) = sftp_algorithm(cipher) else {
+        let (name, _) = ours_sftp::split_cipher(cipher);
+        return format!("unknown ({name})");
     };
     engine
         .provider_for(alg)

@@ -263,7 +263,9 @@ fn bad_input_gets_a_reply_or_a_close_and_other_clients_carry_on() {
         .filter(|p| **p != *ports.last().unwrap())
         .filter(|p| TcpStream::connect(("127.0.0.1", **p)).is_ok())
         .count();
-    assert_eq!(open, 0, "old passive listeners must be closed");
+    // A leak would leave all 199 open. Tests running beside this one bind ephemeral
+    // ports too, and one may land on a port freed here: a couple of those are allowed.
+    assert!(open <= 3, "old passive listeners must be closed: {open} of 199 still accept");
 
     // a data connection from another address (127.0.0.2) is never used
     if have("python3") {

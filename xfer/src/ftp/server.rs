@@ -17,12 +17,14 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::ops::RangeInclusive;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use rustix::event::{PollFd, PollFlags, Timespec};
 use rustls::{ServerConnection, StreamOwned};
 
 use super::control::{
@@ -298,6 +300,19 @@ impl Control {
                 s.flush()
             }
             Control::Gone => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    /// Whether bytes already read from the socket wait to be returned by
+    /// [`recv`](Self::recv) (TLS decrypts whole records, and a record may hold several
+    /// lines): then polling the socket would wait for nothing.
+    fn has_buffered_input(&mut self) -> bool {
+        match self {
+            Control::Tls(s) => s
+                .conn
+                .process_new_packets()
+                .map_or(true, |state| state.plaintext_bytes_to_read() > 0),
+            Control::Plain(_) | Control::Gone => false,
         }
     }
 
@@ -709,6 +724,44 @@ impl Job {
     }
 }
 
+/// What [`wait_for_either`] saw.
+enum Ready {
+    /// The control connection has bytes (or its end) to read.
+    Control,
+    /// The data mover has ended (or is about to).
+    Mover,
+    /// Neither, within [`CONTROL_POLL`].
+    Neither,
+}
+
+/// Waits, at most [`CONTROL_POLL`], until the control connection is readable or the
+/// mover's end closes the pipe whose reading end is `done`.
+fn wait_for_either(ctl: &Control, done: &impl AsFd) -> io::Result<Ready> {
+    let Some(tcp) = ctl.tcp() else {
+        return Err(io::ErrorKind::NotConnected.into());
+    };
+    let mut fds = [
+        PollFd::new(tcp, PollFlags::IN),
+        PollFd::new(done, PollFlags::IN),
+    ];
+    let timeout = Timespec {
+        tv_sec: 0,
+        tv_nsec: CONTROL_POLL.as_nanos() as _,
+    };
+    match rustix::event::poll(&mut fds, Some(&timeout)) {
+        Ok(_) => {}
+        Err(rustix::io::Errno::INTR) => return Ok(Ready::Neither),
+        Err(e) => return Err(e.into()),
+    }
+    if !fds[1].revents().is_empty() {
+        Ok(Ready::Mover)
+    } else if !fds[0].revents().is_empty() {
+        Ok(Ready::Control)
+    } else {
+        Ok(Ready::Neither)
+    }
+}
+
 /// The session's control-connection state a watched transfer reads into.
 struct Watch<'a> {
     ctl: &'a mut Control,
@@ -733,10 +786,17 @@ fn watch_transfer(cx: &Ctx<'_>, w: Watch<'_>, job: Job) -> io::Result<Watched> {
     let stop = || {
         let _ = kill.shutdown(Shutdown::Both);
     };
+    // The mover closes `done_tx` as it ends, which wakes the poll below at once: the
+    // 226 reply must not wait for the control connection's poll interval to run out.
+    let (done_rx, done_tx) = rustix::pipe::pipe()?;
     thread::scope(|scope| {
         let mover = thread::Builder::new()
             .name("ftp-data".into())
-            .spawn_scoped(scope, move || job.run())?;
+            .spawn_scoped(scope, move || {
+                let ended = job.run();
+                drop(done_tx);
+                ended
+            })?;
         let mut aborted = false;
         let mut failed = None;
         if let Some(t) = w.ctl.tcp() {
@@ -758,6 +818,19 @@ fn watch_transfer(cx: &Ctx<'_>, w: Watch<'_>, job: Job) -> io::Result<Watched> {
                     }
                     DuringTransfer::Reply(r) => cx.reply(w.ctl, &r)?,
                     DuringTransfer::Later => w.deferred.push_back(line),
+                }
+            }
+            if !w.ctl.has_buffered_input() {
+                match wait_for_either(w.ctl, &done_rx) {
+                    Ok(Ready::Control) => {}
+                    Ok(Ready::Neither) => continue,
+                    // The mover is ending: join it without another poll interval.
+                    Ok(Ready::Mover) => break,
+                    Err(e) => {
+                        failed = Some(e);
+                        stop();
+                        break;
+                    }
                 }
             }
             match w.ctl.recv(&mut buf) {
