@@ -43,9 +43,10 @@ pub const DEFAULT_SIZE: usize = 256 << 20;
 /// Arguments of `wirecrypt bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
-    /// Protocols to measure, comma-separated: ftp, ftps, sftp. Plain FTP is always
-    /// measured too, as the baseline of the ratios.
-    #[arg(long, value_delimiter = ',', value_parser = parse_protocol, default_value = "ftp,ftps,sftp")]
+    /// Protocols to measure, comma-separated: ftp, ftps, sftp (default: all three; with
+    /// `--target`, ftp,ftps). Plain FTP is measured too, as the baseline of the ratios,
+    /// except against an SFTP `--target` (one port serves FTP or SFTP, not both).
+    #[arg(long, value_delimiter = ',', value_parser = parse_protocol)]
     pub protocols: Vec<Protocol>,
 
     /// Ciphers, comma-separated. FTPS: aes-256-gcm, aes-128-gcm, chacha20-poly1305
@@ -81,15 +82,24 @@ pub struct Args {
     #[arg(long)]
     pub peers: bool,
 
-    /// Measure against a server on another machine (`wirecrypt serve ftp|ftps` there)
-    /// instead of starting our own: its address, HOST:PORT. Uploads are fetched back
-    /// to be checked; only this end's CPU time is counted.
+    /// Measure against a server on another machine (`wirecrypt serve ftp|ftps|sftp`
+    /// there) instead of starting our own: its address, HOST:PORT. Uploads are fetched
+    /// back to be checked; only this end's CPU time is counted.
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "peers")]
     pub target: Option<String>,
 
     /// The account on `--target` (its password from WIRECRYPT_PASSWORD).
     #[arg(long, default_value = "bench", requires = "target")]
     pub user: String,
+
+    /// The private key (OpenSSH format) to log in to `--target` with over SFTP; without
+    /// it SFTP logs in with WIRECRYPT_PASSWORD.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub identity: Option<PathBuf>,
+
+    /// known_hosts holding `--target`'s SSH host key (SFTP; default ~/.ssh/known_hosts).
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub known_hosts: Option<PathBuf>,
 
     /// CA certificates (PEM) to check `--target`'s certificate against (FTPS).
     #[arg(long, value_name = "FILE", requires = "target")]
@@ -144,8 +154,25 @@ struct Plan {
 
 impl Plan {
     fn from(args: &Args) -> Result<Plan, String> {
-        let mut protocols = vec![Protocol::Ftp];
-        for p in &args.protocols {
+        let asked: &[Protocol] = match (args.protocols.is_empty(), args.target.is_some()) {
+            (false, _) => &args.protocols,
+            (true, false) => &Protocol::ALL,
+            (true, true) => &[Protocol::Ftp, Protocol::Ftps],
+        };
+        let sftp_target = args.target.is_some() && asked.contains(&Protocol::Sftp);
+        if sftp_target && asked.iter().any(|p| *p != Protocol::Sftp) {
+            return Err(
+                "--target is one port, which serves FTP/FTPS or SFTP: measure --protocols \
+                 ftp,ftps or --protocols sftp against it"
+                    .into(),
+            );
+        }
+        let mut protocols = if sftp_target {
+            Vec::new()
+        } else {
+            vec![Protocol::Ftp]
+        };
+        for p in asked {
             if !protocols.contains(p) {
                 protocols.push(*p);
             }
@@ -477,7 +504,10 @@ impl Bench<'_> {
                         }
                     }
                 }
-                Protocol::Sftp => continue,
+                Protocol::Sftp => {
+                    rows.extend(self.remote_sftp(engines, addr, target, args, &password)?);
+                    continue;
+                }
             }
             for (engine, version, cipher) in variants {
                 let provider = match version {
@@ -505,6 +535,80 @@ impl Bench<'_> {
                             &password,
                             trust()?,
                         )?;
+                        t.publish(self.source)?;
+                        Ok(t)
+                    },
+                    |t, direction, streams| {
+                        t.run(
+                            direction,
+                            streams,
+                            self.source,
+                            &self.payload.sha256,
+                            self.sink,
+                        )
+                    },
+                ));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Our SFTP client against `wirecrypt serve sftp` (or any SFTP server) on another
+    /// machine, every SFTP cipher of the plan with every engine.
+    fn remote_sftp(
+        &self,
+        engines: &[Engine],
+        addr: std::net::SocketAddr,
+        target: &str,
+        args: &Args,
+        password: &str,
+    ) -> Result<Vec<Row>, Box<dyn Error>> {
+        let login = match &args.identity {
+            Some(path) => ours_sftp::Login::Key(
+                wirecrypt_xfer::ssh::KeyPair::read_openssh_file(path)
+                    .map_err(|e| format!("--identity {}: {e}", path.display()))?,
+            ),
+            None if !password.is_empty() => ours_sftp::Login::Password(password.to_owned()),
+            None => {
+                return Err(format!(
+                    "SFTP to --target needs --identity or a password in {}",
+                    crate::copy::PASSWORD_ENV
+                )
+                .into());
+            }
+        };
+        let known_hosts = match &args.known_hosts {
+            Some(p) => p.clone(),
+            None => std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
+                .ok_or("no --known-hosts and no HOME to find ~/.ssh/known_hosts in")?,
+        };
+        let mut rows = Vec::new();
+        for engine in engines {
+            for cipher in &self.plan.sftp_ciphers {
+                let target_of = || ours_sftp::SftpTarget {
+                    addr,
+                    engine: engine.clone(),
+                    user: args.user.clone(),
+                    login: login.clone(),
+                    known_hosts: known_hosts.clone(),
+                    cipher: cipher.clone(),
+                    remote_dir: String::new(),
+                    upload_dir: None,
+                    server_pid: None,
+                };
+                rows.extend(self.group(
+                    |direction, streams| Case {
+                        protocol: Protocol::Sftp,
+                        tls_version: None,
+                        provider: provider_for_ssh_cipher(engine, cipher),
+                        cipher: cipher.clone(),
+                        direction,
+                        streams,
+                        peer: Some(format!("wirecrypt -> {target}")),
+                    },
+                    || {
+                        let t = target_of();
                         t.publish(self.source)?;
                         Ok(t)
                     },
@@ -728,11 +832,11 @@ impl Bench<'_> {
                     addr: ([127, 0, 0, 1], login.port).into(),
                     engine: engine.clone(),
                     user: login.user,
-                    identity,
+                    login: ours_sftp::Login::Key(identity),
                     known_hosts: login.known_hosts,
                     cipher: cipher.into(),
                     remote_dir: login.remote_dir,
-                    upload_dir: login.upload_dir,
+                    upload_dir: Some(login.upload_dir),
                     server_pid: Some(login.server_pid),
                 };
                 Ok((sshd, target))

@@ -32,17 +32,19 @@ fn ip(args: &[&str]) -> Result<(), String> {
 }
 
 impl Hosts {
-    fn new() -> Result<Hosts, String> {
+    /// Two hosts for the test `tag` (a digit: the tests of this file run in parallel,
+    /// each with its own pair).
+    fn new(tag: u32) -> Result<Hosts, String> {
         let id = std::process::id();
         let hosts = Hosts {
-            server_ns: format!("wc-srv-{id}"),
-            client_ns: format!("wc-cli-{id}"),
+            server_ns: format!("wc-srv{tag}-{id}"),
+            client_ns: format!("wc-cli{tag}-{id}"),
             server_ip: format!("10.231.{}.1", id % 250),
         };
         let client_ip = format!("10.231.{}.2", id % 250);
         let (vs, vc) = (
-            format!("wcs{}", id % 100_000),
-            format!("wcc{}", id % 100_000),
+            format!("wcs{tag}{}", id % 100_000),
+            format!("wcc{tag}{}", id % 100_000),
         );
         ip(&["netns", "add", &hosts.server_ns])?;
         ip(&["netns", "add", &hosts.client_ns])?;
@@ -114,17 +116,173 @@ fn identity(dir: &Path, ip: &str) -> (PathBuf, PathBuf) {
     (c, k)
 }
 
-#[test]
-fn bench_measures_a_server_on_another_host() {
+/// Whether this test can run; outside CI it may skip (and says why), under CI it fails.
+fn hosts_or_skip() -> bool {
     if let Err(why) = can_make_hosts() {
         assert!(
             std::env::var_os("CI").is_none(),
             "{why} (CI is set, so this fails)"
         );
         println!("SKIP: {why}");
+        return false;
+    }
+    true
+}
+
+/// Runs `wirecrypt bench` in the client's namespace and returns its JSON rows, each
+/// checked: measured, verified, our client against `listen`, `size` bytes per stream.
+fn bench_from_client(
+    hosts: &Hosts,
+    listen: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    dir: &Path,
+) -> Vec<serde_json::Value> {
+    let json = dir.join("bench.json");
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &hosts.client_ns,
+            BIN,
+            "bench",
+            "--target",
+            listen,
+        ])
+        .args(args)
+        .args(["--size", "2MiB", "--runs", "1", "--streams", "1,2"])
+        .args(["--json", json.to_str().unwrap()])
+        .envs(env.iter().copied())
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for row in &rows {
+        assert!(row["error"].is_null(), "{row}");
+        assert_eq!(row["verified"], true, "{row}");
+        assert_eq!(row["peer"], format!("wirecrypt -> {listen}"), "{row}");
+        let streams = row["streams"].as_u64().unwrap();
+        assert_eq!(row["bytes"].as_u64().unwrap(), streams * 2 * 1024 * 1024);
+    }
+    rows
+}
+
+/// Starts `wirecrypt serve ARGS` in the server's namespace and waits for its
+/// "listening" line, which must name `listen`.
+fn serve_on(hosts: &Hosts, listen: &str, args: &[&str]) -> Server {
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &hosts.server_ns, BIN, "serve"])
+        .args(args)
+        .args(["--listen", listen])
+        .env_remove("WIRECRYPT_PROVIDER")
+        .env_remove("WIRECRYPT_FIPS")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let server = Server(child);
+    assert!(line.contains(listen), "server said {line:?}");
+    server
+}
+
+#[test]
+fn bench_measures_an_sftp_server_on_another_host() {
+    if !hosts_or_skip() {
         return;
     }
-    let hosts = Hosts::new().expect("make two test hosts");
+    if Command::new("ssh-keygen")
+        .arg("-?")
+        .stderr(Stdio::null())
+        .status()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ssh-keygen is missing and CI is set (scripts/setup installs openssh-client)"
+        );
+        println!("SKIP: ssh-keygen not installed (apt-get install openssh-client)");
+        return;
+    }
+    let hosts = Hosts::new(2).expect("make two test hosts");
+    let dir = scratch("sftp-hosts");
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    for key in ["host_key", "id"] {
+        let st = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+            .arg(dir.join(key))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let listen = format!("{}:2222", hosts.server_ip);
+    let _server = serve_on(
+        &hosts,
+        &listen,
+        &[
+            "sftp",
+            "--root",
+            root.to_str().unwrap(),
+            "--host-key",
+            dir.join("host_key").to_str().unwrap(),
+            "--authorized-keys",
+            dir.join("id.pub").to_str().unwrap(),
+        ],
+    );
+    let host_pub = std::fs::read_to_string(dir.join("host_key.pub")).unwrap();
+    let known_hosts = dir.join("known_hosts");
+    std::fs::write(
+        &known_hosts,
+        format!("[{}]:2222 {host_pub}", hosts.server_ip),
+    )
+    .unwrap();
+    let rows = bench_from_client(
+        &hosts,
+        &listen,
+        &[
+            "--protocols",
+            "sftp",
+            "--user",
+            "bench",
+            "--identity",
+            dir.join("id").to_str().unwrap(),
+            "--known-hosts",
+            known_hosts.to_str().unwrap(),
+        ],
+        &[],
+        &dir,
+    );
+    // sftp alone (no FTP baseline on an SFTP port), each way, at 1 and 2 streams.
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert!(rows.iter().all(|r| r["protocol"] == "sftp"), "{rows:#?}");
+    // The payload was published on the other host, in the served root; the uploads
+    // were fetched back, checked and removed there.
+    assert_eq!(
+        std::fs::metadata(root.join("source.bin")).unwrap().len(),
+        2 * 1024 * 1024
+    );
+    assert!(!root.join("up-0.bin").exists() && !root.join("up-1.bin").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_measures_a_server_on_another_host() {
+    if !hosts_or_skip() {
+        return;
+    }
+    let hosts = Hosts::new(1).expect("make two test hosts");
     let dir = scratch("hosts");
     let root = dir.join("root");
     std::fs::create_dir_all(&root).unwrap();
@@ -140,64 +298,36 @@ fn bench_measures_a_server_on_another_host() {
     let (cert, key) = identity(&dir, &hosts.server_ip);
     let listen = format!("{}:2121", hosts.server_ip);
 
-    let mut child = Command::new("ip")
-        .args(["netns", "exec", &hosts.server_ns, BIN, "serve", "ftps"])
-        .args(["--listen", &listen, "--root", root.to_str().unwrap()])
-        .args(["--users", users.to_str().unwrap()])
-        .args([
+    let _server = serve_on(
+        &hosts,
+        &listen,
+        &[
+            "ftps",
+            "--root",
+            root.to_str().unwrap(),
+            "--users",
+            users.to_str().unwrap(),
             "--cert",
             cert.to_str().unwrap(),
             "--key",
             key.to_str().unwrap(),
-        ])
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Server(child);
-    assert!(line.contains(&listen), "server said {line:?}");
-
-    let json = dir.join("bench.json");
-    let out = Command::new("ip")
-        .args(["netns", "exec", &hosts.client_ns, BIN, "bench"])
-        .args([
-            "--target",
-            &listen,
+        ],
+    );
+    let rows = bench_from_client(
+        &hosts,
+        &listen,
+        &[
             "--protocols",
             "ftp,ftps",
             "--user",
             "alice",
-        ])
-        .args(["--ca-file", cert.to_str().unwrap()])
-        .args(["--size", "2MiB", "--runs", "1", "--streams", "1,2"])
-        .args(["--json", json.to_str().unwrap()])
-        .env("WIRECRYPT_PASSWORD", "two hosts")
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            "--ca-file",
+            cert.to_str().unwrap(),
+        ],
+        &[("WIRECRYPT_PASSWORD", "two hosts")],
+        &dir,
     );
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     // ftp and ftps (TLS 1.3), each up and down, at 1 and 2 streams.
     assert_eq!(rows.len(), 8, "{rows:#?}");
-    for row in &rows {
-        assert!(row["error"].is_null(), "{row}");
-        assert_eq!(row["verified"], true, "{row}");
-        assert_eq!(row["peer"], format!("wirecrypt -> {listen}"), "{row}");
-        let streams = row["streams"].as_u64().unwrap();
-        assert_eq!(row["bytes"].as_u64().unwrap(), streams * 2 * 1024 * 1024);
-    }
 }

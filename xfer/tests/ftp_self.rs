@@ -265,7 +265,10 @@ fn bad_input_gets_a_reply_or_a_close_and_other_clients_carry_on() {
         .count();
     // A leak would leave all 199 open. Tests running beside this one bind ephemeral
     // ports too, and one may land on a port freed here: a couple of those are allowed.
-    assert!(open <= 3, "old passive listeners must be closed: {open} of 199 still accept");
+    assert!(
+        open <= 3,
+        "old passive listeners must be closed: {open} of 199 still accept"
+    );
 
     // a data connection from another address (127.0.0.2) is never used
     if have("python3") {

@@ -111,11 +111,11 @@ impl OurSftp {
             addr: ([127, 0, 0, 1], self.port()).into(),
             engine: engine.clone(),
             user: USER.into(),
-            identity: self.user_key.clone(),
+            login: Login::Key(self.user_key.clone()),
             known_hosts: self.keys.path().join("known_hosts"),
             cipher: cipher.into(),
             remote_dir: "/".into(),
-            upload_dir: self.root.clone(),
+            upload_dir: Some(self.root.clone()),
             server_pid: None,
         }
     }
@@ -149,18 +149,29 @@ pub struct SftpTarget {
     pub engine: Engine,
     /// The account.
     pub user: String,
-    /// The key it logs in with.
-    pub identity: KeyPair,
+    /// How the account logs in.
+    pub login: Login,
     /// known_hosts holding the server's key.
     pub known_hosts: PathBuf,
     /// `cipher` or `cipher+mac`.
     pub cipher: String,
-    /// The remote directory (trailing slash) holding `source.bin` and taking uploads.
+    /// The remote directory (empty, or with a trailing slash) holding `source.bin` and
+    /// taking uploads.
     pub remote_dir: String,
-    /// Where uploads land on this machine's disk.
-    pub upload_dir: PathBuf,
+    /// Where uploads land on this machine's disk; `None` for a server on another
+    /// machine, whose uploads are fetched back (untimed) to be checked.
+    pub upload_dir: Option<PathBuf>,
     /// The server's process when it is not this one (its CPU time is read from there).
     pub server_pid: Option<u32>,
+}
+
+/// How our client logs in.
+#[derive(Clone)]
+pub enum Login {
+    /// With this key.
+    Key(KeyPair),
+    /// With this password (never printed).
+    Password(String),
 }
 
 /// A connection and the SFTP session on it (the session ends first).
@@ -172,7 +183,10 @@ struct Session {
 impl SftpTarget {
     fn connect(&self) -> Result<Session, String> {
         let mut c = ClientConfig::new(self.engine.clone(), &self.user, &self.known_hosts);
-        c.identity = Some(self.identity.clone());
+        match &self.login {
+            Login::Key(k) => c.identity = Some(k.clone()),
+            Login::Password(p) => c.password = Some(p.clone()),
+        }
         let (cipher, mac) = split_cipher(&self.cipher);
         c.ciphers = Some(vec![cipher.into()]);
         if let Some(m) = mac {
@@ -181,6 +195,17 @@ impl SftpTarget {
         let ssh = Client::connect(self.addr, c).map_err(|e| format!("ssh {}: {e}", self.addr))?;
         let sftp = over_ssh::open(&ssh, ClientOptions::default()).map_err(|e| e.to_string())?;
         Ok(Session { sftp, ssh })
+    }
+
+    /// Uploads `source` as the file every download fetches (for a server on another
+    /// machine, before its runs).
+    pub fn publish(&self, source: &Path) -> Result<(), String> {
+        let Session { mut sftp, ssh } = self.connect()?;
+        sftp.put_file(source, &format!("{}{SOURCE_NAME}", self.remote_dir))
+            .map_err(|e| format!("publishing the payload: {e}"))?;
+        drop(sftp);
+        ssh.disconnect();
+        Ok(())
     }
 
     /// One timed run: `streams` clients of ours each move the payload in `direction`.
@@ -192,9 +217,10 @@ impl SftpTarget {
         sha256: &[u8; 32],
         sink_dir: &Path,
     ) -> Result<Run, String> {
-        let landed = |i: usize| match direction {
-            Direction::Upload => self.upload_dir.join(format!("up-{i}.bin")),
-            Direction::Download => sink_dir.join(format!("down-{i}.bin")),
+        let landed = |i: usize| match (direction, &self.upload_dir) {
+            (Direction::Upload, Some(dir)) => dir.join(format!("up-{i}.bin")),
+            (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
+            (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
         };
         let meter = cpu::Meter::start(cpu::Clients::ThisProcess, self.server_pid);
         let timing = streams::run(
@@ -219,7 +245,20 @@ impl SftpTarget {
                 Ok(())
             },
         )?;
-        let (cpu_seconds, complete) = meter.finish();
+        let (cpu_seconds, mut complete) = meter.finish();
+        if direction == Direction::Upload && self.upload_dir.is_none() {
+            // Another machine's disk: fetch each upload back (untimed) to check it.
+            complete = false;
+            let Session { mut sftp, ssh } = self.connect()?;
+            for i in 0..streams {
+                let name = format!("{}up-{i}.bin", self.remote_dir);
+                sftp.get_file(&name, landed(i))
+                    .map_err(|e| format!("fetching {name} back: {e}"))?;
+                let _ = sftp.remove(&name);
+            }
+            drop(sftp);
+            ssh.disconnect();
+        }
         let (bytes, verified) = check_landed(streams, landed, sha256)?;
         Ok(Run {
             bytes,
