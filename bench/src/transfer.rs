@@ -282,10 +282,10 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
             Protocol::Sftp => {
                 for engine in &engines {
                     for cipher in &plan.sftp_ciphers {
-                        if let Some(alg) = sftp_algorithm(cipher) {
-                            if skipped(&engines, engine, alg, cipher) {
-                                continue;
-                            }
+                        if let Some(alg) = sftp_algorithm(cipher)
+                            && skipped(&engines, engine, alg, cipher)
+                        {
+                            continue;
                         }
                         rows.extend(bench.ours_sftp(engine, cipher));
                     }
