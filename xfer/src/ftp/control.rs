@@ -92,6 +92,10 @@ pub struct LineReader {
     /// each byte costs the same whatever the line's length (rescanning the line for
     /// every byte made a 4 KiB line cost millions of steps: a cheap way to burn CPU).
     partial: usize,
+    /// Where the lines not yet taken begin in `buf`: taking a line moves this instead
+    /// of shifting the rest of the buffer (which made a read full of short lines cost
+    /// time quadratic in its size).
+    start: usize,
 }
 
 impl LineReader {
@@ -129,23 +133,34 @@ impl LineReader {
 
     /// The next complete line without its line end, if one has arrived.
     pub fn next_line(&mut self) -> Option<Result<String, LineError>> {
-        let end = self.buf.iter().position(|&b| b == b'\n')?;
-        let mut line: Vec<u8> = self.buf.drain(..=end).collect();
-        line.pop();
-        if line == [0] {
-            return Some(Err(LineError::TooLong));
+        let end = self.start + self.buf[self.start..].iter().position(|&b| b == b'\n')?;
+        let mut line = &self.buf[self.start..end];
+        self.start = end + 1;
+        let taken = if line == [0] {
+            Err(LineError::TooLong)
+        } else {
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            String::from_utf8(strip_telnet(line)).map_err(|_| LineError::NotUtf8)
+        };
+        // Taken lines are dropped once they are most of the buffer: each byte moves at
+        // most once more.
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        } else if self.start * 2 > self.buf.len() {
+            self.buf.drain(..self.start);
+            self.start = 0;
         }
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        Some(String::from_utf8(strip_telnet(&line)).map_err(|_| LineError::NotUtf8))
+        Some(taken)
     }
 
     /// True when bytes are buffered beyond the lines already taken. After `AUTH TLS`
     /// such bytes were sent in clear before the handshake and must be dropped, never
     /// read as if protected (the STARTTLS command-injection flaw).
     pub fn has_pending(&self) -> bool {
-        !self.buf.is_empty() || self.discarding
+        self.buf.len() > self.start || self.discarding
     }
 
     /// Drops everything buffered.
@@ -153,6 +168,7 @@ impl LineReader {
         self.buf.clear();
         self.discarding = false;
         self.partial = 0;
+        self.start = 0;
     }
 }
 

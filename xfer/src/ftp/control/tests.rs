@@ -650,3 +650,23 @@ fn commands_during_a_transfer() {
     let [a, b] = aborted_replies();
     assert_eq!((a.code, b.code), (426, 226));
 }
+
+#[test]
+fn many_short_lines_in_one_read_come_out_in_order() {
+    let mut r = LineReader::new();
+    let mut wire = Vec::new();
+    for i in 0..2000 {
+        wire.extend_from_slice(format!("NOOP {i}\r\n").as_bytes());
+    }
+    wire.extend_from_slice(b"PWD");
+    r.feed(&wire);
+    for i in 0..2000 {
+        assert_eq!(r.next_line().unwrap().unwrap(), format!("NOOP {i}"));
+    }
+    assert!(r.next_line().is_none());
+    assert!(r.has_pending(), "the unfinished PWD waits");
+    r.feed(b"\r\n");
+    assert_eq!(r.next_line().unwrap().unwrap(), "PWD");
+    assert!(!r.has_pending());
+    assert!(r.next_line().is_none());
+}
