@@ -25,7 +25,7 @@ mod table;
 
 use std::error::Error;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use wirecrypt::{AeadAlg, Engine};
 use wirecrypt_xfer::Protocol;
@@ -409,6 +409,20 @@ fn provider_for_ssh_cipher(engine: &Engine, cipher: &str) -> String {
         .unwrap_or_else(|e| format!("refused ({e})"))
 }
 
+/// A server our client measures against: one timed run moves the payload `streams`
+/// times at once in `direction`, and what arrived is checked against `sha256`.
+pub(crate) trait Target {
+    /// One timed run; downloads land in `sink_dir`, uploads are read from `source`.
+    fn run(
+        &self,
+        direction: Direction,
+        streams: usize,
+        source: &Path,
+        sha256: &[u8; 32],
+        sink_dir: &Path,
+    ) -> Result<Run, String>;
+}
+
 /// What every group of cases shares: the plan, the data and where it goes.
 struct Bench<'a> {
     plan: &'a Plan,
@@ -538,15 +552,7 @@ impl Bench<'_> {
                         t.publish(self.source)?;
                         Ok(t)
                     },
-                    |t, direction, streams| {
-                        t.run(
-                            direction,
-                            streams,
-                            self.source,
-                            &self.payload.sha256,
-                            self.sink,
-                        )
-                    },
+                    |t, direction, streams| self.timed(t, direction, streams),
                 ));
             }
         }
@@ -612,19 +618,27 @@ impl Bench<'_> {
                         t.publish(self.source)?;
                         Ok(t)
                     },
-                    |t, direction, streams| {
-                        t.run(
-                            direction,
-                            streams,
-                            self.source,
-                            &self.payload.sha256,
-                            self.sink,
-                        )
-                    },
+                    |t, direction, streams| self.timed(t, direction, streams),
                 ));
             }
         }
         Ok(rows)
+    }
+
+    /// One timed run of `target`: the payload each way it goes, checked on arrival.
+    fn timed(
+        &self,
+        target: &impl Target,
+        direction: Direction,
+        streams: usize,
+    ) -> Result<Run, String> {
+        target.run(
+            direction,
+            streams,
+            self.source,
+            &self.payload.sha256,
+            self.sink,
+        )
     }
 
     /// wirecrypt at both ends of plain FTP or FTPS.
@@ -657,15 +671,7 @@ impl Bench<'_> {
                 let server = OurFtp::start(engine, protocol, version, cipher, root.path())?;
                 Ok((root, server))
             },
-            |(_, server), direction, streams| {
-                server.target().run(
-                    direction,
-                    streams,
-                    self.source,
-                    &self.payload.sha256,
-                    self.sink,
-                )
-            },
+            |(_, server), direction, streams| self.timed(&server.target(), direction, streams),
         )
     }
 
@@ -724,15 +730,7 @@ impl Bench<'_> {
                 let target = ours_ftp::vsftpd_target(engine, &v, version)?;
                 Ok((v, target))
             },
-            |(_, target), direction, streams| {
-                target.run(
-                    direction,
-                    streams,
-                    self.source,
-                    &self.payload.sha256,
-                    self.sink,
-                )
-            },
+            |(_, target), direction, streams| self.timed(target, direction, streams),
         );
         rows.extend(self.group(
             case("curl -> wirecrypt", &ours),
@@ -793,15 +791,7 @@ impl Bench<'_> {
                 let target = server.target(engine, cipher);
                 Ok((root, server, target))
             },
-            |(_, _, target), direction, streams| {
-                target.run(
-                    direction,
-                    streams,
-                    self.source,
-                    &self.payload.sha256,
-                    self.sink,
-                )
-            },
+            |(_, _, target), direction, streams| self.timed(target, direction, streams),
         )
     }
 
@@ -841,15 +831,7 @@ impl Bench<'_> {
                 };
                 Ok((sshd, target))
             },
-            |(_, target), direction, streams| {
-                target.run(
-                    direction,
-                    streams,
-                    self.source,
-                    &self.payload.sha256,
-                    self.sink,
-                )
-            },
+            |(_, target), direction, streams| self.timed(target, direction, streams),
         );
         rows.extend(self.group(
             case("sftp -> wirecrypt"),

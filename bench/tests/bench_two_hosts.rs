@@ -2,9 +2,12 @@
 //! namespaces this test makes itself, joined by a veth pair, each with its own address
 //! (the project's own test hosts; nothing leaves this machine).
 
-use std::io::{BufRead, BufReader, Write};
+mod cli_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use cli_support::{Dir, Launch, Serving, serve_with, wirecrypt};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
 
@@ -71,15 +74,6 @@ impl Drop for Hosts {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn can_make_hosts() -> Result<(), String> {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let root = status
@@ -95,13 +89,6 @@ fn can_make_hosts() -> Result<(), String> {
         .output()
         .map_err(|e| format!("`ip` (iproute2) is missing: {e}"))?;
     Ok(())
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("wirecrypt-2h-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    p
 }
 
 fn identity(dir: &Path, ip: &str) -> (PathBuf, PathBuf) {
@@ -176,24 +163,18 @@ fn bench_from_client(
     rows
 }
 
-/// Starts `wirecrypt serve ARGS` in the server's namespace and waits for its
-/// "listening" line, which must name `listen`.
-fn serve_on(hosts: &Hosts, listen: &str, args: &[&str]) -> Server {
-    let mut child = Command::new("ip")
-        .args(["netns", "exec", &hosts.server_ns, BIN, "serve"])
-        .args(args)
-        .args(["--listen", listen])
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let server = Server(child);
-    assert!(line.contains(listen), "server said {line:?}");
+/// Starts `wirecrypt serve ARGS --listen LISTEN` on the server host.
+fn serve_on(hosts: &Hosts, listen: &str, args: &[&str]) -> Serving {
+    let under = ["ip", "netns", "exec", hosts.server_ns.as_str()];
+    let server = serve_with(
+        args,
+        &Launch {
+            under: &under,
+            listen: Some(listen),
+            ..Launch::default()
+        },
+    );
+    assert_eq!(server.addr, listen, "server said {:?}", server.line);
     server
 }
 
@@ -216,13 +197,13 @@ fn bench_measures_an_sftp_server_on_another_host() {
         return;
     }
     let hosts = Hosts::new(2).expect("make two test hosts");
-    let dir = scratch("sftp-hosts");
-    let root = dir.join("root");
+    let dir = Dir::new("sftp-hosts");
+    let root = dir.path("root");
     std::fs::create_dir_all(&root).unwrap();
     for key in ["host_key", "id"] {
         let st = Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
-            .arg(dir.join(key))
+            .arg(dir.path(key))
             .status()
             .unwrap();
         assert!(st.success());
@@ -236,13 +217,13 @@ fn bench_measures_an_sftp_server_on_another_host() {
             "--root",
             root.to_str().unwrap(),
             "--host-key",
-            dir.join("host_key").to_str().unwrap(),
+            dir.path("host_key").to_str().unwrap(),
             "--authorized-keys",
-            dir.join("id.pub").to_str().unwrap(),
+            dir.path("id.pub").to_str().unwrap(),
         ],
     );
-    let host_pub = std::fs::read_to_string(dir.join("host_key.pub")).unwrap();
-    let known_hosts = dir.join("known_hosts");
+    let host_pub = std::fs::read_to_string(dir.path("host_key.pub")).unwrap();
+    let known_hosts = dir.path("known_hosts");
     std::fs::write(
         &known_hosts,
         format!("[{}]:2222 {host_pub}", hosts.server_ip),
@@ -257,12 +238,12 @@ fn bench_measures_an_sftp_server_on_another_host() {
             "--user",
             "bench",
             "--identity",
-            dir.join("id").to_str().unwrap(),
+            dir.path("id").to_str().unwrap(),
             "--known-hosts",
             known_hosts.to_str().unwrap(),
         ],
         &[],
-        &dir,
+        &dir.0,
     );
     // sftp alone (no FTP baseline on an SFTP port), each way, at 1 and 2 streams.
     assert_eq!(rows.len(), 4, "{rows:#?}");
@@ -274,7 +255,6 @@ fn bench_measures_an_sftp_server_on_another_host() {
         2 * 1024 * 1024
     );
     assert!(!root.join("up-0.bin").exists() && !root.join("up-1.bin").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -283,19 +263,17 @@ fn bench_measures_a_server_on_another_host() {
         return;
     }
     let hosts = Hosts::new(1).expect("make two test hosts");
-    let dir = scratch("hosts");
-    let root = dir.join("root");
+    let dir = Dir::new("hosts");
+    let root = dir.path("root");
     std::fs::create_dir_all(&root).unwrap();
-    let users = dir.join("users");
-    let mut add = Command::new(BIN)
-        .args(["users", "add", users.to_str().unwrap(), "alice"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(b"two hosts\n").unwrap();
-    assert!(add.wait().unwrap().success());
-    let (cert, key) = identity(&dir, &hosts.server_ip);
+    let users = dir.path("users");
+    let add = wirecrypt(
+        &["users", "add", users.to_str().unwrap(), "alice"],
+        &[],
+        Some("two hosts\n"),
+    );
+    assert!(add.status.success());
+    let (cert, key) = identity(&dir.0, &hosts.server_ip);
     let listen = format!("{}:2121", hosts.server_ip);
 
     let _server = serve_on(
@@ -325,9 +303,8 @@ fn bench_measures_a_server_on_another_host() {
             cert.to_str().unwrap(),
         ],
         &[("WIRECRYPT_PASSWORD", "two hosts")],
-        &dir,
+        &dir.0,
     );
-    let _ = std::fs::remove_dir_all(&dir);
     // ftp and ftps (TLS 1.3), each up and down, at 1 and 2 streams.
     assert_eq!(rows.len(), 8, "{rows:#?}");
 }

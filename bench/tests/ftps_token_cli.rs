@@ -7,13 +7,14 @@
 //! skips with a reason otherwise.
 #![cfg(feature = "pkcs11")]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
+mod cli_support;
 mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
+use cli_support::{Launch, serve_with, wirecrypt};
 const LABEL: &str = "ftps-fips-server";
 
 fn text(out: &Output) -> String {
@@ -22,26 +23,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-fn wirecrypt(env: &[(String, String)], args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wirecrypt runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 /// The token key's public half as rcgen wants it: the uncompressed P-256 point.
@@ -80,19 +61,6 @@ fn p256_point(pem: &str) -> Vec<u8> {
     der[26..].to_vec()
 }
 
-/// A server in the foreground; stopped when dropped.
-struct Serving {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn curl_present() -> bool {
     let found = Command::new("curl").arg("--version").output().is_ok();
     if !found {
@@ -124,7 +92,8 @@ fn fips_ftps_server_signs_with_a_token_key_and_refuses_chacha() {
     let Some(token) = common::softhsm_token() else {
         return;
     };
-    let env = token.vars.as_slice();
+    let env = token.env();
+    let env = env.as_slice();
     let dir = std::env::temp_dir().join(format!("wirecrypt-ftps-token-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let root = dir.join("root");
@@ -132,9 +101,9 @@ fn fips_ftps_server_signs_with_a_token_key_and_refuses_chacha() {
 
     // The key pair is made in the token; only its public half comes out.
     let made = wirecrypt(
-        env,
         &["token", "keygen", "--label", LABEL, "--kind", "ecdsa-p256"],
-        "",
+        env,
+        None,
     );
     let said = text(&made);
     assert!(made.status.success(), "{said}");
@@ -163,9 +132,9 @@ fn fips_ftps_server_signs_with_a_token_key_and_refuses_chacha() {
 
     let users = dir.join("users");
     let added = wirecrypt(
-        env,
         &["users", "add", users.to_str().unwrap(), "alice"],
-        "correct horse\n",
+        env,
+        Some("correct horse\n"),
     );
     assert!(added.status.success(), "{}", text(&added));
 
@@ -183,11 +152,7 @@ fn fips_ftps_server_signs_with_a_token_key_and_refuses_chacha() {
     let key_arg = format!("pkcs11:{LABEL}");
     let serve_args = |cert: &Path| -> Vec<String> {
         [
-            "--fips",
-            "serve",
             "ftps",
-            "--listen",
-            "127.0.0.1:0",
             "--root",
             root.to_str().unwrap(),
             "--users",
@@ -200,32 +165,25 @@ fn fips_ftps_server_signs_with_a_token_key_and_refuses_chacha() {
         .map(String::from)
         .to_vec()
     };
-    let args = serve_args(&other_cert);
+    let mut args = vec!["--fips".to_string(), "serve".into()];
+    args.extend(serve_args(&other_cert));
+    args.extend(["--listen".into(), "127.0.0.1:0".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mismatch = wirecrypt(env, &args, "");
+    let mismatch = wirecrypt(&args, env, None);
     assert!(!mismatch.status.success(), "{}", text(&mismatch));
     println!("a certificate for another key: {}", text(&mismatch).trim());
 
-    let mut child = Command::new(BIN)
-        .args(serve_args(&cert_file))
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    let server = Serving { child, addr };
+    let args = serve_args(&cert_file);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = serve_with(
+        &args,
+        &Launch {
+            global: &["--fips"],
+            env,
+            ..Launch::default()
+        },
+    );
+    let line = &server.line;
     assert!(line.contains("FIPS mode"), "{line}");
     println!("{}", line.trim());
 
@@ -283,7 +241,7 @@ fn fips_ftps_server_signs_with_a_token_key_and_refuses_chacha() {
     assert_eq!(again.stdout, payload);
 
     drop(server);
-    let deleted = wirecrypt(env, &["token", "delete", "--label", LABEL], "");
+    let deleted = wirecrypt(&["token", "delete", "--label", LABEL], env, None);
     assert!(deleted.status.success(), "{}", text(&deleted));
     let _ = std::fs::remove_dir_all(&dir);
 }

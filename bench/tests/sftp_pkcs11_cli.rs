@@ -4,35 +4,12 @@
 //! Without softhsm2 it fails when `CI` is set and skips with a reason otherwise.
 #![cfg(feature = "pkcs11")]
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
+mod cli_support;
 mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
-
-fn wirecrypt(env: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_remove("WIRECRYPT_PROVIDER")
-        .env_remove("WIRECRYPT_FIPS")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
+use cli_support::{Launch, serve_with, wirecrypt};
 
 fn text(out: &Output) -> String {
     format!(
@@ -42,42 +19,33 @@ fn text(out: &Output) -> String {
     )
 }
 
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn serve_sftp_with_a_host_key_in_the_token() {
     let Some(token) = common::softhsm_token() else {
         return;
     };
-    let env = token.vars.as_slice();
+    let env = token.env();
+    let env = env.as_slice();
     let dir = std::env::temp_dir().join(format!("wirecrypt-sftp-p11-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("root")).unwrap();
     let label = "sftp-host";
     let made = wirecrypt(
-        env,
         &["token", "keygen", "--label", label, "--kind", "ecdsa-p256"],
+        env,
         None,
     );
     assert!(made.status.success(), "{}", text(&made));
     let users = dir.join("users");
     let added = wirecrypt(
-        env,
         &["users", "add", users.to_str().unwrap(), "alice"],
+        env,
         Some("correct horse\n"),
     );
     assert!(added.status.success(), "{}", text(&added));
 
     // A label the token does not hold: a clear error, no server.
     let missing = wirecrypt(
-        env,
         &[
             "serve",
             "sftp",
@@ -90,33 +58,29 @@ fn serve_sftp_with_a_host_key_in_the_token() {
             "--host-key",
             "pkcs11:no-such-key",
         ],
+        env,
         None,
     );
     assert!(!missing.status.success());
     assert!(text(&missing).contains("no-such-key"), "{}", text(&missing));
 
-    let mut child = Command::new(BIN)
-        .args(["serve", "sftp", "--listen", "127.0.0.1:0", "--root"])
-        .arg(dir.join("root"))
-        .arg("--users")
-        .arg(&users)
-        .args(["--host-key", &format!("pkcs11:{label}")])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Serving(child);
-    let addr = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let host_key = format!("pkcs11:{label}");
+    let server = serve_with(
+        &[
+            "sftp",
+            "--root",
+            dir.join("root").to_str().unwrap(),
+            "--users",
+            users.to_str().unwrap(),
+            "--host-key",
+            &host_key,
+        ],
+        &Launch {
+            env,
+            ..Launch::default()
+        },
+    );
+    let addr = server.addr.clone();
 
     let local = dir.join("local.bin");
     let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 + i / 255) as u8).collect();
@@ -124,7 +88,7 @@ fn serve_sftp_with_a_host_key_in_the_token() {
     let known = dir.join("known_hosts");
     let url = format!("sftp://alice@{addr}/up.bin");
     let mut with_password = env.to_vec();
-    with_password.push(("WIRECRYPT_PASSWORD".into(), "correct horse".into()));
+    with_password.push(("WIRECRYPT_PASSWORD", "correct horse"));
     let copy = |extra: &[&str]| {
         let mut args = vec![
             "copy",
@@ -134,7 +98,7 @@ fn serve_sftp_with_a_host_key_in_the_token() {
             known.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        wirecrypt(&with_password, &args, None)
+        wirecrypt(&args, &with_password, None)
     };
     // First contact records the token's key; the second copy checks it.
     let first = copy(&["--accept-new-host-key"]);

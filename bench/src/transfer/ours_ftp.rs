@@ -159,11 +159,10 @@ impl FtpTarget {
         let _ = c.quit();
         Ok(())
     }
+}
 
-    /// One timed run: `streams` clients of ours each move the payload in `direction`;
-    /// what arrived is checked against `sha256`. Downloads land in `sink_dir`, uploads
-    /// are read from `source`.
-    pub fn run(
+impl super::Target for FtpTarget {
+    fn run(
         &self,
         direction: Direction,
         streams: usize,

@@ -207,9 +207,10 @@ impl SftpTarget {
         ssh.disconnect();
         Ok(())
     }
+}
 
-    /// One timed run: `streams` clients of ours each move the payload in `direction`.
-    pub fn run(
+impl super::Target for SftpTarget {
+    fn run(
         &self,
         direction: Direction,
         streams: usize,

@@ -1,5 +1,9 @@
 //! Shared by the tests that run `wirecrypt serve` and `wirecrypt copy` as a user does: a
-//! scratch directory, the binary run with its input, a server in the foreground.
+//! scratch directory, the binary run with its input, a server in the foreground (on this
+//! host, or under `ip netns exec` on a test host).
+
+// Each test binary that includes this module uses a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -62,6 +66,22 @@ pub struct Serving {
     child: Child,
     /// The address it said it listens on.
     pub addr: String,
+    /// The first line it printed (where, and in which mode).
+    pub line: String,
+}
+
+/// How [`serve_with`] starts a server; the default is this host, a free port on
+/// 127.0.0.1, and none of the engine's variables.
+#[derive(Default)]
+pub struct Launch<'a> {
+    /// A command the server runs under (`["ip", "netns", "exec", NS]`).
+    pub under: &'a [&'a str],
+    /// Options before `serve` (`--fips`).
+    pub global: &'a [&'a str],
+    /// Where to listen instead of 127.0.0.1:0.
+    pub listen: Option<&'a str>,
+    /// Variables for the server (a token's module and PIN).
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 impl Drop for Serving {
@@ -74,12 +94,27 @@ impl Drop for Serving {
 /// Starts `wirecrypt serve ARGS --listen 127.0.0.1:0` (`args` begins with the protocol)
 /// and reads the address from its first line.
 pub fn serve(args: &[&str]) -> Serving {
-    let mut child = Command::new(BIN)
+    serve_with(args, &Launch::default())
+}
+
+/// Starts `wirecrypt serve ARGS` as `how` says and reads the address from its first line.
+pub fn serve_with(args: &[&str], how: &Launch<'_>) -> Serving {
+    let mut cmd = match how.under.split_first() {
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest).arg(BIN);
+            c
+        }
+        None => Command::new(BIN),
+    };
+    let mut child = cmd
+        .args(how.global)
         .arg("serve")
         .args(args)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", how.listen.unwrap_or("127.0.0.1:0")])
         .env_remove("WIRECRYPT_PROVIDER")
         .env_remove("WIRECRYPT_FIPS")
+        .envs(how.env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -94,5 +129,5 @@ pub fn serve(args: &[&str]) -> Serving {
         .and_then(|r| r.split(',').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    Serving { child, addr }
+    Serving { child, addr, line }
 }

@@ -10,6 +10,17 @@ pub struct Token {
     pub vars: Vec<(String, String)>,
 }
 
+impl Token {
+    /// The variables as the runners in `cli_support` take them.
+    #[allow(dead_code)] // only the binaries that run a server use it
+    pub fn env(&self) -> Vec<(&str, &str)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+}
+
 impl Drop for Token {
     fn drop(&mut self) {
         if let Some((_, conf)) = self.vars.iter().find(|(k, _)| k == "SOFTHSM2_CONF")
