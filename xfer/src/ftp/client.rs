@@ -181,6 +181,8 @@ impl Client {
             let store = Arc::new(tls::CountingStore::new(SESSION_CACHE));
             let mut own = (**cfg).clone();
             own.resumption = rustls::client::Resumption::store(store.clone());
+            // Data connections hand their traffic secrets to the engine (data.rs).
+            own.enable_secret_extraction = true;
             *cfg = Arc::new(own);
             store
         });

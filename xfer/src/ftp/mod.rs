@@ -53,11 +53,15 @@
 //! is answered (213) and other commands wait for its end. [`Client::retr_with`] aborts a
 //! download that way.
 //!
+//! # The data path
+//!
+//! A protected data connection's handshake runs in rustls; then its traffic secrets go
+//! to the engine (rustls's `kernel` module) and records are sealed 64 at a time
+//! straight from the file and opened in place in the receive buffer: see [`data`] for
+//! how and why. Tickets and KeyUpdate keep working; close_notify ends every transfer.
+//!
 //! # Not yet
 //!
-//! * Bulk data moves through rustls streams in 1 MiB writes; the batch path (rustls's
-//!   `kernel` module, sealing many records per call through the engine) replaces the
-//!   TLS arms of [`data::DataStream`].
 //! * The client speaks passive mode only (EPSV, then PASV).
 
 pub mod client;
