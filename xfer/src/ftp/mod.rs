@@ -59,10 +59,6 @@
 //! to the engine (rustls's `kernel` module) and records are sealed 64 at a time
 //! straight from the file and opened in place in the receive buffer: see [`data`] for
 //! how and why. Tickets and KeyUpdate keep working; close_notify ends every transfer.
-//!
-//! # Not yet
-//!
-//! * The client speaks passive mode only (EPSV, then PASV).
 
 pub mod client;
 pub mod control;
