@@ -8,11 +8,15 @@
 //! and the engine's record layer carries the connection ([`TlsData`]):
 //!
 //! * the sender lays out [`BATCH`] records of 16 KiB in one wire buffer
-//!   ([`TlsSealer::slots`]), reads the file straight into them (one `readv`), seals the
-//!   whole batch in one call ([`TlsSealer::seal_batch`]) and writes about 1 MiB at once;
+//!   ([`TlsSealer::slots`]), reads the file straight into them (one `readv` for a file
+//!   or any reader with `read_vectored`), seals the whole batch in one call
+//!   ([`TlsSealer::seal_batch`]) and writes about 1 MiB at once;
 //! * the receiver opens every whole record a socket read brought in place, in its
 //!   receive buffer ([`TlsOpener::open_buffer`]), and writes the payloads to the file
-//!   from there (one `writev`).
+//!   from there (one `writev`);
+//! * TYPE A text and listings go through [`DataStream`]'s `Read`/`Write`, which seal
+//!   from the caller's slices ([`TlsSealer::seal_from`]) and copy out of the receive
+//!   buffer.
 //!
 //! **Why rustls's `kernel` module** (`dangerous_into_kernel_connection` on the
 //! unbuffered connections) rather than `dangerous_extract_secrets` on a buffered one:
