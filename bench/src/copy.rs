@@ -38,6 +38,10 @@ pub struct Args {
     /// Do not check the server's certificate (test certificates only).
     #[arg(long, conflicts_with = "ca_file")]
     insecure: bool,
+    /// Active mode for FTP and FTPS: the server connects back to this machine (EPRT,
+    /// or PORT) for the data connection, instead of passive mode (EPSV/PASV).
+    #[arg(long)]
+    active: bool,
     /// SSH options, for sftp:// URLs.
     #[command(flatten)]
     ssh: sftp::SshArgs,
@@ -153,8 +157,11 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     let engine = engine_args.engine()?;
     engine.status()?;
     if url.scheme == "sftp" {
-        if args.tls || args.ca_file.is_some() || args.insecure {
-            return Err("--tls, --ca-file and --insecure are for FTPS, not sftp://".into());
+        if args.tls || args.ca_file.is_some() || args.insecure || args.active {
+            return Err(
+                "--tls, --ca-file, --insecure and --active are for FTP and FTPS, not sftp://"
+                    .into(),
+            );
         }
         return sftp::run(&url, &local, upload, &args.ssh, engine);
     }
@@ -173,7 +180,7 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         .map_err(|e| format!("{}: {e}", url.host))?
         .next()
         .ok_or_else(|| format!("{}: no address", url.host))?;
-    let options = if protected {
+    let mut options = if protected {
         let trust = if args.insecure {
             tls::ServerTrust::Insecure
         } else {
@@ -202,6 +209,8 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     } else {
         ClientOptions::plain()
     };
+    options.active = args.active;
+    let mode = if options.active { ", active mode" } else { "" };
     let password = match &url.password {
         Some(p) => p.clone(),
         None => std::env::var(PASSWORD_ENV).unwrap_or_else(|_| "wirecrypt@".into()),
@@ -225,7 +234,7 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     client.quit()?;
     let secs = start.elapsed().as_secs_f64();
     eprintln!(
-        "copied {bytes} bytes in {secs:.2} s ({:.1} MB/s){}",
+        "copied {bytes} bytes in {secs:.2} s ({:.1} MB/s){}{mode}",
         bytes as f64 / secs.max(1e-9) / 1e6,
         if protected { ", TLS by wirecrypt" } else { "" }
     );

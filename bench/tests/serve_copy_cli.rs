@@ -105,6 +105,25 @@ fn ftps_copy_up_and_down_through_the_engine() {
     );
     assert_eq!(std::fs::read(&back).unwrap(), data);
 
+    // Active mode: the server dials back for the data connection.
+    let active = dir.path("active.bin");
+    let down = wirecrypt(
+        &[
+            &["copy", "--active", &url, active.to_str().unwrap()][..],
+            &ca,
+        ]
+        .concat(),
+        &env,
+        None,
+    );
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    assert_eq!(std::fs::read(&active).unwrap(), data);
+    assert!(String::from_utf8_lossy(&down.stderr).contains("active mode"));
+
     // A wrong password, plain FTP to a server that requires TLS, an unchecked
     // certificate without --insecure: each a non-zero exit with a reason.
     let wrong = wirecrypt(

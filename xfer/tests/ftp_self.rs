@@ -105,6 +105,46 @@ fn explicit_tls12_and_tls13_resume_every_data_connection() {
     }
 }
 
+/// Active mode (EPRT): the server dials the client, plain and under TLS 1.2 and 1.3,
+/// every protected data connection still resuming the control session.
+#[test]
+fn active_mode_plain_and_tls12_and_tls13() {
+    for v in [
+        None,
+        Some(&rustls::version::TLS12),
+        Some(&rustls::version::TLS13),
+    ] {
+        let f = fixture(
+            if v.is_some() {
+                Mode::Explicit
+            } else {
+                Mode::Plain
+            },
+            |_| {},
+        );
+        let mut opts = match v {
+            Some(v) => ClientOptions::explicit(client_tls(&f.id, &[v]), name()),
+            None => ClientOptions::plain(),
+        };
+        opts.active = true;
+        let mut c = Client::connect(f.addr(), opts).unwrap();
+        c.login(USER, PASS).unwrap();
+        exercise(&f, &mut c, v.is_some());
+        c.quit().unwrap();
+        assert!(
+            f.saw_in_order(&["> EPRT |1|127.0.0.1|", "< 200", "> STOR f0.bin", "< 150"]),
+            "{v:?}: {:?}",
+            f.lines()
+        );
+        assert!(
+            !f.lines()
+                .iter()
+                .any(|l| l.contains("EPSV") || l.contains("PASV")),
+            "{v:?}: no passive command in active mode"
+        );
+    }
+}
+
 #[test]
 fn implicit_and_plain_sessions() {
     let f = fixture(Mode::Implicit, |_| {});

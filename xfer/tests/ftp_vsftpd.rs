@@ -2,7 +2,8 @@
 //! `ssl_enable=YES`, `force_local_data_ssl=YES` (and its anonymous twin),
 //! `require_ssl_reuse=YES` and a temporary RSA certificate: 64 MiB up and down with
 //! TLS 1.2 and with TLS 1.3, SHA-256 compared, every data connection resuming the
-//! control session; and vsftpd's own 522 for a PROT C transfer.
+//! control session; active mode (vsftpd dialling our client); and vsftpd's own 522
+//! for a PROT C transfer.
 //!
 //! vsftpd must run as root (it drops to its `ftp` user per session); the anonymous
 //! account writing into `pub/` avoids creating a system user.
@@ -119,6 +120,7 @@ fn vsftpd() -> Option<Vsftpd> {
          ssl_enable=YES\nallow_anon_ssl=YES\nforce_anon_data_ssl=YES\nforce_anon_logins_ssl=YES\n\
          force_local_data_ssl=YES\nforce_local_logins_ssl=YES\nrequire_ssl_reuse=YES\n\
          rsa_cert_file={cert}\nrsa_private_key_file={key}\npasv_enable=YES\n\
+         port_enable=YES\nconnect_from_port_20=NO\n\
          pasv_min_port={pasv}\npasv_max_port={pmax}\nseccomp_sandbox=NO\nisolate=NO\n\
          isolate_network=NO\nsecure_chroot_dir=/var/run/vsftpd/empty\nxferlog_enable=NO\n\
          vsftpd_log_file={log}\nlog_ftp_protocol=YES\n",
@@ -151,6 +153,15 @@ fn vsftpd() -> Option<Vsftpd> {
 }
 
 fn client(v: &Vsftpd, version: &'static rustls::SupportedProtocolVersion, protect: bool) -> Client {
+    client_in(v, version, protect, false)
+}
+
+fn client_in(
+    v: &Vsftpd,
+    version: &'static rustls::SupportedProtocolVersion,
+    protect: bool,
+    active: bool,
+) -> Client {
     let mut roots = rustls::RootCertStore::empty();
     for c in tls::load_certs(&v.cert).unwrap() {
         roots.add(c).unwrap();
@@ -164,6 +175,7 @@ fn client(v: &Vsftpd, version: &'static rustls::SupportedProtocolVersion, protec
     .unwrap();
     let mut opts = ClientOptions::explicit(cfg, "localhost".try_into().unwrap());
     opts.protect_data = protect;
+    opts.active = active;
     let mut c = Client::connect(v.addr, opts).unwrap();
     c.login("anonymous", "x").unwrap();
     c
@@ -214,5 +226,45 @@ fn vsftpd_answers_522_to_an_unprotected_transfer() {
     match c.list("LIST", "") {
         Err(FtpError::Unexpected { reply, .. }) => assert_eq!(reply.code, 522, "{reply}"),
         other => panic!("{other:?}"),
+    }
+}
+
+/// Active mode: vsftpd dials our client (EPRT) for every data connection, TLS 1.2 and
+/// TLS 1.3, each connection resuming the control session as `require_ssl_reuse` wants.
+#[test]
+fn our_client_in_active_mode_with_tls12_and_tls13() {
+    let Some(v) = vsftpd() else { return };
+    let data = pattern(4 << 20, 77);
+    let want = sha256(&data);
+    for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+        let mut c = client_in(&v, version, true, true);
+        let name = format!("pub/active-{:?}.bin", version.version);
+        c.stor(&name, &mut data.as_slice()).unwrap();
+        assert_eq!(c.last_data_handshake(), Some(HandshakeKind::Resumed));
+        assert_eq!(sha256_file(&v.dir.path().join("anon").join(&name)), want);
+        let mut back = Vec::new();
+        c.retr(&name, 0, &mut back).unwrap();
+        assert_eq!(c.last_data_handshake(), Some(HandshakeKind::Resumed));
+        assert_eq!(sha256(&back), want, "download {:?}", version.version);
+        let listing = c.list("NLST", "pub").unwrap();
+        assert!(listing.contains("active-"), "{listing}");
+        let count = |p: &[&str]| {
+            c.transcript()
+                .iter()
+                .filter(|l| p.iter().any(|p| l.starts_with(p)))
+                .count()
+        };
+        assert_eq!(
+            count(&["> EPRT"]),
+            count(&["> STOR", "> RETR", "> NLST"]),
+            "one EPRT per data connection: {:?}",
+            c.transcript()
+        );
+        assert!(
+            !c.transcript()
+                .iter()
+                .any(|l| l.contains("EPSV") || l.contains("PASV"))
+        );
+        c.quit().unwrap();
     }
 }

@@ -12,6 +12,12 @@
 //! ends the connection, and this side's next read fails with the engine's own error
 //! (decryption errors other than a bad tag reach the application as
 //! `rustls::Error::General` with the engine's message).
+//!
+//! After a handshake, [`record_keys`] turns the traffic secrets rustls hands over into
+//! the engine's own keys, so a connection can leave rustls's one-record-per-call path
+//! for batches of records ([`TlsSealer::seal_batch`](super::TlsSealer::seal_batch)).
+
+use std::sync::Mutex;
 
 use rustls::crypto::cipher::{
     AeadKey as RustlsKey, InboundOpaqueMessage, InboundPlainMessage, Iv, KeyBlockShape,
@@ -24,7 +30,7 @@ use rustls::{
     SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
 };
 
-use super::{HEADER_LEN, Tls12Keys, Tls13Keys, confidentiality_limit, header};
+use super::{HEADER_LEN, Tls12Keys, Tls13Keys, TlsKeys, confidentiality_limit, header};
 use crate::algorithm::AeadAlg;
 use crate::{Engine, Error, TAG_LEN};
 
@@ -80,10 +86,14 @@ fn aead_for(suite: &SupportedCipherSuite) -> Option<AeadAlg> {
 fn wrap(engine: &Engine, suite: SupportedCipherSuite) -> Option<SupportedCipherSuite> {
     let alg = aead_for(&suite)?;
     engine.provider_for(alg).ok()?;
-    let aead = EngineAead {
+    let aead: &'static EngineAead = Box::leak(Box::new(EngineAead {
         engine: engine.clone(),
         alg,
-    };
+    }));
+    HANDED_OUT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(aead);
     // rustls's limit counts records of the suite; ours is the RFC 8446 §5.5 figure.
     let limit = confidentiality_limit(alg);
     Some(match suite {
@@ -96,7 +106,7 @@ fn wrap(engine: &Engine, suite: SupportedCipherSuite) -> Option<SupportedCipherS
             SupportedCipherSuite::Tls13(Box::leak(Box::new(Tls13CipherSuite {
                 common,
                 hkdf_provider: s.hkdf_provider,
-                aead_alg: Box::leak(Box::new(aead)),
+                aead_alg: aead,
                 quic: None,
             })))
         }
@@ -111,10 +121,78 @@ fn wrap(engine: &Engine, suite: SupportedCipherSuite) -> Option<SupportedCipherS
                 prf_provider: s.prf_provider,
                 kx: s.kx,
                 sign: s.sign,
-                aead_alg: Box::leak(Box::new(aead)),
+                aead_alg: aead,
             })))
         }
     })
+}
+
+/// Every [`EngineAead`] handed to rustls, so that [`record_keys`] can key a connection's
+/// extracted secrets on the very engine that served its handshake.
+static HANDED_OUT: Mutex<Vec<&'static EngineAead>> = Mutex::new(Vec::new());
+
+/// One direction's engine keys for a connection whose handshake ran on a [`provider`]
+/// of this module, from the secrets rustls handed over (`dangerous_into_kernel_connection`
+/// and its key updates, or `dangerous_extract_secrets`). A [`TlsSealer`] or
+/// [`TlsOpener`] made from them (at the sequence number rustls reports) carries the
+/// connection on, sealing and opening records in batches.
+///
+/// The keys come from the engine whose provider served `suite` in the handshake, so its
+/// provider choice and FIPS policy carry over; a suite of any other provider is refused.
+///
+/// [`TlsSealer`]: super::TlsSealer
+/// [`TlsOpener`]: super::TlsOpener
+pub fn record_keys(
+    suite: SupportedCipherSuite,
+    secrets: &ConnectionTrafficSecrets,
+) -> Result<TlsKeys, Error> {
+    let aead = engine_aead(suite).ok_or_else(|| {
+        Error::Config("the negotiated cipher suite is not from the engine's rustls provider".into())
+    })?;
+    let (key, iv, alg) = match secrets {
+        ConnectionTrafficSecrets::Aes128Gcm { key, iv } => (key, iv, AeadAlg::Aes128Gcm),
+        ConnectionTrafficSecrets::Aes256Gcm { key, iv } => (key, iv, AeadAlg::Aes256Gcm),
+        ConnectionTrafficSecrets::Chacha20Poly1305 { key, iv } => {
+            (key, iv, AeadAlg::ChaCha20Poly1305)
+        }
+        _ => {
+            return Err(Error::Config(
+                "traffic secrets of an AEAD the engine lacks".into(),
+            ));
+        }
+    };
+    if alg != aead.alg {
+        return Err(Error::Config(
+            "the traffic secrets are not for the negotiated cipher suite".into(),
+        ));
+    }
+    match suite {
+        SupportedCipherSuite::Tls13(_) => Ok(aead.tls13(key, iv)?.into()),
+        SupportedCipherSuite::Tls12(_) => {
+            // `extract_keys` below joined the fixed IV and the explicit-nonce mask.
+            let fixed = if alg == AeadAlg::ChaCha20Poly1305 {
+                12
+            } else {
+                4
+            };
+            let (salt, mask) = iv.as_ref().split_at(fixed);
+            Ok(aead.tls12(key, salt, mask)?.into())
+        }
+    }
+}
+
+/// The [`EngineAead`] behind `suite`, if this module made it.
+fn engine_aead(suite: SupportedCipherSuite) -> Option<&'static EngineAead> {
+    let wanted: *const () = match suite {
+        SupportedCipherSuite::Tls13(s) => (s.aead_alg as *const dyn Tls13AeadAlgorithm).cast(),
+        SupportedCipherSuite::Tls12(s) => (s.aead_alg as *const dyn Tls12AeadAlgorithm).cast(),
+    };
+    HANDED_OUT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .find(|a| std::ptr::eq((*a as *const EngineAead).cast::<()>(), wanted))
 }
 
 /// One AEAD of the engine, as rustls sees it.
@@ -390,6 +468,78 @@ mod tests {
     use rustls::crypto::cipher::{AeadKey as RustlsKey, Iv, OutboundChunks};
 
     use super::*;
+    use crate::tls::{ContentType, TlsSealer};
+
+    /// Keys made from extracted secrets seal what rustls's own decrypter of the same
+    /// suite opens (TLS 1.3, and TLS 1.2 with its explicit-nonce mask); a suite of
+    /// another provider is refused. (rustls lets a test build 32-byte keys only: the
+    /// AES-128 suites share every line with AES-256.)
+    #[test]
+    fn record_keys_continue_the_connection_rustls_keyed() {
+        let engine = Engine::builder().ignore_env().build().unwrap();
+        let key = || RustlsKey::from([7u8; 32]);
+        let mut checked = 0;
+        for suite in cipher_suites(&engine) {
+            if format!("{:?}", suite.suite()).contains("AES_128") {
+                continue;
+            }
+            let (mut dec, extracted) = match suite {
+                SupportedCipherSuite::Tls13(s) => (
+                    s.aead_alg.decrypter(key(), Iv::new([9u8; 12])),
+                    s.aead_alg.extract_keys(key(), Iv::new([9u8; 12])).unwrap(),
+                ),
+                SupportedCipherSuite::Tls12(s) => {
+                    let fixed = s.aead_alg.key_block_shape().fixed_iv_len;
+                    let block = [9u8, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 12];
+                    let (iv, explicit) = block.split_at(fixed);
+                    (
+                        s.aead_alg.decrypter(key(), iv),
+                        s.aead_alg.extract_keys(key(), iv, explicit).unwrap(),
+                    )
+                }
+            };
+            let mut sealer =
+                TlsSealer::new(record_keys(suite, &extracted).unwrap()).with_sequence(5);
+            let mut wire = Vec::new();
+            sealer
+                .seal(
+                    ContentType::ApplicationData,
+                    b"carried on by the engine",
+                    &mut wire,
+                )
+                .unwrap();
+            let opened = dec
+                .decrypt(
+                    InboundOpaqueMessage::new(
+                        RustlsType::from(wire[0]),
+                        ProtocolVersion::TLSv1_2,
+                        &mut wire[HEADER_LEN..],
+                    ),
+                    5,
+                )
+                .unwrap_or_else(|e| panic!("{:?}: {e}", suite.suite()));
+            assert_eq!(
+                opened.payload,
+                b"carried on by the engine",
+                "{:?}",
+                suite.suite()
+            );
+            checked += 1;
+        }
+        assert!(
+            checked >= 4,
+            "AES-256-GCM and ChaCha20-Poly1305, TLS 1.3 and 1.2"
+        );
+        let foreign = ring::default_provider().cipher_suites[0];
+        let secrets = ConnectionTrafficSecrets::Aes256Gcm {
+            key: key(),
+            iv: Iv::new([2u8; 12]),
+        };
+        assert!(matches!(
+            record_keys(foreign, &secrets),
+            Err(Error::Config(_))
+        ));
+    }
 
     /// A sealing failure in the middle of a connection (here the FIPS error state) must
     /// not panic rustls, must not put plaintext on the wire, and must surface as the

@@ -1,7 +1,8 @@
 //! The blocking FTP/FTPS client: plain FTP, explicit FTPS (AUTH TLS, PBSZ 0, PROT P)
 //! and implicit FTPS, on the engine's rustls provider.
 //!
-//! Every data connection resumes the control connection's TLS session (one shared
+//! Data connections are passive (EPSV, then PASV) unless [`ClientOptions::active`]
+//! asks for active mode (EPRT, then PORT). Every data connection resumes the control connection's TLS session (one shared
 //! `Arc<ClientConfig>` and one server name), as vsftpd's `require_ssl_reuse` and our
 //! own server demand, with TLS 1.2 and 1.3. Each data connection is read to its end —
 //! uploads included — so the TLS 1.3 tickets the server sends on it are stored and the
@@ -21,9 +22,9 @@
 //! ```
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, HandshakeKind, StreamOwned};
@@ -57,6 +58,11 @@ pub struct ClientOptions {
     pub protect_data: bool,
     /// Timeout for every read, write and connect.
     pub timeout: Duration,
+    /// Active mode: the server connects to a port this client opens on the control
+    /// connection's local address (EPRT, or PORT where the server lacks EPRT) instead
+    /// of the client connecting to the server's (EPSV/PASV, the default). Only the
+    /// control connection's peer address is accepted on that port.
+    pub active: bool,
 }
 
 impl ClientOptions {
@@ -68,6 +74,7 @@ impl ClientOptions {
             server_name: ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
             protect_data: false,
             timeout: Duration::from_secs(30),
+            active: false,
         }
     }
 
@@ -79,6 +86,7 @@ impl ClientOptions {
             server_name,
             protect_data: true,
             timeout: Duration::from_secs(30),
+            active: false,
         }
     }
 
@@ -140,6 +148,13 @@ impl Ctl {
             Ctl::Gone => Err(io::ErrorKind::NotConnected.into()),
         }
     }
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            Ctl::Plain(s) => s.local_addr(),
+            Ctl::Tls(s) => s.sock.local_addr(),
+            Ctl::Gone => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
 }
 
 /// A connected FTP client.
@@ -181,6 +196,8 @@ impl Client {
             let store = Arc::new(tls::CountingStore::new(SESSION_CACHE));
             let mut own = (**cfg).clone();
             own.resumption = rustls::client::Resumption::store(store.clone());
+            // Data connections hand their traffic secrets to the engine (data.rs).
+            own.enable_secret_extraction = true;
             *cfg = Arc::new(own);
             store
         });
@@ -335,11 +352,49 @@ impl Client {
         Ok(s)
     }
 
-    /// Sends a data command over a fresh passive connection and returns the open
-    /// (TLS if PROT P) data stream after the 150/125 preliminary reply.
+    /// Opens a port for an active data connection on the control connection's local
+    /// address and tells the server: EPRT (RFC 2428), or PORT when the server does not
+    /// know EPRT (500/502) and the address is IPv4.
+    fn open_active(&mut self) -> Result<TcpListener> {
+        let local = self.ctl.local_addr()?;
+        let listener = TcpListener::bind(SocketAddr::new(local.ip(), 0))?;
+        let port = listener.local_addr()?.port();
+        let family = if local.is_ipv4() { 1 } else { 2 };
+        let r = self.command(&format!("EPRT |{family}|{}|{port}|", local.ip()))?;
+        match (r.code, local.ip()) {
+            (200, _) => {}
+            (500 | 502, IpAddr::V4(ip)) => {
+                let [a, b, c, d] = ip.octets();
+                let line = format!("PORT {a},{b},{c},{d},{},{}", port >> 8, port & 0xff);
+                self.command_expect(&line, &[200])?;
+            }
+            _ => {
+                return Err(FtpError::Unexpected {
+                    command: "EPRT".into(),
+                    reply: r,
+                });
+            }
+        }
+        Ok(listener)
+    }
+
+    /// Sends a data command over a fresh passive or active connection and returns the
+    /// open (TLS if PROT P) data stream after the 150/125 preliminary reply.
     fn data_command(&mut self, line: &str) -> Result<DataStream> {
-        let sock = self.open_passive()?;
-        self.command_expect(line, &[125, 150])?;
+        let sock = if self.opts.active {
+            let listener = self.open_active()?;
+            self.command_expect(line, &[125, 150])?;
+            // The server dials in around its 150 reply; only its address is taken.
+            let deadline = Instant::now() + self.opts.timeout;
+            let s = data::accept_from(&listener, self.peer.ip(), deadline)?;
+            s.set_read_timeout(Some(self.opts.timeout))?;
+            s.set_write_timeout(Some(self.opts.timeout))?;
+            s
+        } else {
+            let s = self.open_passive()?;
+            self.command_expect(line, &[125, 150])?;
+            s
+        };
         if self.data_tls {
             let cfg = self.opts.tls.clone().ok_or(FtpError::NoTlsConfig)?;
             let s = DataStream::connect_tls(sock, cfg, self.opts.server_name.clone())?;
@@ -542,7 +597,68 @@ pub fn parse_pasv(text: &str) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead, BufReader};
+
     use super::*;
+
+    /// A server that does not know EPRT gets PORT instead, and the data connection it
+    /// dials to that address carries the listing.
+    #[test]
+    fn active_mode_falls_back_to_port() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (sock, _) = l.accept().unwrap();
+            let mut w = sock.try_clone().unwrap();
+            let mut r = BufReader::new(sock);
+            let mut seen = Vec::new();
+            w.write_all(b"220 hello\r\n").unwrap();
+            let mut port = None;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap() == 0 {
+                    return seen;
+                }
+                let line = line.trim_end().to_owned();
+                let reply: &[u8] = match line.split(' ').next().unwrap() {
+                    "USER" => b"230 in\r\n",
+                    "TYPE" => b"200 ok\r\n",
+                    "EPRT" => b"500 unknown command\r\n",
+                    "PORT" => {
+                        let n: Vec<u16> =
+                            line[5..].split(',').map(|x| x.parse().unwrap()).collect();
+                        port = Some(n[4] << 8 | n[5]);
+                        b"200 ok\r\n"
+                    }
+                    "NLST" => {
+                        let mut d = TcpStream::connect(("127.0.0.1", port.unwrap())).unwrap();
+                        w.write_all(b"150 here\r\n").unwrap();
+                        d.write_all(b"a\r\nb\r\n").unwrap();
+                        drop(d);
+                        b"226 done\r\n"
+                    }
+                    _ => b"221 bye\r\n",
+                };
+                seen.push(line);
+                w.write_all(reply).unwrap();
+            }
+        });
+        let mut opts = ClientOptions::plain();
+        opts.active = true;
+        let mut c = Client::connect(addr, opts).unwrap();
+        c.login("u", "p").unwrap();
+        assert_eq!(c.list("NLST", "").unwrap(), "a\r\nb\r\n");
+        c.quit().unwrap();
+        let seen = server.join().unwrap();
+        assert!(
+            seen.iter().any(|l| l.starts_with("EPRT |1|127.0.0.1|")),
+            "{seen:?}"
+        );
+        assert!(
+            seen.iter().any(|l| l.starts_with("PORT 127,0,0,1,")),
+            "{seen:?}"
+        );
+    }
 
     #[test]
     fn passive_replies_parse() {

@@ -53,12 +53,12 @@
 //! is answered (213) and other commands wait for its end. [`Client::retr_with`] aborts a
 //! download that way.
 //!
-//! # Not yet
+//! # The data path
 //!
-//! * Bulk data moves through rustls streams in 1 MiB writes; the batch path (rustls's
-//!   `kernel` module, sealing many records per call through the engine) replaces the
-//!   TLS arms of [`data::DataStream`].
-//! * The client speaks passive mode only (EPSV, then PASV).
+//! A protected data connection's handshake runs in rustls; then its traffic secrets go
+//! to the engine (rustls's `kernel` module) and records are sealed 64 at a time
+//! straight from the file and opened in place in the receive buffer: see [`data`] for
+//! how and why. Tickets and KeyUpdate keep working; close_notify ends every transfer.
 
 pub mod client;
 pub mod control;

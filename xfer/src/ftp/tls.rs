@@ -147,6 +147,8 @@ pub fn per_session(base: &Arc<ServerConfig>) -> SessionTls {
     let mut cfg = (**base).clone();
     cfg.session_storage = Arc::new(SessionStore::new(64));
     cfg.ticketer = Arc::new(NoTickets);
+    // Data connections hand their traffic secrets to the engine (data.rs).
+    cfg.enable_secret_extraction = true;
     let with = |n| {
         let mut c = cfg.clone();
         c.send_tls13_tickets = n;
