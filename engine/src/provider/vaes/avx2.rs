@@ -50,6 +50,7 @@ unsafe impl Width for Vaes256Cpu {
     const LANES: usize = 2;
     const NAME: &'static str = "vaes256";
     const OPEN_HASHES_AHEAD: bool = true;
+    const KARATSUBA: bool = true;
 
     #[inline(always)]
     fn enter<T, F: FnOnce() -> T>(self, f: F) -> T {

@@ -62,6 +62,7 @@ unsafe impl Width for Vaes512Cpu {
     const LANES: usize = 4;
     const NAME: &'static str = "vaes512";
     const OPEN_HASHES_AHEAD: bool = false;
+    const KARATSUBA: bool = false;
 
     #[inline(always)]
     fn enter<T, F: FnOnce() -> T>(self, f: F) -> T {

@@ -136,7 +136,7 @@ impl Flavour for Vaes512Cpu {
                 ),
                 (
                     "ghash",
-                    "VPCLMULQDQ on 512-bit registers, Karatsuba: 32 blocks per reduction against H^32..H^1",
+                    "VPCLMULQDQ on 512-bit registers, schoolbook: 32 blocks per reduction against H^32..H^1",
                 ),
                 ("aes-gcm", GCM_DETAIL),
             ],
@@ -145,7 +145,7 @@ impl Flavour for Vaes512Cpu {
 }
 
 const GCM_DETAIL: &str = "seal: AES of the next batch interleaved with GHASH of the previous one; \
-     open: one pass (GHASH a batch ahead of the decryption), output wiped \
+     open: one pass (GHASH beside the decryption), output wiped \
      unless the tag verifies; in place or out of place in one pass";
 
 impl<W: Flavour> Vaes<W> {

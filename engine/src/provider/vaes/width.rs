@@ -57,6 +57,10 @@ pub(crate) unsafe trait Width: Copy + Send + Sync + fmt::Debug + 'static {
     /// final XOR, which needs eight more live registers: measured 10% faster on
     /// 512-bit registers (32 of them), 10% slower on AVX2's 16, where they spill.
     const OPEN_HASHES_AHEAD: bool;
+    /// Whether GHASH forms each block's middle term by Karatsuba (three `vpclmulqdq`,
+    /// plus a shuffle and two XORs) or schoolbook (four `vpclmulqdq`) — see
+    /// [`super::ghash`]. Karatsuba pays where the multiplier shares its pipes with AES.
+    const KARATSUBA: bool;
 
     /// Runs `f` inside a function compiled with this width's target features, so that
     /// the `#[inline(always)]` kernel code in `f` is compiled with them.
