@@ -601,7 +601,7 @@ impl Bench<'_> {
                     cipher: cipher.clone(),
                     remote_dir: String::new(),
                     upload_dir: None,
-                    server_pid: None,
+                    server: cpu::Server::Remote,
                 };
                 rows.extend(self.group(
                     |direction, streams| Case {
@@ -762,7 +762,7 @@ impl Bench<'_> {
                     &self.payload.sha256,
                     self.sink,
                     root.path(),
-                    std::process::id(),
+                    server.cpu(),
                 )
             },
         ));
@@ -827,7 +827,7 @@ impl Bench<'_> {
                     cipher: cipher.into(),
                     remote_dir: login.remote_dir,
                     upload_dir: Some(login.upload_dir),
-                    server_pid: Some(login.server_pid),
+                    server: login.server,
                 };
                 Ok((sshd, target))
             },

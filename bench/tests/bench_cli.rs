@@ -73,6 +73,19 @@ fn ftp_and_ftps_rows_carry_every_field_and_verify() {
         assert!(row["bytes_per_sec"].as_f64().unwrap() > 0.0, "{row}");
         assert!(row["ratio_to_ftp"].as_f64().unwrap() > 0.0, "{row}");
         assert!(row["peer"].is_null());
+        // Both ends are ours, in this process: each end's share is read apart, and
+        // the shares make up the whole.
+        let (client, server) = (
+            row["client_cpu_seconds_per_gb"]
+                .as_f64()
+                .expect("client share"),
+            row["server_cpu_seconds_per_gb"]
+                .as_f64()
+                .expect("server share"),
+        );
+        let total = row["cpu_seconds_per_gb"].as_f64().unwrap();
+        assert!((client + server - total).abs() < 1e-9, "{row}");
+        assert_eq!(row["cpu_both_ends"], true, "{row}");
         if row["protocol"] == "ftps" {
             assert!(["1.2", "1.3"].contains(&row["tls_version"].as_str().unwrap()));
             assert_eq!(row["cipher"], "aes-256-gcm");

@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cpu;
 pub mod ftp;
 pub mod root;
 pub mod sftp;

@@ -6,6 +6,8 @@ use std::fmt;
 use serde::Serialize;
 use wirecrypt_xfer::Protocol;
 
+use super::cpu::Spent;
+
 /// Which way the bytes go, seen from the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,11 +92,8 @@ pub struct Run {
     pub seconds: f64,
     /// Wall-clock seconds to connect, handshake and log in (the slowest stream).
     pub handshake_seconds: f64,
-    /// CPU seconds spent by both ends during the transfer (what could be read: see
-    /// [`Run::cpu_complete`]).
-    pub cpu_seconds: f64,
-    /// Whether `cpu_seconds` covers both ends.
-    pub cpu_complete: bool,
+    /// CPU seconds each end spent during the transfer, where it could be read.
+    pub cpu: Spent,
     /// Every byte that arrived matched what left (SHA-256).
     pub verified: bool,
 }
@@ -129,6 +128,11 @@ pub struct Row {
     /// Median CPU seconds per 10^9 bytes moved, both ends together where both could be
     /// read (`null` when neither could).
     pub cpu_seconds_per_gb: Option<f64>,
+    /// The clients' share: median CPU seconds per 10^9 bytes (`null` if unreadable).
+    pub client_cpu_seconds_per_gb: Option<f64>,
+    /// The server's share: median CPU seconds per 10^9 bytes (`null` if unreadable, as
+    /// for a server on another machine).
+    pub server_cpu_seconds_per_gb: Option<f64>,
     /// Whether the CPU figure covers both ends.
     pub cpu_both_ends: bool,
     /// Runs timed (after the warm-up).
@@ -151,11 +155,16 @@ impl Row {
         let max = rates.last().copied().unwrap_or(0.0);
         let mut secs: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
         let mut hs: Vec<f64> = runs.iter().map(|r| r.handshake_seconds).collect();
-        let mut cpu: Vec<f64> = runs
-            .iter()
-            .filter(|r| r.bytes > 0)
-            .map(|r| r.cpu_seconds / (r.bytes as f64 / 1e9))
-            .collect();
+        let per_gb = |side: fn(&Spent) -> Option<f64>| -> Option<f64> {
+            let mut v: Vec<f64> = runs
+                .iter()
+                .filter(|r| r.bytes > 0)
+                .filter_map(|r| Some(side(&r.cpu)? / (r.bytes as f64 / 1e9)))
+                .collect();
+            (!v.is_empty()).then(|| median(&mut v))
+        };
+        // Each end's median; the whole is their sum, so the table's parts add up.
+        let (client, server) = (per_gb(|c| c.client), per_gb(|c| c.server));
         Row {
             case,
             bytes: runs.first().map_or(0, |r| r.bytes),
@@ -163,8 +172,13 @@ impl Row {
             bytes_per_sec: median_rate,
             bytes_per_sec_range: [min, max],
             handshake_seconds: median(&mut hs),
-            cpu_seconds_per_gb: (!cpu.is_empty()).then(|| median(&mut cpu)),
-            cpu_both_ends: runs.iter().all(|r| r.cpu_complete),
+            cpu_seconds_per_gb: match (client, server) {
+                (None, None) => None,
+                (c, s) => Some(c.unwrap_or(0.0) + s.unwrap_or(0.0)),
+            },
+            client_cpu_seconds_per_gb: client,
+            server_cpu_seconds_per_gb: server,
+            cpu_both_ends: runs.iter().all(|r| r.cpu.complete()),
             runs: runs.len(),
             verified: !runs.is_empty() && runs.iter().all(|r| r.verified),
             ratio_to_ftp: None,
@@ -182,6 +196,8 @@ impl Row {
             bytes_per_sec_range: [0.0, 0.0],
             handshake_seconds: 0.0,
             cpu_seconds_per_gb: None,
+            client_cpu_seconds_per_gb: None,
+            server_cpu_seconds_per_gb: None,
             cpu_both_ends: false,
             runs: 0,
             verified: false,
@@ -243,8 +259,10 @@ mod tests {
             bytes,
             seconds,
             handshake_seconds: 0.01,
-            cpu_seconds: seconds,
-            cpu_complete: true,
+            cpu: Spent {
+                client: Some(seconds / 4.0),
+                server: Some(seconds * 3.0 / 4.0),
+            },
             verified: true,
         }
     }
@@ -263,6 +281,9 @@ mod tests {
         assert!(row.verified);
         // One CPU second per second of 1000 bytes: 10^6 s per GB.
         assert!((row.cpu_seconds_per_gb.unwrap() - 1e6).abs() < 1e-3);
+        assert!((row.client_cpu_seconds_per_gb.unwrap() - 0.25e6).abs() < 1e-3);
+        assert!((row.server_cpu_seconds_per_gb.unwrap() - 0.75e6).abs() < 1e-3);
+        assert!(row.cpu_both_ends);
     }
 
     #[test]

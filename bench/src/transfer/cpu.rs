@@ -5,6 +5,8 @@
 
 use std::fs;
 
+pub use wirecrypt_xfer::cpu::CpuAccount;
+
 /// Clock ticks per second in `/proc/*/stat` (Linux's `USER_HZ`).
 const TICKS_PER_SEC: f64 = 100.0;
 
@@ -44,59 +46,128 @@ pub fn process(pid: u32) -> Option<CpuTimes> {
 }
 
 /// Where a measurement's clients run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Clients {
-    /// Threads of this process (wirecrypt's own clients).
-    ThisProcess,
+    /// Threads of this process in this account (wirecrypt's own clients).
+    Threads(CpuAccount),
     /// Child processes this process waits for (curl, OpenSSH's sftp).
     Children,
 }
 
-/// The CPU time both ends of one timed run spend: started before the run, read after.
+/// Where a measurement's server runs.
+#[derive(Clone, Debug)]
+pub enum Server {
+    /// Threads of this process in this account (wirecrypt's own servers).
+    Threads(CpuAccount),
+    /// Another process on this machine (vsftpd, sshd).
+    Process(u32),
+    /// Another machine: its time cannot be read from here.
+    Remote,
+}
+
+/// CPU seconds each end of one timed run spent; `None` where it could not be read.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Spent {
+    /// The clients.
+    pub client: Option<f64>,
+    /// The server.
+    pub server: Option<f64>,
+}
+
+impl Spent {
+    /// Whether both ends could be read.
+    pub fn complete(&self) -> bool {
+        self.client.is_some() && self.server.is_some()
+    }
+}
+
+/// What one side had spent when a meter started.
 #[derive(Clone, Copy, Debug)]
+enum Start {
+    Account { seconds: f64, inside: usize },
+    Process(Option<CpuTimes>),
+    Nothing,
+}
+
+/// The CPU time each end of one timed run spends: started before the run, read after.
+#[derive(Clone, Debug)]
 pub struct Meter {
     clients: Clients,
-    server: Option<u32>,
+    server: Server,
     me: Option<CpuTimes>,
-    server_before: Option<CpuTimes>,
+    clients_start: Start,
+    server_start: Start,
+}
+
+/// How long [`Meter::finish`] waits for the threads of a run to end (a session thread
+/// ends a moment after its client has gone): they are charged as they end.
+const THREADS_END: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn account_start(a: &CpuAccount) -> Start {
+    Start::Account {
+        seconds: a.seconds(),
+        inside: a.threads_inside(),
+    }
+}
+
+/// The seconds `a` gained since `start`, once no more of its threads are inside than
+/// then (waiting at most until `deadline`); `None` if some never ended.
+fn account_spent(a: &CpuAccount, start: Start, deadline: std::time::Instant) -> Option<f64> {
+    let Start::Account { seconds, inside } = start else {
+        return None;
+    };
+    while a.threads_inside() > inside {
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    Some((a.seconds() - seconds).max(0.0))
 }
 
 impl Meter {
-    /// Starts counting for `clients` and a server that is process `server`, or this
-    /// process when `None`.
-    pub fn start(clients: Clients, server: Option<u32>) -> Meter {
+    /// Starts counting for `clients` and `server`.
+    pub fn start(clients: Clients, server: Server) -> Meter {
+        let clients_start = match &clients {
+            Clients::Threads(a) => account_start(a),
+            Clients::Children => Start::Nothing,
+        };
+        let server_start = match &server {
+            Server::Threads(a) => account_start(a),
+            Server::Process(pid) => Start::Process(process(*pid)),
+            Server::Remote => Start::Nothing,
+        };
         Meter {
             clients,
             server,
             me: this_process(),
-            server_before: server.and_then(process),
+            clients_start,
+            server_start,
         }
     }
 
-    /// CPU seconds both ends spent since [`start`](Self::start), and whether both ends
-    /// could be read.
-    pub fn finish(&self) -> (f64, bool) {
-        if self.server.is_some() || self.clients == Clients::Children {
+    /// What each end spent since [`start`](Self::start).
+    pub fn finish(&self) -> Spent {
+        if matches!(self.server, Server::Process(_)) || matches!(self.clients, Clients::Children) {
             // Session and client processes end with the transfer and are reaped a moment
             // later; only then is their time counted.
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let Some(me) = this_process().zip(self.me).map(|(a, b)| a.since(&b)) else {
-            return (0.0, false);
+        let deadline = std::time::Instant::now() + THREADS_END;
+        let client = match &self.clients {
+            Clients::Threads(a) => account_spent(a, self.clients_start, deadline),
+            Clients::Children => this_process()
+                .zip(self.me)
+                .map(|(now, then)| now.since(&then).children),
         };
-        let clients = match self.clients {
-            Clients::ThisProcess => me.own,
-            Clients::Children => me.children,
+        let server = match (&self.server, self.server_start) {
+            (Server::Threads(a), start) => account_spent(a, start, deadline),
+            (Server::Process(pid), Start::Process(Some(then))) => {
+                process(*pid).map(|now| now.since(&then).total())
+            }
+            _ => None,
         };
-        match self.server {
-            // The server's threads are this process's own time.
-            None if self.clients == Clients::Children => (clients + me.own, true),
-            None => (clients, true),
-            Some(pid) => match process(pid).zip(self.server_before) {
-                Some((a, b)) => (clients + a.since(&b).total(), true),
-                None => (clients, false),
-            },
-        }
+        Spent { client, server }
     }
 }
 
@@ -149,18 +220,45 @@ mod tests {
     }
 
     #[test]
-    fn a_meter_counts_this_process_and_marks_an_unreadable_server() {
-        let meter = Meter::start(Clients::ThisProcess, None);
-        let mut x = 1u64;
-        let start = std::time::Instant::now();
-        while start.elapsed().as_millis() < 120 {
-            x = x.wrapping_mul(3).wrapping_add(7);
+    fn a_meter_tells_the_two_sides_apart_and_marks_an_unreadable_server() {
+        let (clients, server) = (CpuAccount::new(), CpuAccount::new());
+        let meter = Meter::start(
+            Clients::Threads(clients.clone()),
+            Server::Threads(server.clone()),
+        );
+        // Fixed work, not wall time: on a busy machine a thread gets less CPU than the
+        // wall clock says.
+        let spin = |rounds: u64| {
+            let mut x = 1u64;
+            for _ in 0..rounds * 1_000_000 {
+                x = std::hint::black_box(x.wrapping_mul(3).wrapping_add(7));
+            }
+        };
+        // A thread of the server's, charged when it ends (the meter waits for it).
+        let (entered, inside) = std::sync::mpsc::channel();
+        let worker = std::thread::spawn({
+            let server = server.clone();
+            move || {
+                let _in = server.enter();
+                entered.send(()).unwrap();
+                spin(200);
+            }
+        });
+        inside.recv().unwrap();
+        {
+            let _in = clients.enter();
+            spin(50);
         }
-        std::hint::black_box(x);
-        let (spent, complete) = meter.finish();
-        assert!(spent > 0.0 && complete, "{spent} {complete}");
-        // A server process that does not exist cannot be read: one end only.
-        let meter = Meter::start(Clients::ThisProcess, Some(u32::MAX));
-        assert!(!meter.finish().1);
+        let spent = meter.finish();
+        worker.join().unwrap();
+        let (c, s) = (spent.client.unwrap(), spent.server.unwrap());
+        assert!(c > 0.0 && s > c, "four times the work: {spent:?}");
+        assert!(spent.complete());
+        // A server process that does not exist, or one on another machine, cannot be
+        // read: one end only.
+        for server in [Server::Process(u32::MAX), Server::Remote] {
+            let spent = Meter::start(Clients::Threads(CpuAccount::new()), server).finish();
+            assert!(!spent.complete() && spent.client == Some(0.0), "{spent:?}");
+        }
     }
 }

@@ -24,6 +24,8 @@ const USER: &str = "bench";
 /// A running server of ours and the client options that reach it.
 pub struct OurFtp {
     server: Option<ServerHandle>,
+    /// What the server's threads spend.
+    cpu: cpu::CpuAccount,
     addr: SocketAddr,
     options: ClientOptions,
     password: String,
@@ -82,12 +84,18 @@ impl OurFtp {
         } else {
             ClientOptions::plain()
         };
-        let server = Server::bind("127.0.0.1:0", config)
-            .and_then(Server::spawn)
-            .map_err(|e| format!("starting our FTP server: {e}"))?;
+        // Started inside its own account: every thread it starts charges its time there.
+        let account = cpu::CpuAccount::new();
+        let server = {
+            let _in = account.enter();
+            Server::bind("127.0.0.1:0", config)
+                .and_then(Server::spawn)
+                .map_err(|e| format!("starting our FTP server: {e}"))?
+        };
         let addr = server.local_addr();
         Ok(OurFtp {
             server: Some(server),
+            cpu: account,
             addr,
             options,
             password,
@@ -104,8 +112,13 @@ impl OurFtp {
             password: self.password.clone(),
             remote_dir: String::new(),
             upload_dir: Some(self.root.clone()),
-            server_pid: None,
+            server: cpu::Server::Threads(self.cpu.clone()),
         }
+    }
+
+    /// Where this server's CPU time is counted.
+    pub fn cpu(&self) -> cpu::Server {
+        cpu::Server::Threads(self.cpu.clone())
     }
 
     /// `user:password` for another client (curl) of this server.
@@ -135,8 +148,8 @@ pub struct FtpTarget {
     /// Where uploads land on the server's disk, to be checked there; `None` for a
     /// server on another machine, whose uploads are fetched back to be checked.
     pub upload_dir: Option<PathBuf>,
-    /// The server's process when it is not this one (its CPU time is read from there).
-    pub server_pid: Option<u32>,
+    /// Where the server's CPU time is counted.
+    pub server: cpu::Server,
 }
 
 impl FtpTarget {
@@ -175,9 +188,11 @@ impl super::Target for FtpTarget {
             (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
             (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
         };
-        let meter = cpu::Meter::start(cpu::Clients::ThisProcess, self.server_pid);
+        let clients = cpu::CpuAccount::new();
+        let meter = cpu::Meter::start(cpu::Clients::Threads(clients.clone()), self.server.clone());
         let timing = streams::run(
             streams,
+            Some(&clients),
             |_| self.login(),
             |i, mut c| {
                 let remote = |name: &str| format!("{}{name}", self.remote_dir);
@@ -199,10 +214,9 @@ impl super::Target for FtpTarget {
                 Ok(())
             },
         )?;
-        let (cpu_seconds, mut complete) = meter.finish();
+        let cpu = meter.finish();
         if direction == Direction::Upload && self.upload_dir.is_none() {
             // Another machine's disk: fetch each upload back (untimed) to check it.
-            complete = false;
             for i in 0..streams {
                 let name = format!("{}up-{i}.bin", self.remote_dir);
                 let mut c = self.login()?;
@@ -218,8 +232,7 @@ impl super::Target for FtpTarget {
             bytes,
             seconds: timing.seconds,
             handshake_seconds: timing.handshake_seconds,
-            cpu_seconds,
-            cpu_complete: complete,
+            cpu,
             verified,
         })
     }
@@ -293,7 +306,7 @@ pub fn vsftpd_target(
         password: "bench@".into(),
         remote_dir: "pub/".into(),
         upload_dir: Some(vsftpd.public_dir()),
-        server_pid: Some(vsftpd.pid()),
+        server: cpu::Server::Process(vsftpd.pid()),
     })
 }
 
@@ -331,7 +344,7 @@ pub fn remote_target(
         password: password.into(),
         remote_dir: String::new(),
         upload_dir: None,
-        server_pid: None,
+        server: cpu::Server::Remote,
     })
 }
 

@@ -41,6 +41,8 @@ fn new_key(engine: &Engine) -> Result<ssh_key::PrivateKey, String> {
 /// Our SSH server serving `root` over SFTP, and what a client needs to log in.
 pub struct OurSftp {
     server: Option<ServerHandle>,
+    /// What the server's threads spend.
+    cpu: cpu::CpuAccount,
     root: PathBuf,
     keys: Scratch,
     user_private: ssh_key::PrivateKey,
@@ -61,12 +63,18 @@ impl OurSftp {
         // Hundreds of sessions per run: their log lines would bury the table.
         config.log_sessions = false;
         over_ssh::register(&mut config.subsystems, root, Config::default());
-        let server = Server::bind("127.0.0.1:0", config)
-            .and_then(Server::spawn)
-            .map_err(|e| format!("starting our SSH server: {e}"))?;
+        // Started inside its own account: every thread it starts charges its time there.
+        let account = cpu::CpuAccount::new();
+        let server = {
+            let _in = account.enter();
+            Server::bind("127.0.0.1:0", config)
+                .and_then(Server::spawn)
+                .map_err(|e| format!("starting our SSH server: {e}"))?
+        };
         let keys = Scratch::new("ssh-keys").map_err(|e| e.to_string())?;
         let ours = OurSftp {
             server: Some(server),
+            cpu: account,
             root: root.to_path_buf(),
             keys,
             user_private,
@@ -116,7 +124,7 @@ impl OurSftp {
             cipher: cipher.into(),
             remote_dir: "/".into(),
             upload_dir: Some(self.root.clone()),
-            server_pid: None,
+            server: cpu::Server::Threads(self.cpu.clone()),
         }
     }
 
@@ -129,7 +137,7 @@ impl OurSftp {
             known_hosts: self.keys.path().join("known_hosts"),
             remote_dir: "/".into(),
             upload_dir: self.root.clone(),
-            server_pid: std::process::id(),
+            server: cpu::Server::Threads(self.cpu.clone()),
         }
     }
 }
@@ -161,8 +169,8 @@ pub struct SftpTarget {
     /// Where uploads land on this machine's disk; `None` for a server on another
     /// machine, whose uploads are fetched back (untimed) to be checked.
     pub upload_dir: Option<PathBuf>,
-    /// The server's process when it is not this one (its CPU time is read from there).
-    pub server_pid: Option<u32>,
+    /// Where the server's CPU time is counted.
+    pub server: cpu::Server,
 }
 
 /// How our client logs in.
@@ -223,9 +231,11 @@ impl super::Target for SftpTarget {
             (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
             (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
         };
-        let meter = cpu::Meter::start(cpu::Clients::ThisProcess, self.server_pid);
+        let clients = cpu::CpuAccount::new();
+        let meter = cpu::Meter::start(cpu::Clients::Threads(clients.clone()), self.server.clone());
         let timing = streams::run(
             streams,
+            Some(&clients),
             |_| self.connect(),
             |i, s| {
                 let Session { mut sftp, ssh } = s;
@@ -246,10 +256,9 @@ impl super::Target for SftpTarget {
                 Ok(())
             },
         )?;
-        let (cpu_seconds, mut complete) = meter.finish();
+        let cpu = meter.finish();
         if direction == Direction::Upload && self.upload_dir.is_none() {
             // Another machine's disk: fetch each upload back (untimed) to check it.
-            complete = false;
             let Session { mut sftp, ssh } = self.connect()?;
             for i in 0..streams {
                 let name = format!("{}up-{i}.bin", self.remote_dir);
@@ -265,8 +274,7 @@ impl super::Target for SftpTarget {
             bytes,
             seconds: timing.seconds,
             handshake_seconds: timing.handshake_seconds,
-            cpu_seconds,
-            cpu_complete: complete,
+            cpu,
             verified,
         })
     }

@@ -97,31 +97,29 @@ fn run_client(cmd: &mut Command, what: &str) -> Result<Output, String> {
     }
 }
 
-/// One timed run of `streams` client processes against a server process `server_pid`:
+/// One timed run of `streams` client processes against `server`:
 /// `client(i)` builds stream `i`'s command; uploads land at `landed(i)` (checked against
 /// `sha256`), as do downloads.
 fn timed_processes(
     streams: usize,
-    server_pid: u32,
+    server: cpu::Server,
     sha256: &[u8; 32],
     client: impl Fn(usize) -> Command + Sync,
     landed: impl Fn(usize) -> std::path::PathBuf,
     what: &str,
 ) -> Result<Run, String> {
-    let server = (server_pid != std::process::id()).then_some(server_pid);
     let meter = cpu::Meter::start(cpu::Clients::Children, server);
-    let timing = streams::run(streams, Ok::<usize, String>, |i, _| {
+    let timing = streams::run(streams, None, Ok::<usize, String>, |i, _| {
         run_client(&mut client(i), what).map(|_| ())
     })?;
-    let (cpu_seconds, cpu_complete) = meter.finish();
+    let cpu = meter.finish();
     let (bytes, verified) = check_landed(streams, landed, sha256)?;
     Ok(Run {
         bytes,
         seconds: timing.seconds,
         // Each client process connects, authenticates and transfers in one go.
         handshake_seconds: 0.0,
-        cpu_seconds,
-        cpu_complete,
+        cpu,
         verified,
     })
 }

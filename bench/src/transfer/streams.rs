@@ -5,6 +5,8 @@
 use std::sync::{Barrier, Mutex};
 use std::time::Instant;
 
+use super::cpu::CpuAccount;
+
 /// When the streams of one run did what.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Timing {
@@ -16,9 +18,11 @@ pub struct Timing {
 
 /// Runs `streams` threads: each calls `connect(i)` (timed as the handshake), waits for
 /// the others, then calls `transfer(i, connection)`. The first error of any stream is
-/// returned; a stream that fails to connect still releases the others.
+/// returned; a stream that fails to connect still releases the others. The threads (and
+/// those our clients start) charge their CPU time to `account`, if given.
 pub fn run<C, E>(
     streams: usize,
+    account: Option<&CpuAccount>,
     connect: impl Fn(usize) -> Result<C, E> + Sync,
     transfer: impl Fn(usize, C) -> Result<(), E> + Sync,
 ) -> Result<Timing, E>
@@ -38,6 +42,7 @@ where
                 let (barrier, handshake, spans) = (&barrier, &handshake, &spans);
                 let (connect, transfer) = (&connect, &transfer);
                 s.spawn(move || {
+                    let _in = account.map(CpuAccount::enter);
                     let t0 = Instant::now();
                     let conn = connect(i);
                     let took = t0.elapsed().as_secs_f64();
@@ -83,6 +88,7 @@ mod tests {
     fn streams_start_together_and_time_the_slowest() {
         let t = run(
             3,
+            None,
             |i| -> Result<usize, String> {
                 std::thread::sleep(Duration::from_millis(20 * i as u64));
                 Ok(i)
@@ -102,6 +108,7 @@ mod tests {
     fn the_first_error_is_returned_and_nobody_hangs() {
         let r = run(
             2,
+            None,
             |i| {
                 if i == 0 {
                     Err("no route".to_string())
@@ -112,7 +119,7 @@ mod tests {
             |_, _| Ok(()),
         );
         assert_eq!(r.unwrap_err(), "no route");
-        let r = run(2, Ok::<usize, String>, |i, _| {
+        let r = run(2, None, Ok::<usize, String>, |i, _| {
             if i == 1 {
                 Err(format!("stream {i} broke"))
             } else {

@@ -19,7 +19,7 @@ pub fn render(rows: &[Row], payload_len: usize) -> String {
         "GB/s",
         "slowest-fastest",
         "x ftp",
-        "cpu s/GB",
+        "cpu s/GB client+server",
         "handshake",
         "verified",
     ];
@@ -63,9 +63,7 @@ pub fn render(rows: &[Row], payload_len: usize) -> String {
                     format_gbps(r.bytes_per_sec_range[1])
                 ),
                 r.ratio_to_ftp.map_or("-".into(), format_ratio),
-                r.cpu_seconds_per_gb.map_or("-".into(), |c| {
-                    format!("{c:.2}{}", if r.cpu_both_ends { "" } else { "*" })
-                }),
+                cpu_cell(r),
                 format!("{:.1} ms", r.handshake_seconds * 1e3),
                 if r.verified { "sha-256 ok" } else { "MISMATCH" }.into(),
             ],
@@ -98,11 +96,20 @@ pub fn render(rows: &[Row], payload_len: usize) -> String {
         out,
         "\neach stream moves {} bytes each way; GB/s is the median of the timed runs \
          (10^9 bytes per second of wall time); x ftp divides by wirecrypt's own plain FTP \
-         in this run; cpu s/GB counts both ends (* one end only)",
+         in this run; cpu s/GB is each end's CPU time (its threads' or processes' own), ? where \
+         it cannot be read (a server on another machine)",
         payload_len
     );
     for n in notes {
         let _ = writeln!(out, "note: {n}");
     }
     out
+}
+/// Each end's CPU seconds per GB, `client+server`, `?` for an end that was not read.
+fn cpu_cell(r: &Row) -> String {
+    let side = |v: Option<f64>| v.map_or("?".into(), |c| format!("{c:.2}"));
+    match (r.client_cpu_seconds_per_gb, r.server_cpu_seconds_per_gb) {
+        (None, None) => "-".into(),
+        (c, s) => format!("{}+{}", side(c), side(s)),
+    }
 }

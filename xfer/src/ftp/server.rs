@@ -35,6 +35,7 @@ use super::control::{
 use super::data::{self, DataStream};
 use super::fs::{self, FtpRoot};
 use super::tls;
+use crate::cpu;
 use crate::users::{LoginLimiter, UsersFile};
 
 /// Everything a server needs; built with [`ServerConfig::new`] and adjusted field by
@@ -230,9 +231,10 @@ impl Server {
     pub fn spawn(self) -> io::Result<ServerHandle> {
         let addr = self.local_addr()?;
         let shared = self.shared.clone();
-        let thread = thread::Builder::new()
-            .name("ftp-accept".into())
-            .spawn(move || self.run())?;
+        let thread = cpu::spawn(
+            thread::Builder::new().name("ftp-accept".into()),
+            move || self.run(),
+        )?;
         Ok(ServerHandle {
             addr,
             shared,
@@ -258,7 +260,7 @@ impl Server {
                 let _ = sock.write_all(&Reply::new(421, "Too many connections.").to_wire());
                 continue;
             }
-            let spawned = thread::Builder::new().name("ftp-session".into()).spawn({
+            let spawned = cpu::spawn(thread::Builder::new().name("ftp-session".into()), {
                 let shared = shared.clone();
                 move || {
                     let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
@@ -790,13 +792,13 @@ fn watch_transfer(cx: &Ctx<'_>, w: Watch<'_>, job: Job) -> io::Result<Watched> {
     // 226 reply must not wait for the control connection's poll interval to run out.
     let (done_rx, done_tx) = rustix::pipe::pipe()?;
     thread::scope(|scope| {
-        let mover = thread::Builder::new()
-            .name("ftp-data".into())
-            .spawn_scoped(scope, move || {
+        let mover = cpu::spawn_scoped(thread::Builder::new().name("ftp-data".into()), scope, {
+            move || {
                 let ended = job.run();
                 drop(done_tx);
                 ended
-            })?;
+            }
+        })?;
         let mut aborted = false;
         let mut failed = None;
         if let Some(t) = w.ctl.tcp() {

@@ -237,9 +237,9 @@ impl Client {
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let reader_pool = pool.clone();
         let (tx, replies) = mpsc::sync_channel(options.max_requests.max(1) * 2);
-        std::thread::Builder::new()
-            .name("sftp-client-reader".into())
-            .spawn(move || {
+        crate::cpu::spawn(
+            std::thread::Builder::new().name("sftp-client-reader".into()),
+            move || {
                 loop {
                     let mut frame = reader_pool
                         .lock()
@@ -256,7 +256,8 @@ impl Client {
                         break;
                     }
                 }
-            })?;
+            },
+        )?;
 
         let mut client = Client {
             writer,

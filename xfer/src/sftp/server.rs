@@ -139,7 +139,10 @@ impl Server {
 
         std::thread::scope(|s| {
             let reader_pool = pool.clone();
-            let reader = s.spawn(move || read_loop(reader, in_tx, &reader_pool));
+            let reader = crate::cpu::spawn_scoped(std::thread::Builder::new(), s, move || {
+                read_loop(reader, in_tx, &reader_pool)
+            })
+            .map_err(ServeError::Io)?;
             let mut session = Session {
                 root: &self.root,
                 config: &self.config,
@@ -152,7 +155,10 @@ impl Server {
                 let (out_tx, out_rx) =
                     mpsc::sync_channel::<Vec<u8>>(self.config.queue_depth.max(1));
                 let writer_pool = pool.clone();
-                let writer = s.spawn(move || write_loop(writer, out_rx, &writer_pool));
+                let writer = crate::cpu::spawn_scoped(std::thread::Builder::new(), s, move || {
+                    write_loop(writer, out_rx, &writer_pool)
+                })
+                .map_err(ServeError::Io)?;
                 let mut sink = ChannelSink(out_tx);
                 // A send fails only when the writer has stopped; its own error is the
                 // one reported.

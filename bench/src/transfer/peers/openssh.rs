@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::super::case::{Direction, Run};
+use super::super::cpu;
 use super::super::payload::{SOURCE_NAME, Scratch};
 use super::{Daemon, find, free_port, publish, run_client, timed_processes, wait_listening};
 
@@ -109,7 +110,7 @@ impl Sshd {
             known_hosts: self.dir.path().join("known_hosts"),
             remote_dir: format!("{}/", data.display()),
             upload_dir: data,
-            server_pid: self.daemon.pid(),
+            server: cpu::Server::Process(self.daemon.pid()),
         }
     }
 
@@ -141,8 +142,8 @@ pub struct SftpLogin {
     pub remote_dir: String,
     /// Where uploads land on this machine's disk.
     pub upload_dir: PathBuf,
-    /// The server's process, whose CPU time counts.
-    pub server_pid: u32,
+    /// Where the server's CPU time is counted.
+    pub server: cpu::Server,
 }
 
 /// One timed run of OpenSSH's `sftp -b` against `login` with `cipher` (`cipher` or
@@ -179,7 +180,7 @@ pub fn sftp_run(
     }
     timed_processes(
         streams,
-        login.server_pid,
+        login.server.clone(),
         sha256,
         |i| {
             let mut cmd = Command::new(&sftp);

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::super::case::{Direction, Run, TlsVersion};
+use super::super::cpu;
 use super::super::payload::{SOURCE_NAME, Scratch};
 use super::{
     Daemon, find, free_port, is_root, publish, run_client, timed_processes, wait_listening,
@@ -142,7 +143,7 @@ impl Vsftpd {
             sha256,
             sink,
             &self.public_dir(),
-            self.daemon.pid(),
+            cpu::Server::Process(self.daemon.pid()),
         )
     }
 }
@@ -171,7 +172,7 @@ impl Curl<'_> {
         sha256: &[u8; 32],
         sink: &Path,
         upload_dir: &Path,
-        server_pid: u32,
+        server: cpu::Server,
     ) -> Result<Run, String> {
         let curl = find("curl").ok_or("curl is not installed")?;
         let landed = |i: usize| match direction {
@@ -181,7 +182,7 @@ impl Curl<'_> {
         let url = |name: &str| format!("ftp://{}/{}{name}", self.addr, self.remote_dir);
         timed_processes(
             streams,
-            server_pid,
+            server,
             sha256,
             |i| {
                 let mut cmd = Command::new(&curl);

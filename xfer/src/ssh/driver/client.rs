@@ -205,9 +205,10 @@ impl Client {
         let conn = Conn::new(t.link.clone(), config.channel_timeout);
         let info = t.info.clone();
         let c2 = conn.clone();
-        let reader = std::thread::Builder::new()
-            .name("ssh-client-read".into())
-            .spawn(move || c2.run(t, None))?;
+        let reader = crate::cpu::spawn(
+            std::thread::Builder::new().name("ssh-client-read".into()),
+            move || c2.run(t, None),
+        )?;
         Ok(Client {
             conn,
             info,

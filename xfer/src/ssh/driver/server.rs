@@ -149,9 +149,10 @@ impl Server {
         let addr = self.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let s2 = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("ssh-accept".into())
-            .spawn(move || self.serve_until(&s2))?;
+        let thread = crate::cpu::spawn(
+            std::thread::Builder::new().name("ssh-accept".into()),
+            move || self.serve_until(&s2),
+        )?;
         Ok(ServerHandle {
             addr,
             stop,
@@ -181,9 +182,9 @@ impl Server {
             }
             let config = self.config.clone();
             let active = active.clone();
-            let spawned = std::thread::Builder::new()
-                .name("ssh-conn".into())
-                .spawn(move || {
+            let spawned = crate::cpu::spawn(
+                std::thread::Builder::new().name("ssh-conn".into()),
+                move || {
                     let peer = peer_name(&stream);
                     let ended = serve_connection(stream, &config);
                     if config.log_sessions {
@@ -195,7 +196,8 @@ impl Server {
                         }
                     }
                     active.fetch_sub(1, Ordering::SeqCst);
-                });
+                },
+            );
             if spawned.is_err() {
                 eprintln!("ssh: could not start a connection thread");
             }

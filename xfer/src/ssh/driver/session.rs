@@ -439,7 +439,7 @@ impl Conn {
                 .queue_conn(connection::simple(msg::CHANNEL_SUCCESS, rid));
         }
         let conn = self.clone();
-        std::thread::spawn(move || {
+        let spawned = crate::cpu::spawn(std::thread::Builder::new(), move || {
             // Closes the channel when the handler returns — or panics.
             let _end = EndSubsystem {
                 conn: conn.clone(),
@@ -449,6 +449,10 @@ impl Conn {
             let (r, w) = conn.halves(id);
             h(r, w);
         });
+        if spawned.is_err() {
+            // No thread to run the handler: the channel ends at once.
+            self.close_abandoned(id);
+        }
     }
 }
 
