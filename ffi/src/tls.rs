@@ -28,11 +28,9 @@ pub struct wc_tls_opener {
     inner: TlsOpener,
 }
 
-/// Checks the handle arguments shared by both constructors and makes the keys.
-///
-/// # Safety
-/// As for `wc_tls_sealer_new`.
-unsafe fn keys(
+/// The arguments of `wc_tls_sealer_new` and `wc_tls_opener_new`, as the C caller passed
+/// them.
+struct KeyArgs {
     engine: *const wc_engine,
     version: c_int,
     alg_name: *const c_char,
@@ -40,30 +38,85 @@ unsafe fn keys(
     key_len: usize,
     iv: *const u8,
     iv_len: usize,
-) -> Result<TlsKeys, Fail> {
-    // SAFETY: forwarded from the caller's contract.
-    let (engine, name, key, iv) = unsafe {
-        (
-            args::handle(engine, "engine")?,
-            args::string(alg_name, "alg_name")?,
-            args::bytes(key, key_len, "key")?,
-            args::bytes(iv, iv_len, "iv")?,
-        )
-    };
-    let alg = aead_alg(name)?;
-    match version {
-        13 => Ok(Tls13Keys::new(&engine.engine, alg, key, iv)?.into()),
-        12 => Ok(Tls12Keys::new(&engine.engine, alg, key, iv)?.into()),
-        v => Err(Fail::invalid(format!(
-            "TLS version must be 12 or 13, got {v}"
-        ))),
+}
+
+impl KeyArgs {
+    /// The engine and the keys they name.
+    ///
+    /// # Safety
+    /// As for `wc_tls_sealer_new`.
+    unsafe fn check<'a>(&self) -> Result<(&'a wc_engine, TlsKeys), Fail> {
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, name, key, iv) = unsafe {
+            (
+                args::handle(self.engine, "engine")?,
+                args::string(self.alg_name, "alg_name")?,
+                args::bytes(self.key, self.key_len, "key")?,
+                args::bytes(self.iv, self.iv_len, "iv")?,
+            )
+        };
+        let alg = aead_alg(name)?;
+        let keys = match self.version {
+            13 => Tls13Keys::new(&engine.engine, alg, key, iv)?.into(),
+            12 => Tls12Keys::new(&engine.engine, alg, key, iv)?.into(),
+            v => {
+                return Err(Fail::invalid(format!(
+                    "TLS version must be 12 or 13, got {v}"
+                )));
+            }
+        };
+        Ok((engine, keys))
     }
 }
 
-/// In FIPS mode, refuses a sealer keyed by the caller: its IV would be the caller's.
-fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
+/// The arguments of the `_from_secret` constructors, as the C caller passed them.
+struct SecretArgs {
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
+}
+
+impl SecretArgs {
+    /// The engine, the secret and the keys derived from it.
+    ///
+    /// # Safety
+    /// As for `wc_tls13_sealer_from_secret`.
+    unsafe fn check<'a>(&self) -> Result<(&'a wc_engine, &'a [u8], Tls13Keys), Fail> {
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, name, secret) = unsafe {
+            (
+                args::handle(self.engine, "engine")?,
+                args::string(self.alg_name, "alg_name")?,
+                args::bytes(self.secret, self.secret_len, "secret")?,
+            )
+        };
+        let keys = Tls13Keys::from_traffic_secret(&engine.engine, aead_alg(name)?, secret)?;
+        Ok((engine, secret, keys))
+    }
+}
+
+/// The one body of the four constructors: `*out` is set to NULL, then to the handle
+/// `make` builds from what `check` returns.
+///
+/// # Safety
+/// `out` as for `wc_tls_sealer_new`.
+unsafe fn new_direction<K, H>(
+    out: *mut *mut H,
+    check: impl FnOnce() -> Result<K, Fail>,
+    make: impl FnOnce(K) -> Result<H, Fail>,
+) -> wc_status {
+    // SAFETY: forwarded from the caller's contract.
+    guard(|| unsafe { args::new_handle(out, || make(check()?)) })
+}
+
+/// A sealer from a caller's key and IV, refused in FIPS mode: its IV would be the
+/// caller's.
+fn sealer_from_keys((engine, keys): (&wc_engine, TlsKeys)) -> Result<wc_tls_sealer, Fail> {
     if !engine.engine.fips_mode() {
-        return Ok(());
+        return Ok(wc_tls_sealer {
+            inner: TlsSealer::new(keys),
+        });
     }
     engine.engine.status()?;
     Err(Error::FipsNotApproved {
@@ -72,6 +125,21 @@ fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
                wc_tls13_sealer_from_secret (TLS 1.2 sealers are not offered)",
     }
     .into())
+}
+
+/// A sealer from a traffic secret; in FIPS mode the secret is claimed for the engine's
+/// life, so no second sealer repeats its nonces.
+fn sealer_from_secret(
+    (engine, secret, keys): (&wc_engine, &[u8], Tls13Keys),
+) -> Result<wc_tls_sealer, Fail> {
+    if engine.engine.fips_mode() {
+        engine
+            .sealing_secrets
+            .claim(&engine.engine, keys.algorithm().id(), secret)?;
+    }
+    Ok(wc_tls_sealer {
+        inner: TlsSealer::new(keys),
+    })
 }
 
 /// Makes a record sealer for TLS `version` 13 or 12 from a traffic key and IV.
@@ -85,79 +153,33 @@ fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
 /// # Safety
 /// `engine` live, `alg_name` a C string, `key`/`iv` valid for their lengths, `out`
 /// writable.
+// The C prototypes of the constructors are kept as compact as the header's: sealer and
+// opener take the same arguments, and their one body is `new_direction`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_sealer_new(
-    engine: *const wc_engine,
-    version: c_int,
-    alg_name: *const c_char,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    out: *mut *mut wc_tls_sealer,
+    engine: *const wc_engine, version: c_int, alg_name: *const c_char,
+    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize, out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                refuse_caller_iv_in_fips_mode(args::handle(engine, "engine")?)?;
-                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
-                Ok(wc_tls_sealer {
-                    inner: TlsSealer::new(keys),
-                })
-            })
-        }
-    })
+    let raw = KeyArgs { engine, version, alg_name, key, key_len, iv, iv_len };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(out, || raw.check(), sealer_from_keys) }
 }
 
 /// Makes a record opener; arguments as for `wc_tls_sealer_new`.
 ///
 /// # Safety
 /// As for `wc_tls_sealer_new`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_opener_new(
-    engine: *const wc_engine,
-    version: c_int,
-    alg_name: *const c_char,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    out: *mut *mut wc_tls_opener,
+    engine: *const wc_engine, version: c_int, alg_name: *const c_char,
+    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize, out: *mut *mut wc_tls_opener,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
-                Ok(wc_tls_opener {
-                    inner: TlsOpener::new(keys),
-                })
-            })
-        }
-    })
-}
-
-/// Checks the arguments of the `_from_secret` constructors and derives the keys.
-///
-/// # Safety
-/// As for `wc_tls13_sealer_from_secret`.
-unsafe fn keys_from_secret<'a>(
-    engine: *const wc_engine,
-    alg_name: *const c_char,
-    secret: *const u8,
-    secret_len: usize,
-) -> Result<(&'a wc_engine, &'a [u8], Tls13Keys), Fail> {
+    let raw = KeyArgs { engine, version, alg_name, key, key_len, iv, iv_len };
+    let opener = |(_, keys)| Ok(wc_tls_opener { inner: TlsOpener::new(keys) });
     // SAFETY: forwarded from the caller's contract.
-    let (engine, name, secret) = unsafe {
-        (
-            args::handle(engine, "engine")?,
-            args::string(alg_name, "alg_name")?,
-            args::bytes(secret, secret_len, "secret")?,
-        )
-    };
-    let keys = Tls13Keys::from_traffic_secret(&engine.engine, aead_alg(name)?, secret)?;
-    Ok((engine, secret, keys))
+    unsafe { new_direction(out, || raw.check(), opener) }
 }
 
 /// Makes a TLS 1.3 record sealer from a traffic secret
@@ -176,31 +198,15 @@ unsafe fn keys_from_secret<'a>(
 /// # Safety
 /// `engine` live, `alg_name` a C string, `secret` valid for `secret_len` bytes, `out`
 /// writable.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
-    engine: *const wc_engine,
-    alg_name: *const c_char,
-    secret: *const u8,
-    secret_len: usize,
+    engine: *const wc_engine, alg_name: *const c_char, secret: *const u8, secret_len: usize,
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                let (engine, secret, keys) =
-                    keys_from_secret(engine, alg_name, secret, secret_len)?;
-                if engine.engine.fips_mode() {
-                    engine
-                        .sealing_secrets
-                        .claim(&engine.engine, keys.algorithm().id(), secret)?;
-                }
-                Ok(wc_tls_sealer {
-                    inner: TlsSealer::new(keys),
-                })
-            })
-        }
-    })
+    let raw = SecretArgs { engine, alg_name, secret, secret_len };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(out, || raw.check(), sealer_from_secret) }
 }
 
 /// Makes a TLS 1.3 record opener from a traffic secret; arguments as for
@@ -208,25 +214,16 @@ pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
 ///
 /// # Safety
 /// As for `wc_tls13_sealer_from_secret`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls13_opener_from_secret(
-    engine: *const wc_engine,
-    alg_name: *const c_char,
-    secret: *const u8,
-    secret_len: usize,
+    engine: *const wc_engine, alg_name: *const c_char, secret: *const u8, secret_len: usize,
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                let (_, _, keys) = keys_from_secret(engine, alg_name, secret, secret_len)?;
-                Ok(wc_tls_opener {
-                    inner: TlsOpener::new(keys),
-                })
-            })
-        }
-    })
+    let raw = SecretArgs { engine, alg_name, secret, secret_len };
+    let opener = |(_, _, keys)| Ok(wc_tls_opener { inner: TlsOpener::new(keys) });
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(out, || raw.check(), opener) }
 }
 
 /// Writes one whole protected record (5-byte header ‖ body) carrying `data` of
