@@ -14,7 +14,7 @@
 mod direction;
 mod error;
 
-pub(crate) use direction::Direction;
+pub(crate) use direction::{Direction, new_epoch};
 pub use direction::{Reservation, Ticket};
 pub use error::{ErrorClass, RecordError};
 
