@@ -7,6 +7,7 @@ use wirecrypt_engine::Error;
 use wirecrypt_engine::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 
 use crate::args;
+use crate::batch::{self, OpenArgs, SealArgs, wc_opened};
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
 use crate::usage::wc_key_usage;
@@ -266,6 +267,63 @@ pub unsafe extern "C" fn wc_ssh_open(
         len_out.set(range.len());
         Ok(())
     })
+}
+
+/// Seals `count` packets, packet `i` carrying `lens[i]` bytes from `payloads[i]`, back
+/// to back into `out`: one buffer to write. `*out_len` = bytes written. When `out_cap`
+/// is too small: `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, nothing
+/// sealed. Each payload is read once, straight into its packet (a payload overlapping
+/// `out` is copied first). Other failures as for `wc_ssh_seal`, checked for the whole
+/// batch before anything is sealed; if sealing itself fails, `out` is wiped and the
+/// sealer is finished.
+///
+/// # Safety
+/// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
+/// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
+/// for `out_cap` bytes; `out_len` writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_seal_batch(
+    sealer: *mut wc_ssh_sealer, payloads: *const *const u8, lens: *const usize,
+    count: usize, out: *mut u8, out_cap: usize, out_len: *mut usize,
+) -> wc_status {
+    let raw = SealArgs { payloads, lens, count, out, out_cap, out_len };
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let sealer = unsafe { args::handle_mut(sealer, "sealer") }?;
+        let wire_len = |s: &wc_ssh_sealer, len| Ok(s.inner.sealed_len(len)?);
+        let seal = |s: &mut wc_ssh_sealer, p: &[&[u8]], w: &mut [u8]| s.inner.seal_from(p, w);
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { batch::seal_batch(raw, sealer, wire_len, seal) }
+    })
+}
+
+/// Opens as many whole packets as `buf` (`len` bytes, from the start of a packet)
+/// holds, in place, at most `opened_cap`: packet `i`'s payload lies at
+/// `buf + opened[i].offset` for `opened[i].len` bytes, its message number in
+/// `opened[i].kind`; `*opened_count` packets were opened. `*consumed` bytes at the front
+/// of `buf` held them. `*needed`: how many more bytes past the end of `buf` the next
+/// packet needs (at least 1), or 0 when the call stopped early — after
+/// `SSH_MSG_NEWKEYS` (install the new keys first) or at `opened_cap` packets. Either
+/// way, call again with the unconsumed bytes at the front of the buffer and more read
+/// after them: the opener may already have read the next packet's length.
+///
+/// A packet that fails is wiped and ends the connection, as for `wc_ssh_open`; the
+/// packets before it stay opened and reported. `opened` and the three counts must not
+/// overlap `buf` (`WC_ERR_INVALID_ARGUMENT`); `opened_cap` must be at least 1.
+///
+/// # Safety
+/// `opener` live and used by this thread only; `buf` valid for reads and writes of
+/// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_open_buffer(
+    opener: *mut wc_ssh_opener, buf: *mut u8, len: usize, opened: *mut wc_opened,
+    opened_cap: usize, opened_count: *mut usize, consumed: *mut usize, needed: *mut usize,
+) -> wc_status {
+    let raw = OpenArgs { buf, len, opened, opened_cap, opened_count, consumed, needed };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { batch::open_buffer(opener, raw, |o| &mut o.inner, PacketOpener::open_buffer_at_most) }
 }
 
 /// Where the sealer stands: `sequence` of the next packet, and `rekey_due` nonzero once

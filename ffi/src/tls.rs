@@ -14,6 +14,7 @@ use wirecrypt_engine::Error;
 
 use crate::aead::aead_alg;
 use crate::args;
+use crate::batch::{self, OpenArgs, SealArgs, wc_opened};
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
 use crate::usage::wc_key_usage;
@@ -313,6 +314,75 @@ pub unsafe extern "C" fn wc_tls_open(
         len_out.set(content.len());
         Ok(())
     })
+}
+
+/// Seals `count` records of one `content_type`, record `i` carrying `lens[i]` bytes
+/// from `payloads[i]` (each at most 16384), back to back into `out`: one buffer to
+/// write. `*out_len` = bytes written. When `out_cap` is too small:
+/// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, nothing sealed. Each
+/// payload is read once, straight into its record (a payload overlapping `out` is
+/// copied first). Other failures as for `wc_tls_seal`; if sealing itself fails, `out`
+/// is wiped and the sealer is finished.
+///
+/// # Safety
+/// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
+/// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
+/// for `out_cap` bytes; `out_len` writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_seal_batch(
+    sealer: *mut wc_tls_sealer, content_type: u8,
+    payloads: *const *const u8, lens: *const usize, count: usize,
+    out: *mut u8, out_cap: usize, out_len: *mut usize,
+) -> wc_status {
+    let raw = SealArgs { payloads, lens, count, out, out_cap, out_len };
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let sealer = unsafe { args::handle_mut(sealer, "sealer") }?;
+        let typ = ContentType::from_u8(content_type)
+            .map_err(|_| Fail::invalid(format!("unknown TLS content type {content_type}")))?;
+        let wire_len = |sealer: &wc_tls_sealer, len| {
+            if len > wirecrypt_engine::tls::MAX_PLAINTEXT {
+                return Err(Fail::from(Error::RecordOverflow {
+                    what: "record content",
+                    length: len,
+                    max: wirecrypt_engine::tls::MAX_PLAINTEXT,
+                }));
+            }
+            Ok(sealer.inner.record_len(len))
+        };
+        let seal = |s: &mut wc_tls_sealer, p: &[&[u8]], w: &mut [u8]| s.inner.seal_from(typ, p, w);
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { batch::seal_batch(raw, sealer, wire_len, seal) }
+    })
+}
+
+/// Opens as many whole records as `buf` (`len` bytes, from the start of a record) holds,
+/// in place, at most `opened_cap`: record `i`'s content lies at `buf + opened[i].offset`
+/// for `opened[i].len` bytes, of type `opened[i].kind`; `*opened_count` records were
+/// opened. `*consumed` bytes at the front of `buf` held them: keep the rest, read more
+/// after it, and call again from there. `*needed`: how many more bytes past the end of
+/// `buf` the next record needs before it can be opened (at least 1), or 0 when the call
+/// stopped early — after a record that is not application data (a KeyUpdate or alert
+/// may change what follows) or at `opened_cap` records — call again on the rest.
+///
+/// A record that fails (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`) is wiped past its header
+/// and ends the connection, as for `wc_tls_open`; the records before it stay opened and
+/// reported. `opened` and the three counts must not overlap `buf`
+/// (`WC_ERR_INVALID_ARGUMENT`); `opened_cap` must be at least 1.
+///
+/// # Safety
+/// `opener` live and used by this thread only; `buf` valid for reads and writes of
+/// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_open_buffer(
+    opener: *mut wc_tls_opener, buf: *mut u8, len: usize, opened: *mut wc_opened,
+    opened_cap: usize, opened_count: *mut usize, consumed: *mut usize, needed: *mut usize,
+) -> wc_status {
+    let raw = OpenArgs { buf, len, opened, opened_cap, opened_count, consumed, needed };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { batch::open_buffer(opener, raw, |o| &mut o.inner, TlsOpener::open_buffer_at_most) }
 }
 
 /// Where the sealer stands: `sequence` of the next record, and `rekey_due` nonzero when
