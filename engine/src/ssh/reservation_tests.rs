@@ -117,29 +117,37 @@ fn sealed_through_reservations(sealer: &mut PacketSealer) -> Vec<u8> {
 
 #[test]
 fn packets_sealed_on_two_threads_through_reservations_match_one_thread_in_every_mode() {
-    let engine = engine();
+    for (id, engine) in super::tests::engines() {
+        every_mode_through_reservations(id.as_str(), &engine);
+    }
+}
+
+fn every_mode_through_reservations(id: &str, engine: &Engine) {
     for mode in Mode::all() {
-        let mut one = sealer(&engine, mode);
+        let mut one = sealer(engine, mode);
         let mut expected = Vec::new();
         for (i, &len) in LENS.iter().enumerate() {
             one.seal(&payload(i, len), &mut expected).unwrap();
         }
 
-        let mut reserving = sealer(&engine, mode);
+        let mut reserving = sealer(engine, mode);
         let mut wire = sealed_through_reservations(&mut reserving);
-        assert!(wire == expected, "{mode}: not the bytes sealed in turn");
-        assert_eq!(reserving.sequence(), one.sequence(), "{mode}");
+        assert!(
+            wire == expected,
+            "{id} {mode}: not the bytes sealed in turn"
+        );
+        assert_eq!(reserving.sequence(), one.sequence(), "{id} {mode}");
         assert_eq!(
             reserving.usage(),
             one.usage(),
-            "{mode}: limits count reserved packets"
+            "{id} {mode}: limits count reserved packets"
         );
 
         // And the ordinary opener reads it.
-        let mut opener = opener(&engine, mode);
+        let mut opener = opener(engine, mode);
         let mut opened: Vec<Opened> = Vec::new();
         let progress = opener.open_buffer(&mut wire, &mut opened).unwrap();
-        assert_eq!(progress.consumed, expected.len(), "{mode}");
+        assert_eq!(progress.consumed, expected.len(), "{id} {mode}");
         let got: Vec<Vec<u8>> = opened
             .iter()
             .map(|o| wire[o.payload.clone()].to_vec())
@@ -149,7 +157,7 @@ fn packets_sealed_on_two_threads_through_reservations_match_one_thread_in_every_
             .enumerate()
             .map(|(i, &l)| payload(i, l))
             .collect();
-        assert!(got == sent, "{mode}: payloads differ after opening");
+        assert!(got == sent, "{id} {mode}: payloads differ after opening");
     }
 }
 
