@@ -383,12 +383,12 @@ impl<'a> Run<'a> {
             15 => self.ssh_open(),
             16 | 17 => self.ssh_pair(),
             18 => self.usage(),
-            19 => self.open_buffer(true),
-            20 => self.open_buffer(false),
-            21 => self.seal_batch(true),
-            22 => self.seal_batch(false),
-            23 => self.batch_pair(),
-            _ => self.token(),
+            19 => self.token(),
+            20 => self.open_buffer(true),
+            21 => self.open_buffer(false),
+            22 => self.seal_batch(true),
+            23 => self.seal_batch(false),
+            _ => self.batch_pair(),
         }
         true
     }
