@@ -121,7 +121,8 @@ pub unsafe extern "C" fn wc_ssh_sealer_new(
     key: *const u8, key_len: usize, iv: *const u8, iv_len: usize,
     mac_key: *const u8, mac_key_len: usize, out: *mut *mut wc_ssh_sealer,
 ) -> wc_status {
-    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key, mac_key_len };
+    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key,
+                        mac_key_len };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(raw, out, make_sealer, |inner| wc_ssh_sealer { inner }) }
 }
@@ -137,7 +138,8 @@ pub unsafe extern "C" fn wc_ssh_opener_new(
     key: *const u8, key_len: usize, iv: *const u8, iv_len: usize,
     mac_key: *const u8, mac_key_len: usize, out: *mut *mut wc_ssh_opener,
 ) -> wc_status {
-    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key, mac_key_len };
+    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key,
+                        mac_key_len };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener { inner }) }
 }
