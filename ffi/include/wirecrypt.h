@@ -99,6 +99,17 @@ typedef struct wc_engine_config {
   int ignore_env;
 } wc_engine_config;
 
+// One record or packet opened by `wc_tls_open_buffer` / `wc_ssh_open_buffer`.
+typedef struct wc_opened {
+  // Where the payload starts, from the start of the buffer given to the call.
+  size_t offset;
+  // The payload's length.
+  size_t len;
+  // TLS: the content type (23 application_data, ...). SSH: the message number (the
+  // payload's first byte; 0 for an empty payload).
+  uint8_t kind;
+} wc_opened;
+
 // The state of one direction's key, filled by `wc_tls_*_usage` and `wc_ssh_*_usage`.
 typedef struct wc_key_usage {
   // The sequence number the next record or packet will carry (SSH: 32 bits, wraps).
@@ -327,6 +338,52 @@ enum wc_status wc_ssh_open(struct wc_ssh_opener *opener,
                            size_t *payload_offset,
                            size_t *payload_len);
 
+// Seals `count` packets, packet `i` carrying `lens[i]` bytes from `payloads[i]`, back
+// to back into `out`: one buffer to write. `*out_len` = bytes written. When `out_cap`
+// is too small: `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, nothing
+// sealed. Each payload is read once, straight into its packet (a payload overlapping
+// `out` is copied first). Other failures as for `wc_ssh_seal`, checked for the whole
+// batch before anything is sealed; if sealing itself fails, `out` is wiped and the
+// sealer is finished.
+//
+// # Safety
+// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
+// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
+// for `out_cap` bytes; `out_len` writable.
+enum wc_status wc_ssh_seal_batch(struct wc_ssh_sealer *sealer,
+                                 const uint8_t *const *payloads,
+                                 const size_t *lens,
+                                 size_t count,
+                                 uint8_t *out,
+                                 size_t out_cap,
+                                 size_t *out_len);
+
+// Opens as many whole packets as `buf` (`len` bytes, from the start of a packet)
+// holds, in place, at most `opened_cap`: packet `i`'s payload lies at
+// `buf + opened[i].offset` for `opened[i].len` bytes, its message number in
+// `opened[i].kind`; `*opened_count` packets were opened. `*consumed` bytes at the front
+// of `buf` held them. `*needed`: how many more bytes past the end of `buf` the next
+// packet needs (at least 1), or 0 when the call stopped early — after
+// `SSH_MSG_NEWKEYS` (install the new keys first) or at `opened_cap` packets. Either
+// way, call again with the unconsumed bytes at the front of the buffer and more read
+// after them: the opener may already have read the next packet's length.
+//
+// A packet that fails is wiped and ends the connection, as for `wc_ssh_open`; the
+// packets before it stay opened and reported. `opened` and the three counts must not
+// overlap `buf` (`WC_ERR_INVALID_ARGUMENT`); `opened_cap` must be at least 1.
+//
+// # Safety
+// `opener` live and used by this thread only; `buf` valid for reads and writes of
+// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
+enum wc_status wc_ssh_open_buffer(struct wc_ssh_opener *opener,
+                                  uint8_t *buf,
+                                  size_t len,
+                                  struct wc_opened *opened,
+                                  size_t opened_cap,
+                                  size_t *opened_count,
+                                  size_t *consumed,
+                                  size_t *needed);
+
 // Where the sealer stands: `sequence` of the next packet, and `rekey_due` nonzero once
 // the key has sealed 2^31 packets or its cipher's block limit: start a key exchange.
 //
@@ -459,6 +516,53 @@ enum wc_status wc_tls_open(struct wc_tls_opener *opener,
                            uint8_t *content_type,
                            size_t *plaintext_offset,
                            size_t *plaintext_len);
+
+// Seals `count` records of one `content_type`, record `i` carrying `lens[i]` bytes
+// from `payloads[i]` (each at most 16384), back to back into `out`: one buffer to
+// write. `*out_len` = bytes written. When `out_cap` is too small:
+// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, nothing sealed. Each
+// payload is read once, straight into its record (a payload overlapping `out` is
+// copied first). Other failures as for `wc_tls_seal`; if sealing itself fails, `out`
+// is wiped and the sealer is finished.
+//
+// # Safety
+// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
+// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
+// for `out_cap` bytes; `out_len` writable.
+enum wc_status wc_tls_seal_batch(struct wc_tls_sealer *sealer,
+                                 uint8_t content_type,
+                                 const uint8_t *const *payloads,
+                                 const size_t *lens,
+                                 size_t count,
+                                 uint8_t *out,
+                                 size_t out_cap,
+                                 size_t *out_len);
+
+// Opens as many whole records as `buf` (`len` bytes, from the start of a record) holds,
+// in place, at most `opened_cap`: record `i`'s content lies at `buf + opened[i].offset`
+// for `opened[i].len` bytes, of type `opened[i].kind`; `*opened_count` records were
+// opened. `*consumed` bytes at the front of `buf` held them: keep the rest, read more
+// after it, and call again from there. `*needed`: how many more bytes past the end of
+// `buf` the next record needs before it can be opened (at least 1), or 0 when the call
+// stopped early — after a record that is not application data (a KeyUpdate or alert
+// may change what follows) or at `opened_cap` records — call again on the rest.
+//
+// A record that fails (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`) is wiped past its header
+// and ends the connection, as for `wc_tls_open`; the records before it stay opened and
+// reported. `opened` and the three counts must not overlap `buf`
+// (`WC_ERR_INVALID_ARGUMENT`); `opened_cap` must be at least 1.
+//
+// # Safety
+// `opener` live and used by this thread only; `buf` valid for reads and writes of
+// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
+enum wc_status wc_tls_open_buffer(struct wc_tls_opener *opener,
+                                  uint8_t *buf,
+                                  size_t len,
+                                  struct wc_opened *opened,
+                                  size_t opened_cap,
+                                  size_t *opened_count,
+                                  size_t *consumed,
+                                  size_t *needed);
 
 // Where the sealer stands: `sequence` of the next record, and `rekey_due` nonzero when
 // a KeyUpdate should be sent now (AES-GCM keys near their record limit).

@@ -27,6 +27,7 @@
 
 mod aead;
 mod args;
+mod batch;
 mod engine;
 mod fips;
 mod ssh;
@@ -36,21 +37,23 @@ mod token;
 mod usage;
 
 pub use aead::{wc_aead, wc_aead_free, wc_aead_new, wc_aead_open, wc_aead_seal};
+pub use batch::wc_opened;
 pub use engine::{
     wc_engine, wc_engine_config, wc_engine_fips_mode, wc_engine_free, wc_engine_new,
     wc_engine_probe_json, wc_string_free,
 };
 pub use fips::{wc_fips_check_ciphersuites, wc_fips_check_sshd_config, wc_selftest_run};
 pub use ssh::{
-    wc_ssh_header_len, wc_ssh_open, wc_ssh_opener, wc_ssh_opener_free, wc_ssh_opener_new,
-    wc_ssh_opener_usage, wc_ssh_packet_length, wc_ssh_seal, wc_ssh_sealer, wc_ssh_sealer_free,
-    wc_ssh_sealer_new, wc_ssh_sealer_usage,
+    wc_ssh_header_len, wc_ssh_open, wc_ssh_open_buffer, wc_ssh_opener, wc_ssh_opener_free,
+    wc_ssh_opener_new, wc_ssh_opener_usage, wc_ssh_packet_length, wc_ssh_seal, wc_ssh_seal_batch,
+    wc_ssh_sealer, wc_ssh_sealer_free, wc_ssh_sealer_new, wc_ssh_sealer_usage,
 };
 pub use status::{wc_last_error, wc_status};
 pub use tls::{
-    wc_tls_open, wc_tls_opener, wc_tls_opener_free, wc_tls_opener_new, wc_tls_opener_usage,
-    wc_tls_seal, wc_tls_sealer, wc_tls_sealer_free, wc_tls_sealer_new, wc_tls_sealer_usage,
-    wc_tls13_opener_from_secret, wc_tls13_sealer_from_secret,
+    wc_tls_open, wc_tls_open_buffer, wc_tls_opener, wc_tls_opener_free, wc_tls_opener_new,
+    wc_tls_opener_usage, wc_tls_seal, wc_tls_seal_batch, wc_tls_sealer, wc_tls_sealer_free,
+    wc_tls_sealer_new, wc_tls_sealer_usage, wc_tls13_opener_from_secret,
+    wc_tls13_sealer_from_secret,
 };
 pub use token::{
     wc_token_key, wc_token_key_delete, wc_token_key_free, wc_token_key_generate, wc_token_key_open,

@@ -7,6 +7,7 @@ use wirecrypt_engine::Error;
 use wirecrypt_engine::ssh::{KeyMaterial, Mode, PacketOpener, PacketSealer};
 
 use crate::args;
+use crate::batch::{self, OpenArgs, SealArgs, wc_opened};
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
 use crate::usage::wc_key_usage;
@@ -21,12 +22,9 @@ pub struct wc_ssh_opener {
     inner: PacketOpener,
 }
 
-/// The engine, mode and key material shared by both constructors.
-///
-/// # Safety
-/// As for `wc_ssh_sealer_new`.
-#[allow(clippy::too_many_arguments)]
-unsafe fn parts<'a>(
+/// The constructor arguments, as the C caller passed them; both constructors take the
+/// same ones.
+struct KeyArgs {
     engine: *const wc_engine,
     cipher_name: *const c_char,
     mac_name: *const c_char,
@@ -36,69 +34,66 @@ unsafe fn parts<'a>(
     iv_len: usize,
     mac_key: *const u8,
     mac_key_len: usize,
-) -> Result<(&'a wc_engine, Mode, KeyMaterial<'a>), Fail> {
-    // SAFETY: forwarded from the caller's contract.
-    let (engine, cipher, mac, key, iv, mac_key) = unsafe {
-        (
-            args::handle(engine, "engine")?,
-            args::string(cipher_name, "cipher_name")?,
-            args::opt_string(mac_name, "mac_name")?,
-            args::bytes(key, key_len, "key")?,
-            args::bytes(iv, iv_len, "iv")?,
-            args::bytes(mac_key, mac_key_len, "mac_key")?,
-        )
-    };
-    let mode = Mode::new(cipher, mac)?;
-    Ok((engine, mode, KeyMaterial { key, iv, mac_key }))
 }
 
-/// The raw constructor arguments, as the C caller passed them.
-type RawKeys = (
-    *const wc_engine,
-    *const c_char,
-    *const c_char,
-    *const u8,
-    usize,
-    *const u8,
-    usize,
-    *const u8,
-    usize,
-);
+impl KeyArgs {
+    /// The engine, mode and key material they name.
+    ///
+    /// # Safety
+    /// As for `wc_ssh_sealer_new`.
+    unsafe fn check<'a>(&self) -> Result<(&'a wc_engine, Mode, KeyMaterial<'a>), Fail> {
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, cipher, mac, key, iv, mac_key) = unsafe {
+            (
+                args::handle(self.engine, "engine")?,
+                args::string(self.cipher_name, "cipher_name")?,
+                args::opt_string(self.mac_name, "mac_name")?,
+                args::bytes(self.key, self.key_len, "key")?,
+                args::bytes(self.iv, self.iv_len, "iv")?,
+                args::bytes(self.mac_key, self.mac_key_len, "mac_key")?,
+            )
+        };
+        let mode = Mode::new(cipher, mac)?;
+        Ok((engine, mode, KeyMaterial { key, iv, mac_key }))
+    }
+}
 
-/// Checks the arguments shared by both constructors, makes the direction with `make`,
+/// The one body of both constructors: checks `raw`, makes the direction with `make`,
 /// and hands it out through `out` (NULL on failure).
 ///
 /// # Safety
 /// As for `wc_ssh_sealer_new`.
 unsafe fn new_direction<D, H>(
-    raw: RawKeys,
+    raw: KeyArgs,
     out: *mut *mut H,
     make: impl FnOnce(&wirecrypt_engine::Engine, Mode, &KeyMaterial<'_>) -> Result<D, Error>,
     wrap: impl FnOnce(D) -> H,
 ) -> wc_status {
     guard(|| {
-        // SAFETY: the caller guarantees `out` is writable when non-NULL.
-        let out = unsafe { args::out(out, "out") }?;
-        out.set(std::ptr::null_mut());
-        let (engine, cipher, mac, key, key_len, iv, iv_len, mac_key, mac_key_len) = raw;
         // SAFETY: forwarded from the caller's contract.
-        let (engine, mode, keys) = unsafe {
-            parts(
-                engine,
-                cipher,
-                mac,
-                key,
-                key_len,
-                iv,
-                iv_len,
-                mac_key,
-                mac_key_len,
-            )
-        }?;
-        let inner = make(&engine.engine, mode, &keys)?;
-        out.set(Box::into_raw(Box::new(wrap(inner))));
-        Ok(())
+        unsafe {
+            args::new_handle(out, || {
+                let (engine, mode, keys) = raw.check()?;
+                Ok(wrap(make(&engine.engine, mode, &keys)?))
+            })
+        }
     })
+}
+
+/// A sealer in the `none` mode sends in clear, which the FIPS policy does not approve.
+fn make_sealer(
+    engine: &wirecrypt_engine::Engine,
+    mode: Mode,
+    keys: &KeyMaterial<'_>,
+) -> Result<PacketSealer, Error> {
+    if mode.is_none() && engine.fips_mode() {
+        engine.status()?;
+        return Err(Error::FipsNotApproved {
+            what: "an SSH sealer in the none mode (sending in clear)",
+            rule: wirecrypt_engine::fips::policy::ssh_cipher("none").rule,
+        });
+    }
+    PacketSealer::with_keys(engine, mode, keys)
 }
 
 /// Makes a packet sealer for SSH `cipher_name` (`aes128-ctr`, `aes192-ctr`,
@@ -117,78 +112,36 @@ unsafe fn new_direction<D, H>(
 /// # Safety
 /// `engine` live; names NULL or C strings as described; each buffer valid for its length;
 /// `out` writable.
+// The C prototype is kept as the header groups it (engine and names, key, IV, MAC key,
+// out); `wc_ssh_opener_new` takes the same arguments.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_ssh_sealer_new(
-    engine: *const wc_engine,
-    cipher_name: *const c_char,
-    mac_name: *const c_char,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    mac_key: *const u8,
-    mac_key_len: usize,
-    out: *mut *mut wc_ssh_sealer,
+    engine: *const wc_engine, cipher_name: *const c_char, mac_name: *const c_char,
+    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize,
+    mac_key: *const u8, mac_key_len: usize, out: *mut *mut wc_ssh_sealer,
 ) -> wc_status {
-    let raw = (
-        engine,
-        cipher_name,
-        mac_name,
-        key,
-        key_len,
-        iv,
-        iv_len,
-        mac_key,
-        mac_key_len,
-    );
-    let make = |engine: &wirecrypt_engine::Engine, mode: Mode, keys: &KeyMaterial<'_>| {
-        if mode.is_none() && engine.fips_mode() {
-            engine.status()?;
-            return Err(Error::FipsNotApproved {
-                what: "an SSH sealer in the none mode (sending in clear)",
-                rule: wirecrypt_engine::fips::policy::ssh_cipher("none").rule,
-            });
-        }
-        PacketSealer::with_keys(engine, mode, keys)
-    };
+    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key,
+                        mac_key_len };
     // SAFETY: forwarded from the caller's contract.
-    unsafe { new_direction(raw, out, make, |inner| wc_ssh_sealer { inner }) }
+    unsafe { new_direction(raw, out, make_sealer, |inner| wc_ssh_sealer { inner }) }
 }
 
 /// Makes a packet opener; arguments as for `wc_ssh_sealer_new`.
 ///
 /// # Safety
 /// As for `wc_ssh_sealer_new`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_ssh_opener_new(
-    engine: *const wc_engine,
-    cipher_name: *const c_char,
-    mac_name: *const c_char,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    mac_key: *const u8,
-    mac_key_len: usize,
-    out: *mut *mut wc_ssh_opener,
+    engine: *const wc_engine, cipher_name: *const c_char, mac_name: *const c_char,
+    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize,
+    mac_key: *const u8, mac_key_len: usize, out: *mut *mut wc_ssh_opener,
 ) -> wc_status {
-    let raw = (
-        engine,
-        cipher_name,
-        mac_name,
-        key,
-        key_len,
-        iv,
-        iv_len,
-        mac_key,
-        mac_key_len,
-    );
+    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key,
+                        mac_key_len };
     // SAFETY: forwarded from the caller's contract.
-    unsafe {
-        new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener {
-            inner,
-        })
-    }
+    unsafe { new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener { inner }) }
 }
 
 /// Writes one packet (length ‖ padding length ‖ payload ‖ random padding ‖ MAC or tag)
@@ -316,6 +269,63 @@ pub unsafe extern "C" fn wc_ssh_open(
         len_out.set(range.len());
         Ok(())
     })
+}
+
+/// Seals `count` packets, packet `i` carrying `lens[i]` bytes from `payloads[i]`, back
+/// to back into `out`: one buffer to write. `*out_len` = bytes written. When `out_cap`
+/// is too small: `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, nothing
+/// sealed. Each payload is read once, straight into its packet (a payload overlapping
+/// `out` is copied first). Other failures as for `wc_ssh_seal`, checked for the whole
+/// batch before anything is sealed; if sealing itself fails, `out` is wiped and the
+/// sealer is finished.
+///
+/// # Safety
+/// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
+/// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
+/// for `out_cap` bytes; `out_len` writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_seal_batch(
+    sealer: *mut wc_ssh_sealer, payloads: *const *const u8, lens: *const usize,
+    count: usize, out: *mut u8, out_cap: usize, out_len: *mut usize,
+) -> wc_status {
+    let raw = SealArgs { payloads, lens, count, out, out_cap, out_len };
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let sealer = unsafe { args::handle_mut(sealer, "sealer") }?;
+        let wire_len = |s: &wc_ssh_sealer, len| Ok(s.inner.sealed_len(len)?);
+        let seal = |s: &mut wc_ssh_sealer, p: &[&[u8]], w: &mut [u8]| s.inner.seal_from(p, w);
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { batch::seal_batch(raw, sealer, wire_len, seal) }
+    })
+}
+
+/// Opens as many whole packets as `buf` (`len` bytes, from the start of a packet)
+/// holds, in place, at most `opened_cap`: packet `i`'s payload lies at
+/// `buf + opened[i].offset` for `opened[i].len` bytes, its message number in
+/// `opened[i].kind`; `*opened_count` packets were opened. `*consumed` bytes at the front
+/// of `buf` held them. `*needed`: how many more bytes past the end of `buf` the next
+/// packet needs (at least 1), or 0 when the call stopped early — after
+/// `SSH_MSG_NEWKEYS` (install the new keys first) or at `opened_cap` packets. Either
+/// way, call again with the unconsumed bytes at the front of the buffer and more read
+/// after them: the opener may already have read the next packet's length.
+///
+/// A packet that fails is wiped and ends the connection, as for `wc_ssh_open`; the
+/// packets before it stay opened and reported. `opened` and the three counts must not
+/// overlap `buf` (`WC_ERR_INVALID_ARGUMENT`); `opened_cap` must be at least 1.
+///
+/// # Safety
+/// `opener` live and used by this thread only; `buf` valid for reads and writes of
+/// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_ssh_open_buffer(
+    opener: *mut wc_ssh_opener, buf: *mut u8, len: usize, opened: *mut wc_opened,
+    opened_cap: usize, opened_count: *mut usize, consumed: *mut usize, needed: *mut usize,
+) -> wc_status {
+    let raw = OpenArgs { buf, len, opened, opened_cap, opened_count, consumed, needed };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { batch::open_buffer(opener, raw, |o| &mut o.inner, PacketOpener::open_buffer_at_most) }
 }
 
 /// Where the sealer stands: `sequence` of the next packet, and `rekey_due` nonzero once

@@ -14,6 +14,7 @@ use wirecrypt_engine::Error;
 
 use crate::aead::aead_alg;
 use crate::args;
+use crate::batch::{self, OpenArgs, SealArgs, wc_opened};
 use crate::engine::wc_engine;
 use crate::status::{Fail, guard, wc_status};
 use crate::usage::wc_key_usage;
@@ -28,11 +29,9 @@ pub struct wc_tls_opener {
     inner: TlsOpener,
 }
 
-/// Checks the handle arguments shared by both constructors and makes the keys.
-///
-/// # Safety
-/// As for `wc_tls_sealer_new`.
-unsafe fn keys(
+/// The arguments of `wc_tls_sealer_new` and `wc_tls_opener_new`, as the C caller passed
+/// them.
+struct KeyArgs {
     engine: *const wc_engine,
     version: c_int,
     alg_name: *const c_char,
@@ -40,30 +39,85 @@ unsafe fn keys(
     key_len: usize,
     iv: *const u8,
     iv_len: usize,
-) -> Result<TlsKeys, Fail> {
-    // SAFETY: forwarded from the caller's contract.
-    let (engine, name, key, iv) = unsafe {
-        (
-            args::handle(engine, "engine")?,
-            args::string(alg_name, "alg_name")?,
-            args::bytes(key, key_len, "key")?,
-            args::bytes(iv, iv_len, "iv")?,
-        )
-    };
-    let alg = aead_alg(name)?;
-    match version {
-        13 => Ok(Tls13Keys::new(&engine.engine, alg, key, iv)?.into()),
-        12 => Ok(Tls12Keys::new(&engine.engine, alg, key, iv)?.into()),
-        v => Err(Fail::invalid(format!(
-            "TLS version must be 12 or 13, got {v}"
-        ))),
+}
+
+impl KeyArgs {
+    /// The engine and the keys they name.
+    ///
+    /// # Safety
+    /// As for `wc_tls_sealer_new`.
+    unsafe fn check<'a>(&self) -> Result<(&'a wc_engine, TlsKeys), Fail> {
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, name, key, iv) = unsafe {
+            (
+                args::handle(self.engine, "engine")?,
+                args::string(self.alg_name, "alg_name")?,
+                args::bytes(self.key, self.key_len, "key")?,
+                args::bytes(self.iv, self.iv_len, "iv")?,
+            )
+        };
+        let alg = aead_alg(name)?;
+        let keys = match self.version {
+            13 => Tls13Keys::new(&engine.engine, alg, key, iv)?.into(),
+            12 => Tls12Keys::new(&engine.engine, alg, key, iv)?.into(),
+            v => {
+                return Err(Fail::invalid(format!(
+                    "TLS version must be 12 or 13, got {v}"
+                )));
+            }
+        };
+        Ok((engine, keys))
     }
 }
 
-/// In FIPS mode, refuses a sealer keyed by the caller: its IV would be the caller's.
-fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
+/// The arguments of the `_from_secret` constructors, as the C caller passed them.
+struct SecretArgs {
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
+}
+
+impl SecretArgs {
+    /// The engine, the secret and the keys derived from it.
+    ///
+    /// # Safety
+    /// As for `wc_tls13_sealer_from_secret`.
+    unsafe fn check<'a>(&self) -> Result<(&'a wc_engine, &'a [u8], Tls13Keys), Fail> {
+        // SAFETY: forwarded from the caller's contract.
+        let (engine, name, secret) = unsafe {
+            (
+                args::handle(self.engine, "engine")?,
+                args::string(self.alg_name, "alg_name")?,
+                args::bytes(self.secret, self.secret_len, "secret")?,
+            )
+        };
+        let keys = Tls13Keys::from_traffic_secret(&engine.engine, aead_alg(name)?, secret)?;
+        Ok((engine, secret, keys))
+    }
+}
+
+/// The one body of the four constructors: `*out` is set to NULL, then to the handle
+/// `make` builds from what `check` returns.
+///
+/// # Safety
+/// `out` as for `wc_tls_sealer_new`.
+unsafe fn new_direction<K, H>(
+    out: *mut *mut H,
+    check: impl FnOnce() -> Result<K, Fail>,
+    make: impl FnOnce(K) -> Result<H, Fail>,
+) -> wc_status {
+    // SAFETY: forwarded from the caller's contract.
+    guard(|| unsafe { args::new_handle(out, || make(check()?)) })
+}
+
+/// A sealer from a caller's key and IV, refused in FIPS mode: its IV would be the
+/// caller's.
+fn sealer_from_keys((engine, keys): (&wc_engine, TlsKeys)) -> Result<wc_tls_sealer, Fail> {
     if !engine.engine.fips_mode() {
-        return Ok(());
+        return Ok(wc_tls_sealer {
+            inner: TlsSealer::new(keys),
+        });
     }
     engine.engine.status()?;
     Err(Error::FipsNotApproved {
@@ -72,6 +126,21 @@ fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
                wc_tls13_sealer_from_secret (TLS 1.2 sealers are not offered)",
     }
     .into())
+}
+
+/// A sealer from a traffic secret; in FIPS mode the secret is claimed for the engine's
+/// life, so no second sealer repeats its nonces.
+fn sealer_from_secret(
+    (engine, secret, keys): (&wc_engine, &[u8], Tls13Keys),
+) -> Result<wc_tls_sealer, Fail> {
+    if engine.engine.fips_mode() {
+        engine
+            .sealing_secrets
+            .claim(&engine.engine, keys.algorithm().id(), secret)?;
+    }
+    Ok(wc_tls_sealer {
+        inner: TlsSealer::new(keys),
+    })
 }
 
 /// Makes a record sealer for TLS `version` 13 or 12 from a traffic key and IV.
@@ -85,79 +154,33 @@ fn refuse_caller_iv_in_fips_mode(engine: &wc_engine) -> Result<(), Fail> {
 /// # Safety
 /// `engine` live, `alg_name` a C string, `key`/`iv` valid for their lengths, `out`
 /// writable.
+// The C prototypes of the constructors are kept as compact as the header's: sealer and
+// opener take the same arguments, and their one body is `new_direction`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_sealer_new(
-    engine: *const wc_engine,
-    version: c_int,
-    alg_name: *const c_char,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    out: *mut *mut wc_tls_sealer,
+    engine: *const wc_engine, version: c_int, alg_name: *const c_char,
+    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize, out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                refuse_caller_iv_in_fips_mode(args::handle(engine, "engine")?)?;
-                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
-                Ok(wc_tls_sealer {
-                    inner: TlsSealer::new(keys),
-                })
-            })
-        }
-    })
+    let raw = KeyArgs { engine, version, alg_name, key, key_len, iv, iv_len };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(out, || raw.check(), sealer_from_keys) }
 }
 
 /// Makes a record opener; arguments as for `wc_tls_sealer_new`.
 ///
 /// # Safety
 /// As for `wc_tls_sealer_new`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_opener_new(
-    engine: *const wc_engine,
-    version: c_int,
-    alg_name: *const c_char,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    out: *mut *mut wc_tls_opener,
+    engine: *const wc_engine, version: c_int, alg_name: *const c_char,
+    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize, out: *mut *mut wc_tls_opener,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                let keys = keys(engine, version, alg_name, key, key_len, iv, iv_len)?;
-                Ok(wc_tls_opener {
-                    inner: TlsOpener::new(keys),
-                })
-            })
-        }
-    })
-}
-
-/// Checks the arguments of the `_from_secret` constructors and derives the keys.
-///
-/// # Safety
-/// As for `wc_tls13_sealer_from_secret`.
-unsafe fn keys_from_secret<'a>(
-    engine: *const wc_engine,
-    alg_name: *const c_char,
-    secret: *const u8,
-    secret_len: usize,
-) -> Result<(&'a wc_engine, &'a [u8], Tls13Keys), Fail> {
+    let raw = KeyArgs { engine, version, alg_name, key, key_len, iv, iv_len };
+    let opener = |(_, keys)| Ok(wc_tls_opener { inner: TlsOpener::new(keys) });
     // SAFETY: forwarded from the caller's contract.
-    let (engine, name, secret) = unsafe {
-        (
-            args::handle(engine, "engine")?,
-            args::string(alg_name, "alg_name")?,
-            args::bytes(secret, secret_len, "secret")?,
-        )
-    };
-    let keys = Tls13Keys::from_traffic_secret(&engine.engine, aead_alg(name)?, secret)?;
-    Ok((engine, secret, keys))
+    unsafe { new_direction(out, || raw.check(), opener) }
 }
 
 /// Makes a TLS 1.3 record sealer from a traffic secret
@@ -176,31 +199,15 @@ unsafe fn keys_from_secret<'a>(
 /// # Safety
 /// `engine` live, `alg_name` a C string, `secret` valid for `secret_len` bytes, `out`
 /// writable.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
-    engine: *const wc_engine,
-    alg_name: *const c_char,
-    secret: *const u8,
-    secret_len: usize,
+    engine: *const wc_engine, alg_name: *const c_char, secret: *const u8, secret_len: usize,
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                let (engine, secret, keys) =
-                    keys_from_secret(engine, alg_name, secret, secret_len)?;
-                if engine.engine.fips_mode() {
-                    engine
-                        .sealing_secrets
-                        .claim(&engine.engine, keys.algorithm().id(), secret)?;
-                }
-                Ok(wc_tls_sealer {
-                    inner: TlsSealer::new(keys),
-                })
-            })
-        }
-    })
+    let raw = SecretArgs { engine, alg_name, secret, secret_len };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(out, || raw.check(), sealer_from_secret) }
 }
 
 /// Makes a TLS 1.3 record opener from a traffic secret; arguments as for
@@ -208,25 +215,16 @@ pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
 ///
 /// # Safety
 /// As for `wc_tls13_sealer_from_secret`.
+#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls13_opener_from_secret(
-    engine: *const wc_engine,
-    alg_name: *const c_char,
-    secret: *const u8,
-    secret_len: usize,
+    engine: *const wc_engine, alg_name: *const c_char, secret: *const u8, secret_len: usize,
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
-    guard(|| {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            args::new_handle(out, || {
-                let (_, _, keys) = keys_from_secret(engine, alg_name, secret, secret_len)?;
-                Ok(wc_tls_opener {
-                    inner: TlsOpener::new(keys),
-                })
-            })
-        }
-    })
+    let raw = SecretArgs { engine, alg_name, secret, secret_len };
+    let opener = |(_, _, keys)| Ok(wc_tls_opener { inner: TlsOpener::new(keys) });
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { new_direction(out, || raw.check(), opener) }
 }
 
 /// Writes one whole protected record (5-byte header ‖ body) carrying `data` of
@@ -316,6 +314,75 @@ pub unsafe extern "C" fn wc_tls_open(
         len_out.set(content.len());
         Ok(())
     })
+}
+
+/// Seals `count` records of one `content_type`, record `i` carrying `lens[i]` bytes
+/// from `payloads[i]` (each at most 16384), back to back into `out`: one buffer to
+/// write. `*out_len` = bytes written. When `out_cap` is too small:
+/// `WC_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len`, nothing sealed. Each
+/// payload is read once, straight into its record (a payload overlapping `out` is
+/// copied first). Other failures as for `wc_tls_seal`; if sealing itself fails, `out`
+/// is wiped and the sealer is finished.
+///
+/// # Safety
+/// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
+/// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
+/// for `out_cap` bytes; `out_len` writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_seal_batch(
+    sealer: *mut wc_tls_sealer, content_type: u8,
+    payloads: *const *const u8, lens: *const usize, count: usize,
+    out: *mut u8, out_cap: usize, out_len: *mut usize,
+) -> wc_status {
+    let raw = SealArgs { payloads, lens, count, out, out_cap, out_len };
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let sealer = unsafe { args::handle_mut(sealer, "sealer") }?;
+        let typ = ContentType::from_u8(content_type)
+            .map_err(|_| Fail::invalid(format!("unknown TLS content type {content_type}")))?;
+        let wire_len = |sealer: &wc_tls_sealer, len| {
+            if len > wirecrypt_engine::tls::MAX_PLAINTEXT {
+                return Err(Fail::from(Error::RecordOverflow {
+                    what: "record content",
+                    length: len,
+                    max: wirecrypt_engine::tls::MAX_PLAINTEXT,
+                }));
+            }
+            Ok(sealer.inner.record_len(len))
+        };
+        let seal = |s: &mut wc_tls_sealer, p: &[&[u8]], w: &mut [u8]| s.inner.seal_from(typ, p, w);
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { batch::seal_batch(raw, sealer, wire_len, seal) }
+    })
+}
+
+/// Opens as many whole records as `buf` (`len` bytes, from the start of a record) holds,
+/// in place, at most `opened_cap`: record `i`'s content lies at `buf + opened[i].offset`
+/// for `opened[i].len` bytes, of type `opened[i].kind`; `*opened_count` records were
+/// opened. `*consumed` bytes at the front of `buf` held them: keep the rest, read more
+/// after it, and call again from there. `*needed`: how many more bytes past the end of
+/// `buf` the next record needs before it can be opened (at least 1), or 0 when the call
+/// stopped early — after a record that is not application data (a KeyUpdate or alert
+/// may change what follows) or at `opened_cap` records — call again on the rest.
+///
+/// A record that fails (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`) is wiped past its header
+/// and ends the connection, as for `wc_tls_open`; the records before it stay opened and
+/// reported. `opened` and the three counts must not overlap `buf`
+/// (`WC_ERR_INVALID_ARGUMENT`); `opened_cap` must be at least 1.
+///
+/// # Safety
+/// `opener` live and used by this thread only; `buf` valid for reads and writes of
+/// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
+#[rustfmt::skip]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wc_tls_open_buffer(
+    opener: *mut wc_tls_opener, buf: *mut u8, len: usize, opened: *mut wc_opened,
+    opened_cap: usize, opened_count: *mut usize, consumed: *mut usize, needed: *mut usize,
+) -> wc_status {
+    let raw = OpenArgs { buf, len, opened, opened_cap, opened_count, consumed, needed };
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { batch::open_buffer(opener, raw, |o| &mut o.inner, TlsOpener::open_buffer_at_most) }
 }
 
 /// Where the sealer stands: `sequence` of the next record, and `rekey_due` nonzero when

@@ -367,7 +367,7 @@ impl<'a> Run<'a> {
             return false;
         }
         self.names.clear();
-        match self.input.byte() % 20 {
+        match self.input.byte() % 25 {
             0 => self.engine_new(),
             1 => self.engine_info(),
             2 => self.fips_check(),
@@ -383,7 +383,12 @@ impl<'a> Run<'a> {
             15 => self.ssh_open(),
             16 | 17 => self.ssh_pair(),
             18 => self.usage(),
-            _ => self.token(),
+            19 => self.token(),
+            20 => self.open_buffer(true),
+            21 => self.open_buffer(false),
+            22 => self.seal_batch(true),
+            23 => self.seal_batch(false),
+            _ => self.batch_pair(),
         }
         true
     }
@@ -1205,6 +1210,237 @@ impl<'a> Run<'a> {
             unsafe {
                 wc_ssh_sealer_free(s);
                 wc_ssh_opener_free(o);
+            }
+        }
+    }
+
+    /// `wc_tls_seal_batch` (`tls`) or `wc_ssh_seal_batch` with sealer `s`: up to four
+    /// payloads, each anywhere an input may be (NULL, owned, inside the output), or NULL
+    /// arrays. Nothing is written outside the output, and a short buffer names its size
+    /// and is not written. Returns the batch's range and payloads when it sealed.
+    fn seal_batch_with(&mut self, tls: bool, s: *mut u8) -> Option<(usize, usize, Vec<Vec<u8>>)> {
+        let what = if tls {
+            "wc_tls_seal_batch"
+        } else {
+            "wc_ssh_seal_batch"
+        };
+        let typ = 20 + self.input.byte() % 4;
+        let count = usize::from(self.input.byte() % 5);
+        let spans: Vec<Span> = (0..count).map(|_| self.span()).collect();
+        let out = self.out_span();
+        let flags = self.input.byte();
+        let plains: Vec<Vec<u8>> = spans
+            .iter()
+            .map(|s| self.bytes_of(s).unwrap_or_default())
+            .collect();
+        let (ptrs, lens): (Vec<*const u8>, Vec<usize>) =
+            spans.iter().map(|s| self.ptr(s)).unzip();
+        let null_arrays = count > 0 && flags & 3 != 0;
+        let pp = if flags & 1 != 0 { null() } else { ptrs.as_ptr() };
+        let lp = if flags & 2 != 0 { null() } else { lens.as_ptr() };
+        let null_len = flags & 4 != 0;
+        let before = self.buf.clone();
+        let op = self.out_ptr(out);
+        let mut written = usize::MAX;
+        let wl = if null_len {
+            null_mut()
+        } else {
+            &mut written as *mut usize
+        };
+        // SAFETY: sealer live or NULL; the arrays NULL or `count` entries; each payload
+        // NULL or valid for its length; out valid for out.1 bytes.
+        let st = check(
+            unsafe {
+                if tls {
+                    wc_tls_seal_batch(s.cast(), typ, pp, lp, count, op, out.1, wl)
+                } else {
+                    wc_ssh_seal_batch(s.cast(), pp, lp, count, op, out.1, wl)
+                }
+            },
+            what,
+        );
+        check_null(st, s.is_null() || null_len || null_arrays, what);
+        self.assert_untouched_outside(&before, out.0.map(|o| (o, out.1)), what);
+        match st {
+            WC_OK => {
+                assert!(written <= out.1, "{what}: wrote {written} of {}", out.1);
+                out.0.map(|off| (off, written, plains))
+            }
+            WC_ERR_BUFFER_TOO_SMALL => {
+                assert!(written > out.1, "{what}: needed {written}");
+                assert_eq!(before, self.buf, "{what} wrote to a short buffer");
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn seal_batch(&mut self, tls: bool) {
+        let b = self.input.byte();
+        let s: *mut u8 = if tls {
+            pick(&self.tls_sealers, b).cast()
+        } else {
+            pick(&self.ssh_sealers, b).cast()
+        };
+        self.seal_batch_with(tls, s);
+    }
+
+    /// `wc_tls_open_buffer` (`tls`) or `wc_ssh_open_buffer` with opener `o` on a range of
+    /// the shared buffer: at most `cap` results, a hostile `cap`, results placed inside
+    /// the range (refused), NULL out-pointers. Nothing outside the range is written,
+    /// every result lies inside it, and a call that opened nothing and failed released
+    /// nothing. Returns the status and each result's kind and payload.
+    fn open_buffer_with(
+        &mut self,
+        tls: bool,
+        o: *mut u8,
+        range: Option<(usize, usize)>,
+    ) -> (wc_status, usize, Vec<(u8, Vec<u8>)>) {
+        let what = if tls {
+            "wc_tls_open_buffer"
+        } else {
+            "wc_ssh_open_buffer"
+        };
+        let b = self.input.byte();
+        let null_outs = if b == 0xFF { self.input.byte() } else { 0 };
+        let mut results = [wc_opened::default(); 8];
+        let cap = match b >> 5 {
+            0 => 0,
+            1 => usize::MAX / 2,
+            _ => usize::from(b % 8) + 1,
+        };
+        let before = self.buf.clone();
+        let (ptr, len) = match range {
+            Some((off, len)) => (self.out_ptr((Some(off), len)), len),
+            None => (null_mut(), self.len()),
+        };
+        // Results inside the range being opened: refused before anything is opened.
+        let inside = match range {
+            Some((off, len)) if b & 0x10 != 0 && len >= 64 => {
+                let base = self.buf.as_mut_ptr();
+                // SAFETY: off + len <= buf.len(); the aligned start stays inside the range.
+                let p = unsafe { base.add(off) };
+                let p = unsafe { p.add(p.align_offset(align_of::<wc_opened>())) };
+                Some(p.cast::<wc_opened>())
+            }
+            _ => None,
+        };
+        let (mut count, mut consumed, mut needed) = (usize::MAX, usize::MAX, usize::MAX);
+        let rp = if null_outs & 1 != 0 {
+            null_mut()
+        } else {
+            inside.unwrap_or(results.as_mut_ptr())
+        };
+        let outs = [&mut count, &mut consumed, &mut needed];
+        let [cp, sp, np] = outs.map(|r| r as *mut usize);
+        let cp = if null_outs & 2 != 0 { null_mut() } else { cp };
+        let sp = if null_outs & 4 != 0 { null_mut() } else { sp };
+        let np = if null_outs & 8 != 0 { null_mut() } else { np };
+        // SAFETY: opener live or NULL; buf NULL or valid for len bytes; results NULL,
+        // 8 entries (cap is at most 8, or too large to be accepted), or inside buf
+        // (refused); the counts NULL or valid.
+        let st = check(
+            unsafe {
+                if tls {
+                    wc_tls_open_buffer(o.cast(), ptr, len, rp, cap, cp, sp, np)
+                } else {
+                    wc_ssh_open_buffer(o.cast(), ptr, len, rp, cap, cp, sp, np)
+                }
+            },
+            what,
+        );
+        check_null(st, o.is_null() || null_outs & 15 != 0, what);
+        self.assert_untouched_outside(&before, range, what);
+        if inside.is_some() && st != WC_ERR_NULL_POINTER {
+            assert_eq!(st, WC_ERR_INVALID_ARGUMENT, "{what}: results inside buf");
+        }
+        if st == WC_ERR_NULL_POINTER || inside.is_some() {
+            return (st, 0, Vec::new());
+        }
+        assert!(count <= cap.min(8), "{what}: {count} results for {cap}");
+        let mut opened = Vec::new();
+        for r in &results[..count] {
+            assert!(
+                r.offset + r.len <= len,
+                "{what}: payload at {}+{} of {len}",
+                r.offset,
+                r.len
+            );
+            let (off, _) = range.expect("opened something in a buffer");
+            opened.push((r.kind, self.buf[off + r.offset..off + r.offset + r.len].to_vec()));
+        }
+        if st == WC_OK {
+            assert!(consumed <= len, "{what}: consumed {consumed} of {len}");
+        } else if count == 0 {
+            if let Some((off, len)) = range {
+                assert_no_plaintext(&before[off..off + len], &self.buf[off..off + len], what);
+            }
+        }
+        (st, consumed, opened)
+    }
+
+    fn open_buffer(&mut self, tls: bool) {
+        let b = self.input.byte();
+        let o: *mut u8 = if tls {
+            pick(&self.tls_openers, b).cast()
+        } else {
+            pick(&self.ssh_openers, b).cast()
+        };
+        let range = match self.out_span() {
+            (Some(off), len) => Some((off, len)),
+            (None, _) => None,
+        };
+        self.open_buffer_with(tls, o, range);
+    }
+
+    /// A batch sealed by a pair's sealer opens with its twin opener, payload for payload
+    /// (up to where the opener stops: a TLS record other than application data, SSH's
+    /// `SSH_MSG_NEWKEYS`, or its results running out).
+    fn batch_pair(&mut self) {
+        let tls = self.input.byte() & 1 == 0;
+        let pairs = if tls {
+            self.tls_pairs.len()
+        } else {
+            self.ssh_pairs.len()
+        };
+        if pairs == 0 {
+            return;
+        }
+        let i = usize::from(self.input.byte()) % pairs;
+        let (s, o): (*mut u8, *mut u8) = if tls {
+            (self.tls_pairs[i].0.cast(), self.tls_pairs[i].1.cast())
+        } else {
+            (self.ssh_pairs[i].0.cast(), self.ssh_pairs[i].1.cast())
+        };
+        let Some((off, len, plains)) = self.seal_batch_with(tls, s) else {
+            return;
+        };
+        let (st, consumed, opened) = self.open_buffer_with(tls, o, Some((off, len)));
+        // Only a caller's mistake (no results, results inside the buffer) may refuse a
+        // twin's batch.
+        assert!(
+            matches!(st, WC_OK | WC_ERR_INVALID_ARGUMENT | WC_ERR_NULL_POINTER),
+            "{st:?}: a twin's batch refused"
+        );
+        assert!(opened.len() <= plains.len());
+        for ((_, got), want) in opened.iter().zip(&plains) {
+            assert_eq!(got, want, "batch round trip");
+        }
+        if st == WC_OK && opened.len() == plains.len() {
+            assert_eq!(consumed, len, "the whole batch consumed");
+            return;
+        }
+        // The opener stopped short of the sealer: the pair is out of step; drop it.
+        // SAFETY: live handles, freed once (and forgotten below).
+        unsafe {
+            if tls {
+                self.tls_pairs.swap_remove(i);
+                wc_tls_sealer_free(s.cast());
+                wc_tls_opener_free(o.cast());
+            } else {
+                self.ssh_pairs.swap_remove(i);
+                wc_ssh_sealer_free(s.cast());
+                wc_ssh_opener_free(o.cast());
             }
         }
     }

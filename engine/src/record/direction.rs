@@ -9,7 +9,8 @@ use super::RecordError;
 /// made under one key can never seal under another (or in another direction).
 static EPOCHS: AtomicU64 = AtomicU64::new(1);
 
-fn new_epoch() -> u64 {
+/// A number no other key in the process has.
+pub(crate) fn new_epoch() -> u64 {
     EPOCHS.fetch_add(1, Ordering::Relaxed)
 }
 

@@ -14,7 +14,7 @@
 mod direction;
 mod error;
 
-pub(crate) use direction::Direction;
+pub(crate) use direction::{Direction, new_epoch};
 pub use direction::{Reservation, Ticket};
 pub use error::{ErrorClass, RecordError};
 
@@ -35,8 +35,8 @@ pub struct Progress {
     /// Bytes at the front of the buffer that held whole records or packets, all opened.
     pub consumed: usize,
     /// How many more bytes past the end of the buffer the next record or packet needs
-    /// before it can be opened (at least 1), or 0 when the call stopped early at a
-    /// record that may change keys (a TLS handshake record, SSH's `SSH_MSG_NEWKEYS`):
-    /// handle it, then call again on the rest.
+    /// before it can be opened (at least 1), or 0 when the call stopped early — at a
+    /// record that may change keys (a TLS handshake record, SSH's `SSH_MSG_NEWKEYS`), or
+    /// at the most records it was asked to open: handle them, then call again on the rest.
     pub needed: usize,
 }

@@ -3,6 +3,7 @@
 //! and the current key's usage — written once, with the public methods both offer
 //! ([`direction_methods!`]).
 
+use crate::record::new_epoch;
 use crate::{Engine, Error};
 
 use super::limits::{KeyUsage, MAX_PACKETS_PER_KEY, PacketConfig};
@@ -19,6 +20,9 @@ pub(super) struct SshDirection {
     /// A sequence number to take with the next keys (see `reset_sequence`).
     pub(super) pending_seq: Option<u32>,
     pub(super) usage: KeyUsage,
+    /// The current keys' number, unique in the process: a reserved packet is sealed
+    /// only under the keys it was reserved under.
+    pub(super) epoch: u64,
 }
 
 impl SshDirection {
@@ -32,6 +36,7 @@ impl SshDirection {
             seq: 0,
             pending_seq: None,
             usage: KeyUsage::default(),
+            epoch: new_epoch(),
         }
     }
 
@@ -51,6 +56,7 @@ impl SshDirection {
         self.protection = Protection::new(&self.engine, mode, keys)?;
         self.mode = mode;
         self.usage = KeyUsage::default();
+        self.epoch = new_epoch();
         if let Some(seq) = self.pending_seq.take() {
             self.seq = seq;
         }

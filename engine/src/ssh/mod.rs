@@ -16,6 +16,11 @@
 //! key has protected so that [`needs_rekey`](PacketSealer::needs_rekey) can say when to
 //! exchange keys again (RFC 4344 §3).
 //!
+//! For bulk data a sealer frames a batch in the caller's wire buffer (`slots`,
+//! `seal_batch`) and an opener opens a whole receive buffer in place (`open_buffer`); a
+//! sealer can also [reserve](PacketSealer::reserve) packets of known lengths and let
+//! worker threads seal them ([`PacketReservation`]) while one writer sends them in order.
+//!
 //! # Modes
 //!
 //! A [`Mode`] is a negotiated cipher and MAC, found by SSH name in the [`CIPHERS`] and
@@ -85,6 +90,7 @@ mod mode;
 mod opener;
 mod protection;
 mod reader;
+mod reservation;
 mod sealer;
 
 pub use limits::{
@@ -95,6 +101,7 @@ pub use limits::{
 pub use mode::{CIPHERS, CipherInfo, Construction, KeyLens, KeyMaterial, MACS, MacInfo, Mode};
 pub use opener::PacketOpener;
 pub use reader::PacketReader;
+pub use reservation::{PacketReservation, PacketTicket};
 pub use sealer::{PacketSealer, PaddingRng, padding_len};
 
 #[cfg(test)]
@@ -103,5 +110,7 @@ mod appendix_a;
 mod batch_tests;
 #[cfg(test)]
 mod reference;
+#[cfg(test)]
+mod reservation_tests;
 #[cfg(test)]
 mod tests;

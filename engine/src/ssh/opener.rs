@@ -328,18 +328,31 @@ impl PacketOpener {
         buf: &mut [u8],
         opened: &mut Vec<Opened>,
     ) -> Result<Progress, RecordError> {
-        self.open_buffer_rich(buf, opened)
+        self.open_buffer_at_most(buf, opened, usize::MAX)
+    }
+
+    /// [`open_buffer`](Self::open_buffer), opening at most `max` packets (a caller's
+    /// fixed array of results): on reaching it, stops with `needed` 0.
+    pub fn open_buffer_at_most(
+        &mut self,
+        buf: &mut [u8],
+        opened: &mut Vec<Opened>,
+        max: usize,
+    ) -> Result<Progress, RecordError> {
+        self.open_buffer_rich(buf, opened, max)
             .map_err(|e| RecordError::from(&e))
     }
 
-    /// [`open_buffer`](Self::open_buffer) with the full error, for the reader.
+    /// [`open_buffer_at_most`](Self::open_buffer_at_most) with the full error, for the
+    /// reader.
     pub(super) fn open_buffer_rich(
         &mut self,
         buf: &mut [u8],
         opened: &mut Vec<Opened>,
+        max: usize,
     ) -> Result<Progress, Error> {
         let mut pos = 0;
-        loop {
+        for _ in 0..max {
             let rest = buf.len() - pos;
             let total = match self.packet_total() {
                 Some(total) => total,
@@ -372,12 +385,13 @@ impl PacketOpener {
             });
             pos += total;
             if kind == Some(SSH_MSG_NEWKEYS) {
-                return Ok(Progress {
-                    consumed: pos,
-                    needed: 0,
-                });
+                break;
             }
         }
+        Ok(Progress {
+            consumed: pos,
+            needed: 0,
+        })
     }
 
     /// Enters the failed state for good and returns the error.

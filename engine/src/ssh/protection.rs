@@ -7,10 +7,11 @@
 //! one `match` on the construction.
 
 use std::fmt;
+use std::sync::Mutex;
 
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
-use crate::algorithm::AeadAlg;
+use crate::algorithm::{AeadAlg, CipherAlg};
 use crate::fips::ProtocolKey;
 use crate::provider::{AeadKey, MacKey, StreamCipher};
 use crate::{Engine, Error, NONCE_LEN};
@@ -31,9 +32,13 @@ pub(super) enum Protection {
     /// No protection.
     None,
     /// AES-CTR and an HMAC, both from the engine's provider. The keystream runs on
-    /// across packets (RFC 4344 §4).
+    /// across packets (RFC 4344 §4); [`SeekableCtr`] starts it anywhere, for packets
+    /// sealed out of turn.
     Ctr {
-        cipher: Box<dyn StreamCipher>,
+        /// The running keystream, at `seek.position`. Only `&mut` calls use it, so the
+        /// lock is never contended; it makes the protection shareable between threads.
+        cipher: Mutex<Box<dyn StreamCipher>>,
+        seek: SeekableCtr,
         mac: Box<dyn MacKey>,
         etm: bool,
     },
@@ -61,8 +66,10 @@ impl Protection {
             Construction::None => Protection::None,
             Construction::Ctr(alg) => {
                 let mac = mode.mac().expect("Mode::new gives every CTR cipher a MAC");
+                let seek = SeekableCtr::new(engine, alg, keys)?;
                 Protection::Ctr {
-                    cipher: engine.cipher(alg, keys.key, keys.iv)?,
+                    cipher: Mutex::new(seek.cipher_at(0)?),
+                    seek,
                     mac: engine.mac(mac.alg, keys.mac_key)?,
                     etm: mac.etm,
                 }
@@ -103,7 +110,8 @@ impl Protection {
         })
     }
 
-    /// Protects `packet` in place and writes the tag or MAC into `tag`.
+    /// Protects `packet` in place and writes the tag or MAC into `tag`, as the next
+    /// packet in turn.
     pub(super) fn seal(
         &mut self,
         seq: u32,
@@ -111,28 +119,84 @@ impl Protection {
         tag: &mut [u8],
     ) -> Result<(), Error> {
         match self {
-            Protection::None => Ok(()),
-            Protection::Ctr { cipher, mac, etm } => {
-                let seq = seq.to_be_bytes();
-                if *etm {
-                    cipher.apply_keystream(&mut packet[LENGTH_FIELD_LEN..])?;
-                    tag.copy_from_slice(mac.sign_parts(&[&seq, packet])?.as_ref());
-                } else {
-                    tag.copy_from_slice(mac.sign_parts(&[&seq, packet])?.as_ref());
-                    cipher.apply_keystream(packet)?;
-                }
+            Protection::Ctr {
+                cipher,
+                seek,
+                mac,
+                etm,
+            } => {
+                let cipher = cipher.get_mut().unwrap_or_else(|e| e.into_inner());
+                ctr_seal(cipher.as_mut(), mac.as_ref(), *etm, seq, packet, tag)?;
+                seek.position += ctr_span(*etm, packet.len());
                 Ok(())
             }
-            Protection::Gcm {
-                key,
-                fixed,
-                invocation,
-            } => {
+            _ => {
+                let point = self.next_point();
+                self.seal_at(seq, point, packet, tag)?;
+                self.skip(packet.len());
+                Ok(())
+            }
+        }
+    }
+
+    /// Where the next packet in turn starts: its GCM invocation counter and its CTR
+    /// keystream offset.
+    pub(super) fn next_point(&self) -> SealPoint {
+        match self {
+            Protection::Gcm { invocation, .. } => SealPoint {
+                invocation: *invocation,
+                keystream: 0,
+            },
+            Protection::Ctr { seek, .. } => SealPoint {
+                invocation: 0,
+                keystream: seek.position,
+            },
+            Protection::None | Protection::ChaChaPoly(_) => SealPoint::default(),
+        }
+    }
+
+    /// Passes over one packet of `packet_len` bytes (length field included) without
+    /// sealing it, as if it had been: it was reserved, and is sealed at its own point by
+    /// [`seal_at`](Self::seal_at). Call [`resume`](Self::resume) before sealing in turn
+    /// again.
+    pub(super) fn skip(&mut self, packet_len: usize) {
+        match self {
+            // RFC 5647 §7.1: incremented after each packet, modulo 2^64.
+            Protection::Gcm { invocation, .. } => *invocation = invocation.wrapping_add(1),
+            Protection::Ctr { seek, etm, .. } => seek.position += ctr_span(*etm, packet_len),
+            Protection::None | Protection::ChaChaPoly(_) => {}
+        }
+    }
+
+    /// Moves the running CTR keystream to where [`skip`](Self::skip) left off.
+    pub(super) fn resume(&mut self) -> Result<(), Error> {
+        if let Protection::Ctr { cipher, seek, .. } = self {
+            *cipher.get_mut().unwrap_or_else(|e| e.into_inner()) = seek.cipher_at(seek.position)?;
+        }
+        Ok(())
+    }
+
+    /// Protects `packet` as the packet at `point` with sequence number `seq`, whatever
+    /// has been sealed before: nothing in `self` changes, so reserved packets can be
+    /// sealed on several threads at once.
+    pub(super) fn seal_at(
+        &self,
+        seq: u32,
+        point: SealPoint,
+        packet: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), Error> {
+        match self {
+            Protection::None => Ok(()),
+            Protection::Ctr { seek, mac, etm, .. } => {
+                let mut cipher = seek.cipher_at(point.keystream)?;
+                ctr_seal(cipher.as_mut(), mac.as_ref(), *etm, seq, packet, tag)
+            }
+            Protection::Gcm { key, fixed, .. } => {
                 let (length, body) = packet.split_at_mut(LENGTH_FIELD_LEN);
-                let sealed = key.seal_in_place(&gcm_nonce(fixed, *invocation), length, body)?;
+                let nonce = gcm_nonce(fixed, point.invocation);
+                let sealed = key.seal_in_place(&nonce, length, body)?;
                 tag.copy_from_slice(&sealed);
-                // RFC 5647 §7.1: incremented after each packet, modulo 2^64.
-                *invocation = invocation.wrapping_add(1);
                 Ok(())
             }
             Protection::ChaChaPoly(keys) => {
@@ -160,6 +224,7 @@ impl Protection {
             } => {
                 let block = &mut first_plain[..first.len()];
                 block.copy_from_slice(first);
+                let cipher = cipher.get_mut().unwrap_or_else(|e| e.into_inner());
                 cipher.apply_keystream(block)?;
                 length.copy_from_slice(&block[..LENGTH_FIELD_LEN]);
             }
@@ -190,7 +255,9 @@ impl Protection {
                 cipher,
                 mac,
                 etm: false,
+                ..
             } => {
+                let cipher = cipher.get_mut().unwrap_or_else(|e| e.into_inner());
                 let (first, rest) = packet.split_at_mut(first_plain.len());
                 cipher.apply_keystream(rest)?;
                 first.copy_from_slice(first_plain);
@@ -200,8 +267,10 @@ impl Protection {
                 cipher,
                 mac,
                 etm: true,
+                ..
             } => {
                 mac.verify_parts(&[&seq.to_be_bytes(), packet], tag)?;
+                let cipher = cipher.get_mut().unwrap_or_else(|e| e.into_inner());
                 cipher.apply_keystream(&mut packet[LENGTH_FIELD_LEN..])
             }
             Protection::Gcm {
@@ -217,6 +286,91 @@ impl Protection {
             Protection::ChaChaPoly(keys) => keys.open(seq, packet, tag),
         }
     }
+}
+
+/// Where one packet's protection starts, besides its sequence number: what a packet
+/// sealed out of turn needs to know of the packets before it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct SealPoint {
+    /// AES-GCM's invocation counter (RFC 5647 §7.1).
+    invocation: u64,
+    /// AES-CTR: how many keystream bytes the packets before it used.
+    keystream: u128,
+}
+
+/// An AES-CTR keystream that starts at any byte offset: SSH's CTR modes run one
+/// keystream across packets (RFC 4344 §4), so a packet sealed out of turn starts where
+/// the packets before it — whose lengths a reservation fixes up front — leave off. The
+/// counter block for offset `o` is IV + ⌊o / 16⌋ mod 2^128 (RFC 4344 §4's big-endian
+/// counter), with `o mod 16` bytes of that block already spent. It keeps the key and IV
+/// (zeroized on drop) to key a cipher there.
+pub(super) struct SeekableCtr {
+    engine: Engine,
+    alg: CipherAlg,
+    key: Zeroizing<Vec<u8>>,
+    iv: Zeroizing<[u8; CTR_BLOCK]>,
+    /// Keystream bytes used by the packets sealed or reserved so far.
+    position: u128,
+}
+
+/// The AES block, and the IV of SSH's CTR modes.
+const CTR_BLOCK: usize = 16;
+
+impl SeekableCtr {
+    fn new(engine: &Engine, alg: CipherAlg, keys: &KeyMaterial<'_>) -> Result<Self, Error> {
+        let iv: [u8; CTR_BLOCK] = keys.iv.try_into().map_err(|_| Error::InvalidNonceLength {
+            algorithm: alg.id(),
+            expected: CTR_BLOCK,
+            actual: keys.iv.len(),
+        })?;
+        Ok(SeekableCtr {
+            engine: engine.clone(),
+            alg,
+            key: Zeroizing::new(keys.key.to_vec()),
+            iv: Zeroizing::new(iv),
+            position: 0,
+        })
+    }
+
+    /// A cipher from the engine's provider whose keystream starts `offset` bytes in.
+    fn cipher_at(&self, offset: u128) -> Result<Box<dyn StreamCipher>, Error> {
+        let block = CTR_BLOCK as u128;
+        let counter = u128::from_be_bytes(*self.iv).wrapping_add(offset / block);
+        let mut counter = Zeroizing::new(counter.to_be_bytes());
+        let mut cipher = self.engine.cipher(self.alg, &self.key, &counter[..])?;
+        counter.zeroize();
+        let mut spent = Zeroizing::new([0u8; CTR_BLOCK]);
+        cipher.apply_keystream(&mut spent[..(offset % block) as usize])?;
+        Ok(cipher)
+    }
+}
+
+/// The keystream one CTR packet of `packet_len` bytes (length field included) uses:
+/// encrypt-then-MAC leaves the length field in clear.
+fn ctr_span(etm: bool, packet_len: usize) -> u128 {
+    let clear = if etm { LENGTH_FIELD_LEN } else { 0 };
+    (packet_len - clear) as u128
+}
+
+/// Seals one CTR packet with `cipher` at its position: encrypt-then-MAC or
+/// encrypt-and-MAC (RFC 4253 §6.4, OpenSSH `PROTOCOL` §1.7).
+fn ctr_seal(
+    cipher: &mut dyn StreamCipher,
+    mac: &dyn MacKey,
+    etm: bool,
+    seq: u32,
+    packet: &mut [u8],
+    tag: &mut [u8],
+) -> Result<(), Error> {
+    let seq = seq.to_be_bytes();
+    if etm {
+        cipher.apply_keystream(&mut packet[LENGTH_FIELD_LEN..])?;
+        tag.copy_from_slice(mac.sign_parts(&[&seq, packet])?.as_ref());
+    } else {
+        tag.copy_from_slice(mac.sign_parts(&[&seq, packet])?.as_ref());
+        cipher.apply_keystream(packet)?;
+    }
+    Ok(())
 }
 
 /// Checks one piece of key material's length.
@@ -268,7 +422,9 @@ impl fmt::Debug for Protection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Protection::None => f.write_str("None"),
-            Protection::Ctr { cipher, mac, etm } => f
+            Protection::Ctr {
+                cipher, mac, etm, ..
+            } => f
                 .debug_struct("Ctr")
                 .field("cipher", cipher)
                 .field("mac", mac)

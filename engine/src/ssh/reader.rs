@@ -131,7 +131,7 @@ impl PacketReader {
             self.opened.clear();
             match self
                 .opener
-                .open_buffer_rich(&mut self.buf, &mut self.opened)
+                .open_buffer_rich(&mut self.buf, &mut self.opened, usize::MAX)
             {
                 Ok(_) if !self.opened.is_empty() => {
                     let range = self.opened[0].payload.clone();

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Mutex;
 
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
@@ -15,6 +16,7 @@ use super::limits::{
     KeyUsage, LENGTH_FIELD_LEN, MAX_PADDING, MIN_PADDING, PADDING_LENGTH_LEN, PacketConfig,
 };
 use super::mode::{KeyMaterial, Mode};
+use super::reservation::{MAX_MIN_PADDING, PacketReservation, PacketTicket};
 
 /// A cryptographic random generator the sealer may own (the padding source).
 pub trait PaddingRng: RngCore + CryptoRng + Send {}
@@ -52,9 +54,14 @@ const _: () = assert!(16 + MIN_PADDING - 1 <= MAX_PADDING);
 /// Padding is the minimum that aligns the packet, and its bytes come from the engine's
 /// health-tested generator ([`Engine::rng`]), drawn 256 bytes at a time, unless
 /// [`with_rng`](Self::with_rng) says otherwise.
+///
+/// Packets may also be [reserved](Self::reserve) and sealed on several threads at once
+/// ([`seal_reserved`](Self::seal_reserved) takes `&self`; the sealer is `Sync`).
 pub struct PacketSealer {
     dir: SshDirection,
-    rng: Box<dyn PaddingRng>,
+    /// Only `&mut self` calls draw padding, so the lock is never contended; it makes the
+    /// sealer `Sync`.
+    rng: Mutex<Box<dyn PaddingRng>>,
     /// Set when sealing failed part-way: the keystream or counter has moved on.
     failed: Option<RecordError>,
 }
@@ -65,7 +72,7 @@ impl PacketSealer {
     pub fn new(engine: &Engine) -> Self {
         PacketSealer {
             dir: SshDirection::new(engine),
-            rng: Box::new(PooledRng::new(engine.rng())),
+            rng: Mutex::new(Box::new(PooledRng::new(engine.rng()))),
             failed: None,
         }
     }
@@ -80,7 +87,7 @@ impl PacketSealer {
     /// Draws padding from `rng` instead of the engine's generator (for tests, or for a
     /// generator the caller already runs).
     pub fn with_rng(mut self, rng: impl PaddingRng + 'static) -> Self {
-        self.rng = Box::new(rng);
+        self.rng = Mutex::new(Box::new(rng));
         self
     }
 
@@ -264,16 +271,107 @@ impl PacketSealer {
     ) -> Result<(), Error> {
         let (packet, tag) = out.split_at_mut(LENGTH_FIELD_LEN + packet_len);
         let padding = packet_len - PADDING_LENGTH_LEN - payload_len;
-        let (head, body) = packet.split_at_mut(LENGTH_FIELD_LEN + PADDING_LENGTH_LEN);
-        self.rng
-            .try_fill_bytes(&mut body[payload_len..])
-            .map_err(|e| Error::Rng(format!("SSH padding: {e}")))?;
-        // Both fit: the packet is at most MAX_MAX_PACKET bytes, the padding at most 255.
-        head[..LENGTH_FIELD_LEN].copy_from_slice(&(packet_len as u32).to_be_bytes());
-        head[LENGTH_FIELD_LEN] = padding as u8;
+        self.draw_padding(&mut packet[LENGTH_FIELD_LEN + PADDING_LENGTH_LEN + payload_len..])?;
+        write_lengths(packet, padding);
         self.dir.protection.seal(self.dir.seq, packet, tag)?;
         self.dir.record(packet_len);
         Ok(())
+    }
+
+    /// Fills `padding` from the padding generator.
+    fn draw_padding(&mut self, padding: &mut [u8]) -> Result<(), Error> {
+        let rng = self.rng.get_mut().unwrap_or_else(|e| e.into_inner());
+        rng.try_fill_bytes(padding)
+            .map_err(|e| Error::Rng(format!("SSH padding: {e}")))
+    }
+
+    /// Reserves the next packets, one per entry of `payload_lens` (each packet's payload
+    /// length), to be sealed by [`seal_reserved`](Self::seal_reserved) on any thread
+    /// while one writer sends them in ticket order.
+    ///
+    /// Everything a packet's protection depends on is fixed here: its sequence number,
+    /// its length, its random padding, its GCM invocation counter and, for the CTR
+    /// modes, where its keystream starts — which is why the lengths come first: one
+    /// keystream runs across packets (RFC 4344 §4). The packets count against the key's
+    /// limits at once ([`needs_rekey`](Self::needs_rekey), the 2^32-packet refusal), as
+    /// if sealed; later packets sealed in turn follow them.
+    pub fn reserve(&mut self, payload_lens: &[usize]) -> Result<PacketReservation, RecordError> {
+        let wire_len =
+            self.check_batch(payload_lens.iter().copied(), payload_lens.len(), usize::MAX)?;
+        let mut tickets = Vec::with_capacity(payload_lens.len());
+        for &len in payload_lens {
+            let packet_len = self.packet_len(len).map_err(RecordError::from)?;
+            let mut ticket = PacketTicket {
+                epoch: self.dir.epoch,
+                seq: self.dir.seq,
+                point: self.dir.protection.next_point(),
+                payload_len: len,
+                packet_len,
+                tag_len: self.dir.mode.tag_len(),
+                padding: [0; MAX_MIN_PADDING],
+            };
+            let padding = ticket.padding_len();
+            // Never fails: the minimum padding of a 16-byte block is at most 19 bytes.
+            let Some(padding) = ticket.padding.get_mut(..padding) else {
+                return Err(RecordError::Misuse(
+                    "padding longer than a reservation holds",
+                ));
+            };
+            if let Err(e) = self.draw_padding(padding) {
+                return Err(self.fail(&e));
+            }
+            tickets.push(ticket);
+            self.dir.protection.skip(LENGTH_FIELD_LEN + packet_len);
+            self.dir.record(packet_len);
+        }
+        // The keystream of packets sealed in turn starts after the reserved ones.
+        if let Err(e) = self.dir.protection.resume() {
+            return Err(self.fail(&e));
+        }
+        Ok(PacketReservation::new(tickets, wire_len))
+    }
+
+    /// Seals one reserved packet: `packet` is exactly the ticket's
+    /// [`wire_len`](PacketTicket::wire_len) bytes with the payload already at its
+    /// [`payload_range`](PacketTicket::payload_range). The ticket is used up; the bytes
+    /// are those [`seal`](Self::seal) would have written for that packet in turn.
+    ///
+    /// Refused (a [`RecordError::Misuse`], nothing written) for a ticket from other keys
+    /// — another sealer, or this one before [`install_keys`](Self::install_keys) — or a
+    /// buffer of another length; refused once the sealer has failed. If sealing itself
+    /// fails the packet is wiped: the stream cannot go on past it.
+    pub fn seal_reserved(
+        &self,
+        ticket: PacketTicket,
+        packet: &mut [u8],
+    ) -> Result<usize, RecordError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if ticket.epoch != self.dir.epoch {
+            return Err(RecordError::Misuse(
+                "a reserved packet from another sealer or from keys since replaced",
+            ));
+        }
+        if packet.len() != ticket.wire_len() {
+            return Err(RecordError::Misuse(
+                "a reserved packet's buffer is not the length its reservation fixed",
+            ));
+        }
+        let padding = ticket.padding_len();
+        let (framed, tag) = packet.split_at_mut(LENGTH_FIELD_LEN + ticket.packet_len);
+        framed[LENGTH_FIELD_LEN + PADDING_LENGTH_LEN + ticket.payload_len..]
+            .copy_from_slice(&ticket.padding[..padding]);
+        write_lengths(framed, padding);
+        if let Err(e) = self
+            .dir
+            .protection
+            .seal_at(ticket.seq, ticket.point, framed, tag)
+        {
+            packet.zeroize();
+            return Err(RecordError::from(&e));
+        }
+        Ok(packet.len())
     }
 
     /// Sealing failed after the keystream or counter may have moved: the sealer is
@@ -281,6 +379,15 @@ impl PacketSealer {
     fn fail(&mut self, e: &Error) -> RecordError {
         *self.failed.get_or_insert(RecordError::from(e))
     }
+}
+
+/// Writes `packet_length` and `padding_length` at the front of `packet` (length field
+/// included).
+fn write_lengths(packet: &mut [u8], padding: usize) {
+    // Both fit: the packet is at most MAX_MAX_PACKET bytes, the padding at most 255.
+    let packet_len = packet.len() - LENGTH_FIELD_LEN;
+    packet[..LENGTH_FIELD_LEN].copy_from_slice(&(packet_len as u32).to_be_bytes());
+    packet[LENGTH_FIELD_LEN] = padding as u8;
 }
 
 impl fmt::Debug for PacketSealer {

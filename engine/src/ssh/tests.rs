@@ -11,7 +11,7 @@ use crate::{Engine, Error, ProviderId};
 
 /// One engine per available provider, forced to it (with fallback for what it lacks:
 /// `vaes256` serves AES and takes HMAC from `rustcrypto`).
-fn engines() -> Vec<(ProviderId, Engine)> {
+pub(super) fn engines() -> Vec<(ProviderId, Engine)> {
     let default = Engine::builder().ignore_env().build().unwrap();
     let engines: Vec<_> = default
         .available()

@@ -164,6 +164,30 @@ fn a_receive_buffer_is_opened_in_place_record_by_record() {
 }
 
 #[test]
+fn opening_stops_at_the_most_records_asked_for() {
+    let (mut wire, sent) = stream(13, AeadAlg::Aes128Gcm);
+    let mut o = TlsOpener::new(keys(13, AeadAlg::Aes128Gcm));
+    let mut opened = Vec::new();
+    let p = o.open_buffer_at_most(&mut wire, &mut opened, 0).unwrap();
+    assert_eq!((p.consumed, p.needed, opened.len()), (0, 0, 0));
+    // Two records (both application data), then the handshake record stops the call.
+    let p = o.open_buffer_at_most(&mut wire, &mut opened, 2).unwrap();
+    assert_eq!((opened.len(), p.needed), (2, 0));
+    let first = p.consumed;
+    let p = o
+        .open_buffer_at_most(&mut wire[first..], &mut opened, 5)
+        .unwrap();
+    assert_eq!(opened.len(), 3, "stopped after the handshake record");
+    assert_eq!(opened[2].kind, ContentType::Handshake.to_u8());
+    let at = first + p.consumed;
+    let p = o
+        .open_buffer_at_most(&mut wire[at..], &mut opened, 9)
+        .unwrap();
+    assert_eq!(opened.len(), sent.len());
+    assert_eq!((at + p.consumed, p.needed), (wire.len(), HEADER_LEN));
+}
+
+#[test]
 fn a_bad_record_in_a_buffer_ends_the_connection_and_is_wiped_alone() {
     let (wire, _) = stream(13, AeadAlg::Aes256Gcm);
     let first = HEADER_LEN + 1 + TAG_LEN; // the 0-byte record

@@ -570,8 +570,19 @@ impl TlsOpener {
         buf: &mut [u8],
         opened: &mut Vec<Opened>,
     ) -> Result<Progress, RecordError> {
+        self.open_buffer_at_most(buf, opened, usize::MAX)
+    }
+
+    /// [`open_buffer`](Self::open_buffer), opening at most `max` records (a caller's
+    /// fixed array of results): on reaching it, stops with `needed` 0.
+    pub fn open_buffer_at_most(
+        &mut self,
+        buf: &mut [u8],
+        opened: &mut Vec<Opened>,
+        max: usize,
+    ) -> Result<Progress, RecordError> {
         let mut pos = 0;
-        loop {
+        for _ in 0..max {
             let rest = buf.len() - pos;
             if rest < HEADER_LEN {
                 return Ok(Progress {
@@ -605,12 +616,13 @@ impl TlsOpener {
             });
             pos += total;
             if typ != ContentType::ApplicationData {
-                return Ok(Progress {
-                    consumed: pos,
-                    needed: 0,
-                });
+                break;
             }
         }
+        Ok(Progress {
+            consumed: pos,
+            needed: 0,
+        })
     }
 
     /// The sequence number the next record must carry.

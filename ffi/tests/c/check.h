@@ -58,4 +58,23 @@ static inline wc_engine *new_engine(int fips) {
     return e;
 }
 
+/* A sealer and an opener of one SSH mode from the same keys; an IV or MAC key of length
+ * 0 is passed as NULL. Returns 0, with both freed and the mode printed, when either
+ * fails (each constructor call counts as a check). */
+static inline int ssh_pair(wc_engine *e, const char *cipher, const char *mac, const uint8_t *key, size_t key_len,
+                           const uint8_t *iv, size_t iv_len, const uint8_t *mac_key, size_t mac_len,
+                           wc_ssh_sealer **s, wc_ssh_opener **o) {
+    iv = iv_len ? iv : NULL;
+    mac_key = mac_len ? mac_key : NULL;
+    *s = NULL;
+    *o = NULL;
+    OK(wc_ssh_sealer_new(e, cipher, mac, key, key_len, iv, iv_len, mac_key, mac_len, s));
+    OK(wc_ssh_opener_new(e, cipher, mac, key, key_len, iv, iv_len, mac_key, mac_len, o));
+    if (*s && *o) return 1;
+    fprintf(stderr, "  (mode %s %s)\n", cipher, mac ? mac : "-");
+    wc_ssh_sealer_free(*s);
+    wc_ssh_opener_free(*o);
+    return 0;
+}
+
 #endif

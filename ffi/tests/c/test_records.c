@@ -68,18 +68,9 @@ static void tls_round_trip(wc_engine *e, int version, const char *alg, size_t ke
 
 static void ssh_round_trip(wc_engine *e, const char *cipher, const char *mac, size_t key_len, size_t iv_len,
                            size_t mac_len) {
-    wc_ssh_sealer *s = NULL;
-    wc_ssh_opener *o = NULL;
-    OK(wc_ssh_sealer_new(e, cipher, mac, KEY, key_len, iv_len ? IV : NULL, iv_len, mac_len ? MACKEY : NULL,
-                         mac_len, &s));
-    OK(wc_ssh_opener_new(e, cipher, mac, KEY, key_len, iv_len ? IV : NULL, iv_len, mac_len ? MACKEY : NULL,
-                         mac_len, &o));
-    if (!s || !o) {
-        fprintf(stderr, "  (mode %s %s)\n", cipher, mac ? mac : "-");
-        wc_ssh_sealer_free(s);
-        wc_ssh_opener_free(o);
-        return;
-    }
+    wc_ssh_sealer *s;
+    wc_ssh_opener *o;
+    if (!ssh_pair(e, cipher, mac, KEY, key_len, IV, iv_len, MACKEY, mac_len, &s, &o)) return;
     const char payload[] = "\x5e" "SSH_MSG_CHANNEL_DATA: some file bytes";
     for (int i = 0; i < 3; i++) {
         uint8_t pkt[512];
