@@ -112,17 +112,30 @@ fn make_sealer(
 /// # Safety
 /// `engine` live; names NULL or C strings as described; each buffer valid for its length;
 /// `out` writable.
-// The C prototype is kept as the header groups it (engine and names, key, IV, MAC key,
-// out); `wc_ssh_opener_new` takes the same arguments.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_ssh_sealer_new(
-    engine: *const wc_engine, cipher_name: *const c_char, mac_name: *const c_char,
-    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize,
-    mac_key: *const u8, mac_key_len: usize, out: *mut *mut wc_ssh_sealer,
+    engine: *const wc_engine,
+    cipher_name: *const c_char,
+    mac_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    mac_key: *const u8,
+    mac_key_len: usize,
+    out: *mut *mut wc_ssh_sealer,
 ) -> wc_status {
-    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key,
-                        mac_key_len };
+    let raw = KeyArgs {
+        engine,
+        cipher_name,
+        mac_name,
+        key,
+        key_len,
+        iv,
+        iv_len,
+        mac_key,
+        mac_key_len,
+    };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(raw, out, make_sealer, |inner| wc_ssh_sealer { inner }) }
 }
@@ -131,17 +144,36 @@ pub unsafe extern "C" fn wc_ssh_sealer_new(
 ///
 /// # Safety
 /// As for `wc_ssh_sealer_new`.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_ssh_opener_new(
-    engine: *const wc_engine, cipher_name: *const c_char, mac_name: *const c_char,
-    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize,
-    mac_key: *const u8, mac_key_len: usize, out: *mut *mut wc_ssh_opener,
+    engine: *const wc_engine,
+    cipher_name: *const c_char,
+    mac_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    mac_key: *const u8,
+    mac_key_len: usize,
+    out: *mut *mut wc_ssh_opener,
 ) -> wc_status {
-    let raw = KeyArgs { engine, cipher_name, mac_name, key, key_len, iv, iv_len, mac_key,
-                        mac_key_len };
+    let raw = KeyArgs {
+        engine,
+        cipher_name,
+        mac_name,
+        key,
+        key_len,
+        iv,
+        iv_len,
+        mac_key,
+        mac_key_len,
+    };
     // SAFETY: forwarded from the caller's contract.
-    unsafe { new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener { inner }) }
+    unsafe {
+        new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener {
+            inner,
+        })
+    }
 }
 
 /// Writes one packet (length ‖ padding length ‖ payload ‖ random padding ‖ MAC or tag)
@@ -283,13 +315,24 @@ pub unsafe extern "C" fn wc_ssh_open(
 /// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
 /// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
 /// for `out_cap` bytes; `out_len` writable.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_ssh_seal_batch(
-    sealer: *mut wc_ssh_sealer, payloads: *const *const u8, lens: *const usize,
-    count: usize, out: *mut u8, out_cap: usize, out_len: *mut usize,
+    sealer: *mut wc_ssh_sealer,
+    payloads: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
 ) -> wc_status {
-    let raw = SealArgs { payloads, lens, count, out, out_cap, out_len };
+    let raw = SealArgs {
+        payloads,
+        lens,
+        count,
+        out,
+        out_cap,
+        out_len,
+    };
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let sealer = unsafe { args::handle_mut(sealer, "sealer") }?;
@@ -317,15 +360,35 @@ pub unsafe extern "C" fn wc_ssh_seal_batch(
 /// # Safety
 /// `opener` live and used by this thread only; `buf` valid for reads and writes of
 /// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_ssh_open_buffer(
-    opener: *mut wc_ssh_opener, buf: *mut u8, len: usize, opened: *mut wc_opened,
-    opened_cap: usize, opened_count: *mut usize, consumed: *mut usize, needed: *mut usize,
+    opener: *mut wc_ssh_opener,
+    buf: *mut u8,
+    len: usize,
+    opened: *mut wc_opened,
+    opened_cap: usize,
+    opened_count: *mut usize,
+    consumed: *mut usize,
+    needed: *mut usize,
 ) -> wc_status {
-    let raw = OpenArgs { buf, len, opened, opened_cap, opened_count, consumed, needed };
+    let raw = OpenArgs {
+        buf,
+        len,
+        opened,
+        opened_cap,
+        opened_count,
+        consumed,
+        needed,
+    };
     // SAFETY: forwarded from the caller's contract.
-    unsafe { batch::open_buffer(opener, raw, |o| &mut o.inner, PacketOpener::open_buffer_at_most) }
+    unsafe {
+        batch::open_buffer(
+            opener,
+            raw,
+            |o| &mut o.inner,
+            PacketOpener::open_buffer_at_most,
+        )
+    }
 }
 
 /// Where the sealer stands: `sequence` of the next packet, and `rekey_due` nonzero once

@@ -156,13 +156,26 @@ fn sealer_from_secret(
 /// writable.
 // The C prototypes of the constructors are kept as compact as the header's: sealer and
 // opener take the same arguments, and their one body is `new_direction`.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_sealer_new(
-    engine: *const wc_engine, version: c_int, alg_name: *const c_char,
-    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize, out: *mut *mut wc_tls_sealer,
+    engine: *const wc_engine,
+    version: c_int,
+    alg_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
-    let raw = KeyArgs { engine, version, alg_name, key, key_len, iv, iv_len };
+    let raw = KeyArgs {
+        engine,
+        version,
+        alg_name,
+        key,
+        key_len,
+        iv,
+        iv_len,
+    };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(out, || raw.check(), sealer_from_keys) }
 }
@@ -171,14 +184,31 @@ pub unsafe extern "C" fn wc_tls_sealer_new(
 ///
 /// # Safety
 /// As for `wc_tls_sealer_new`.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_opener_new(
-    engine: *const wc_engine, version: c_int, alg_name: *const c_char,
-    key: *const u8, key_len: usize, iv: *const u8, iv_len: usize, out: *mut *mut wc_tls_opener,
+    engine: *const wc_engine,
+    version: c_int,
+    alg_name: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    iv: *const u8,
+    iv_len: usize,
+    out: *mut *mut wc_tls_opener,
 ) -> wc_status {
-    let raw = KeyArgs { engine, version, alg_name, key, key_len, iv, iv_len };
-    let opener = |(_, keys)| Ok(wc_tls_opener { inner: TlsOpener::new(keys) });
+    let raw = KeyArgs {
+        engine,
+        version,
+        alg_name,
+        key,
+        key_len,
+        iv,
+        iv_len,
+    };
+    let opener = |(_, keys)| {
+        Ok(wc_tls_opener {
+            inner: TlsOpener::new(keys),
+        })
+    };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(out, || raw.check(), opener) }
 }
@@ -199,13 +229,20 @@ pub unsafe extern "C" fn wc_tls_opener_new(
 /// # Safety
 /// `engine` live, `alg_name` a C string, `secret` valid for `secret_len` bytes, `out`
 /// writable.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
-    engine: *const wc_engine, alg_name: *const c_char, secret: *const u8, secret_len: usize,
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
     out: *mut *mut wc_tls_sealer,
 ) -> wc_status {
-    let raw = SecretArgs { engine, alg_name, secret, secret_len };
+    let raw = SecretArgs {
+        engine,
+        alg_name,
+        secret,
+        secret_len,
+    };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(out, || raw.check(), sealer_from_secret) }
 }
@@ -215,14 +252,25 @@ pub unsafe extern "C" fn wc_tls13_sealer_from_secret(
 ///
 /// # Safety
 /// As for `wc_tls13_sealer_from_secret`.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls13_opener_from_secret(
-    engine: *const wc_engine, alg_name: *const c_char, secret: *const u8, secret_len: usize,
+    engine: *const wc_engine,
+    alg_name: *const c_char,
+    secret: *const u8,
+    secret_len: usize,
     out: *mut *mut wc_tls_opener,
 ) -> wc_status {
-    let raw = SecretArgs { engine, alg_name, secret, secret_len };
-    let opener = |(_, _, keys)| Ok(wc_tls_opener { inner: TlsOpener::new(keys) });
+    let raw = SecretArgs {
+        engine,
+        alg_name,
+        secret,
+        secret_len,
+    };
+    let opener = |(_, _, keys)| {
+        Ok(wc_tls_opener {
+            inner: TlsOpener::new(keys),
+        })
+    };
     // SAFETY: forwarded from the caller's contract.
     unsafe { new_direction(out, || raw.check(), opener) }
 }
@@ -328,14 +376,25 @@ pub unsafe extern "C" fn wc_tls_open(
 /// `sealer` live and used by this thread only; `payloads` and `lens` valid for `count`
 /// entries (NULL when `count` is 0), each payload valid for its length; `out` writable
 /// for `out_cap` bytes; `out_len` writable.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_seal_batch(
-    sealer: *mut wc_tls_sealer, content_type: u8,
-    payloads: *const *const u8, lens: *const usize, count: usize,
-    out: *mut u8, out_cap: usize, out_len: *mut usize,
+    sealer: *mut wc_tls_sealer,
+    content_type: u8,
+    payloads: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
 ) -> wc_status {
-    let raw = SealArgs { payloads, lens, count, out, out_cap, out_len };
+    let raw = SealArgs {
+        payloads,
+        lens,
+        count,
+        out,
+        out_cap,
+        out_len,
+    };
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let sealer = unsafe { args::handle_mut(sealer, "sealer") }?;
@@ -374,15 +433,35 @@ pub unsafe extern "C" fn wc_tls_seal_batch(
 /// # Safety
 /// `opener` live and used by this thread only; `buf` valid for reads and writes of
 /// `len` bytes; `opened` writable for `opened_cap` entries; the counts writable.
-#[rustfmt::skip]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wc_tls_open_buffer(
-    opener: *mut wc_tls_opener, buf: *mut u8, len: usize, opened: *mut wc_opened,
-    opened_cap: usize, opened_count: *mut usize, consumed: *mut usize, needed: *mut usize,
+    opener: *mut wc_tls_opener,
+    buf: *mut u8,
+    len: usize,
+    opened: *mut wc_opened,
+    opened_cap: usize,
+    opened_count: *mut usize,
+    consumed: *mut usize,
+    needed: *mut usize,
 ) -> wc_status {
-    let raw = OpenArgs { buf, len, opened, opened_cap, opened_count, consumed, needed };
+    let raw = OpenArgs {
+        buf,
+        len,
+        opened,
+        opened_cap,
+        opened_count,
+        consumed,
+        needed,
+    };
     // SAFETY: forwarded from the caller's contract.
-    unsafe { batch::open_buffer(opener, raw, |o| &mut o.inner, TlsOpener::open_buffer_at_most) }
+    unsafe {
+        batch::open_buffer(
+            opener,
+            raw,
+            |o| &mut o.inner,
+            TlsOpener::open_buffer_at_most,
+        )
+    }
 }
 
 /// Where the sealer stands: `sequence` of the next record, and `rekey_due` nonzero when
