@@ -504,6 +504,7 @@ use Kind::{
 
 /// The policy: every name the engine has an opinion on. Approved rows come first within
 /// each kind, in the order a compliant configuration should prefer them.
+#[rustfmt::skip]
 pub static POLICY: &[Entry] = &[
     // SSH ciphers (OpenSSH 9.2 `ssh -Q cipher`, plus older names still found in configs).
     row(CIPHER, &["aes256-gcm@openssh.com"], SSH_AES_GCM),
@@ -555,11 +556,7 @@ pub static POLICY: &[Entry] = &[
     row(KEX, &["ecdh-sha2-nistp256"], ECDH_NIST),
     row(KEX, &["ecdh-sha2-nistp384"], ECDH_NIST),
     row(KEX, &["ecdh-sha2-nistp521"], ECDH_NIST),
-    row(
-        KEX,
-        &["diffie-hellman-group-exchange-sha256"],
-        DH_GEX_SHA256,
-    ),
+    row(KEX, &["diffie-hellman-group-exchange-sha256"], DH_GEX_SHA256),
     row(KEX, &["diffie-hellman-group14-sha256"], DH_MODP_SHA2),
     row(KEX, &["diffie-hellman-group16-sha512"], DH_MODP_SHA2),
     row(KEX, &["diffie-hellman-group18-sha512"], DH_MODP_SHA2),
@@ -575,23 +572,11 @@ pub static POLICY: &[Entry] = &[
     row(KEX, &["diffie-hellman-group-exchange-sha1"], DH_SHA1),
     // SSH public-key algorithms (OpenSSH 9.2 `ssh -Q HostKeyAlgorithms`).
     row(KEY, &["ecdsa-sha2-nistp256"], ECDSA_NIST),
-    row(
-        KEY,
-        &["ecdsa-sha2-nistp256-cert-v01@openssh.com"],
-        ECDSA_NIST,
-    ),
+    row(KEY, &["ecdsa-sha2-nistp256-cert-v01@openssh.com"], ECDSA_NIST),
     row(KEY, &["ecdsa-sha2-nistp384"], ECDSA_NIST),
-    row(
-        KEY,
-        &["ecdsa-sha2-nistp384-cert-v01@openssh.com"],
-        ECDSA_NIST,
-    ),
+    row(KEY, &["ecdsa-sha2-nistp384-cert-v01@openssh.com"], ECDSA_NIST),
     row(KEY, &["ecdsa-sha2-nistp521"], ECDSA_NIST),
-    row(
-        KEY,
-        &["ecdsa-sha2-nistp521-cert-v01@openssh.com"],
-        ECDSA_NIST,
-    ),
+    row(KEY, &["ecdsa-sha2-nistp521-cert-v01@openssh.com"], ECDSA_NIST),
     row(KEY, &["rsa-sha2-256"], RSA_SHA2),
     row(KEY, &["rsa-sha2-256-cert-v01@openssh.com"], RSA_SHA2),
     row(KEY, &["rsa-sha2-512"], RSA_SHA2),
@@ -601,16 +586,8 @@ pub static POLICY: &[Entry] = &[
     row(KEY, &["sk-ssh-ed25519@openssh.com"], SK_ED25519),
     row(KEY, &["sk-ssh-ed25519-cert-v01@openssh.com"], SK_ED25519),
     row(KEY, &["sk-ecdsa-sha2-nistp256@openssh.com"], SK_ECDSA),
-    row(
-        KEY,
-        &["sk-ecdsa-sha2-nistp256-cert-v01@openssh.com"],
-        SK_ECDSA,
-    ),
-    row(
-        KEY,
-        &["webauthn-sk-ecdsa-sha2-nistp256@openssh.com"],
-        SK_ECDSA,
-    ),
+    row(KEY, &["sk-ecdsa-sha2-nistp256-cert-v01@openssh.com"], SK_ECDSA),
+    row(KEY, &["webauthn-sk-ecdsa-sha2-nistp256@openssh.com"], SK_ECDSA),
     row(KEY, &["ssh-rsa"], RSA_SHA1),
     row(KEY, &["ssh-rsa-cert-v01@openssh.com"], RSA_SHA1),
     row(KEY, &["ssh-dss"], DSA_SIG),
@@ -624,1091 +601,178 @@ pub static POLICY: &[Entry] = &[
     // TLS 1.2 suites: IANA name, then OpenSSL's. Every suite OpenSSL 3.0 knows (in the
     // order of `openssl ciphers -stdname -V ALL:COMPLEMENTOFALL` on Debian 12), then
     // older suites that OpenSSL 3.0 no longer offers but configurations still name.
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "ECDHE-ECDSA-AES256-GCM-SHA384",
-        ],
-        ECDHE_GCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "ECDHE-RSA-AES256-GCM-SHA384",
-        ],
-        ECDHE_GCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384",
-            "DHE-DSS-AES256-GCM-SHA384",
-        ],
-        DSA_AUTH,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-            "DHE-RSA-AES256-GCM-SHA384",
-        ],
-        DHE_GCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "ECDHE-ECDSA-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-            "ECDHE-RSA-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-            "DHE-RSA-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
-            "ECDHE-ECDSA-AES256-CCM8",
-        ],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_ECDSA_WITH_AES_256_CCM", "ECDHE-ECDSA-AES256-CCM"],
-        ECDHE_CCM,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_AES_256_CCM_8", "DHE-RSA-AES256-CCM8"],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_AES_256_CCM", "DHE-RSA-AES256-CCM"],
-        DHE_CCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384",
-            "ECDHE-ECDSA-ARIA256-GCM-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384",
-            "ECDHE-ARIA256-GCM-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384",
-            "DHE-DSS-ARIA256-GCM-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384",
-            "DHE-RSA-ARIA256-GCM-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DH_anon_WITH_AES_256_GCM_SHA384",
-            "ADH-AES256-GCM-SHA384",
-        ],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "ECDHE-ECDSA-AES128-GCM-SHA256",
-        ],
-        ECDHE_GCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "ECDHE-RSA-AES128-GCM-SHA256",
-        ],
-        ECDHE_GCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256",
-            "DHE-DSS-AES128-GCM-SHA256",
-        ],
-        DSA_AUTH,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-            "DHE-RSA-AES128-GCM-SHA256",
-        ],
-        DHE_GCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
-            "ECDHE-ECDSA-AES128-CCM8",
-        ],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_ECDSA_WITH_AES_128_CCM", "ECDHE-ECDSA-AES128-CCM"],
-        ECDHE_CCM,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_AES_128_CCM_8", "DHE-RSA-AES128-CCM8"],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_AES_128_CCM", "DHE-RSA-AES128-CCM"],
-        DHE_CCM,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256",
-            "ECDHE-ECDSA-ARIA128-GCM-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256",
-            "ECDHE-ARIA128-GCM-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256",
-            "DHE-DSS-ARIA128-GCM-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256",
-            "DHE-RSA-ARIA128-GCM-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
-            "ADH-AES128-GCM-SHA256",
-        ],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-            "ECDHE-ECDSA-AES256-SHA384",
-        ],
-        ECDHE_CBC_SHA2,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-            "ECDHE-RSA-AES256-SHA384",
-        ],
-        ECDHE_CBC_SHA2,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
-            "DHE-RSA-AES256-SHA256",
-        ],
-        DHE_CBC_SHA2,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
-            "DHE-DSS-AES256-SHA256",
-        ],
-        DSA_AUTH,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384",
-            "ECDHE-ECDSA-CAMELLIA256-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384",
-            "ECDHE-RSA-CAMELLIA256-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256",
-            "DHE-RSA-CAMELLIA256-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256",
-            "DHE-DSS-CAMELLIA256-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_DH_anon_WITH_AES_256_CBC_SHA256", "ADH-AES256-SHA256"],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256",
-            "ADH-CAMELLIA256-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-            "ECDHE-ECDSA-AES128-SHA256",
-        ],
-        ECDHE_CBC_SHA2,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-            "ECDHE-RSA-AES128-SHA256",
-        ],
-        ECDHE_CBC_SHA2,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
-            "DHE-RSA-AES128-SHA256",
-        ],
-        DHE_CBC_SHA2,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
-            "DHE-DSS-AES128-SHA256",
-        ],
-        DSA_AUTH,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256",
-            "ECDHE-ECDSA-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
-            "ECDHE-RSA-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
-            "DHE-RSA-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256",
-            "DHE-DSS-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_DH_anon_WITH_AES_128_CBC_SHA256", "ADH-AES128-SHA256"],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256",
-            "ADH-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-            "ECDHE-ECDSA-AES256-SHA",
-        ],
-        CBC_SHA1,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"],
-        CBC_SHA1,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA"],
-        CBC_SHA1,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_DSS_WITH_AES_256_CBC_SHA", "DHE-DSS-AES256-SHA"],
-        DSA_AUTH,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA",
-            "DHE-RSA-CAMELLIA256-SHA",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA",
-            "DHE-DSS-CAMELLIA256-SHA",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDH_anon_WITH_AES_256_CBC_SHA", "AECDH-AES256-SHA"],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &["TLS_DH_anon_WITH_AES_256_CBC_SHA", "ADH-AES256-SHA"],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA",
-            "ADH-CAMELLIA256-SHA",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-            "ECDHE-ECDSA-AES128-SHA",
-        ],
-        CBC_SHA1,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"],
-        CBC_SHA1,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA"],
-        CBC_SHA1,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_DSS_WITH_AES_128_CBC_SHA", "DHE-DSS-AES128-SHA"],
-        DSA_AUTH,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA",
-            "DHE-RSA-CAMELLIA128-SHA",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA",
-            "DHE-DSS-CAMELLIA128-SHA",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDH_anon_WITH_AES_128_CBC_SHA", "AECDH-AES128-SHA"],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &["TLS_DH_anon_WITH_AES_128_CBC_SHA", "ADH-AES128-SHA"],
-        ANONYMOUS,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA",
-            "ADH-CAMELLIA128-SHA",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_AES_256_GCM_SHA384",
-            "RSA-PSK-AES256-GCM-SHA384",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_AES_256_GCM_SHA384",
-            "DHE-PSK-AES256-GCM-SHA384",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256",
-            "RSA-PSK-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
-            "DHE-PSK-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
-            "ECDHE-PSK-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_DHE_WITH_AES_256_CCM_8", "DHE-PSK-AES256-CCM8"],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_AES_256_CCM", "DHE-PSK-AES256-CCM"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384",
-            "RSA-PSK-ARIA256-GCM-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384",
-            "DHE-PSK-ARIA256-GCM-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"],
-        RSA_KEY_TRANSPORT,
-    ),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"], ECDHE_GCM),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"], ECDHE_GCM),
+    row(TLS12, &["TLS_DHE_DSS_WITH_AES_256_GCM_SHA384", "DHE-DSS-AES256-GCM-SHA384"], DSA_AUTH),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384"], DHE_GCM),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", "ECDHE-ECDSA-AES256-CCM8"], CCM8),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_256_CCM", "ECDHE-ECDSA-AES256-CCM"], ECDHE_CCM),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_256_CCM_8", "DHE-RSA-AES256-CCM8"], CCM8),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_256_CCM", "DHE-RSA-AES256-CCM"], DHE_CCM),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384", "ECDHE-ECDSA-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384", "ECDHE-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384", "DHE-DSS-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384", "DHE-RSA-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DH_anon_WITH_AES_256_GCM_SHA384", "ADH-AES256-GCM-SHA384"], ANONYMOUS),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"], ECDHE_GCM),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"], ECDHE_GCM),
+    row(TLS12, &["TLS_DHE_DSS_WITH_AES_128_GCM_SHA256", "DHE-DSS-AES128-GCM-SHA256"], DSA_AUTH),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256"], DHE_GCM),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", "ECDHE-ECDSA-AES128-CCM8"], CCM8),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_128_CCM", "ECDHE-ECDSA-AES128-CCM"], ECDHE_CCM),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_128_CCM_8", "DHE-RSA-AES128-CCM8"], CCM8),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_128_CCM", "DHE-RSA-AES128-CCM"], DHE_CCM),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256", "ECDHE-ECDSA-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256", "ECDHE-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256", "DHE-DSS-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256", "DHE-RSA-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DH_anon_WITH_AES_128_GCM_SHA256", "ADH-AES128-GCM-SHA256"], ANONYMOUS),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "ECDHE-ECDSA-AES256-SHA384"], ECDHE_CBC_SHA2),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "ECDHE-RSA-AES256-SHA384"], ECDHE_CBC_SHA2),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE-RSA-AES256-SHA256"], DHE_CBC_SHA2),
+    row(TLS12, &["TLS_DHE_DSS_WITH_AES_256_CBC_SHA256", "DHE-DSS-AES256-SHA256"], DSA_AUTH),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384", "ECDHE-ECDSA-CAMELLIA256-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384", "ECDHE-RSA-CAMELLIA256-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256", "DHE-RSA-CAMELLIA256-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256", "DHE-DSS-CAMELLIA256-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DH_anon_WITH_AES_256_CBC_SHA256", "ADH-AES256-SHA256"], ANONYMOUS),
+    row(TLS12, &["TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256", "ADH-CAMELLIA256-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"], ECDHE_CBC_SHA2),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"], ECDHE_CBC_SHA2),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256"], DHE_CBC_SHA2),
+    row(TLS12, &["TLS_DHE_DSS_WITH_AES_128_CBC_SHA256", "DHE-DSS-AES128-SHA256"], DSA_AUTH),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256", "ECDHE-ECDSA-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256", "ECDHE-RSA-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256", "DHE-RSA-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256", "DHE-DSS-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DH_anon_WITH_AES_128_CBC_SHA256", "ADH-AES128-SHA256"], ANONYMOUS),
+    row(TLS12, &["TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256", "ADH-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"], CBC_SHA1),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"], CBC_SHA1),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA"], CBC_SHA1),
+    row(TLS12, &["TLS_DHE_DSS_WITH_AES_256_CBC_SHA", "DHE-DSS-AES256-SHA"], DSA_AUTH),
+    row(TLS12, &["TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA", "DHE-RSA-CAMELLIA256-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA", "DHE-DSS-CAMELLIA256-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDH_anon_WITH_AES_256_CBC_SHA", "AECDH-AES256-SHA"], ANONYMOUS),
+    row(TLS12, &["TLS_DH_anon_WITH_AES_256_CBC_SHA", "ADH-AES256-SHA"], ANONYMOUS),
+    row(TLS12, &["TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA", "ADH-CAMELLIA256-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"], CBC_SHA1),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"], CBC_SHA1),
+    row(TLS12, &["TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA"], CBC_SHA1),
+    row(TLS12, &["TLS_DHE_DSS_WITH_AES_128_CBC_SHA", "DHE-DSS-AES128-SHA"], DSA_AUTH),
+    row(TLS12, &["TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA", "DHE-RSA-CAMELLIA128-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA", "DHE-DSS-CAMELLIA128-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDH_anon_WITH_AES_128_CBC_SHA", "AECDH-AES128-SHA"], ANONYMOUS),
+    row(TLS12, &["TLS_DH_anon_WITH_AES_128_CBC_SHA", "ADH-AES128-SHA"], ANONYMOUS),
+    row(TLS12, &["TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA", "ADH-CAMELLIA128-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_AES_256_GCM_SHA384", "RSA-PSK-AES256-GCM-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_256_GCM_SHA384", "DHE-PSK-AES256-GCM-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256", "RSA-PSK-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256", "DHE-PSK-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-PSK-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_PSK_DHE_WITH_AES_256_CCM_8", "DHE-PSK-AES256-CCM8"], CCM8),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_256_CCM", "DHE-PSK-AES256-CCM"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384", "RSA-PSK-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384", "DHE-PSK-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"], RSA_KEY_TRANSPORT),
     row(TLS12, &["TLS_RSA_WITH_AES_256_CCM_8", "AES256-CCM8"], CCM8),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_256_CCM", "AES256-CCM"],
-        RSA_KEY_TRANSPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_ARIA_256_GCM_SHA384", "ARIA256-GCM-SHA384"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_256_GCM_SHA384", "PSK-AES256-GCM-SHA384"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256",
-            "PSK-CHACHA20-POLY1305",
-        ],
-        CHACHA,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_256_CCM_8", "PSK-AES256-CCM8"],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_256_CCM", "PSK-AES256-CCM"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_ARIA_256_GCM_SHA384", "PSK-ARIA256-GCM-SHA384"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_AES_128_GCM_SHA256",
-            "RSA-PSK-AES128-GCM-SHA256",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256",
-            "DHE-PSK-AES128-GCM-SHA256",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_DHE_WITH_AES_128_CCM_8", "DHE-PSK-AES128-CCM8"],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_AES_128_CCM", "DHE-PSK-AES128-CCM"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256",
-            "RSA-PSK-ARIA128-GCM-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256",
-            "DHE-PSK-ARIA128-GCM-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"],
-        RSA_KEY_TRANSPORT,
-    ),
+    row(TLS12, &["TLS_RSA_WITH_AES_256_CCM", "AES256-CCM"], RSA_KEY_TRANSPORT),
+    row(TLS12, &["TLS_RSA_WITH_ARIA_256_GCM_SHA384", "ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_PSK_WITH_AES_256_GCM_SHA384", "PSK-AES256-GCM-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", "PSK-CHACHA20-POLY1305"], CHACHA),
+    row(TLS12, &["TLS_PSK_WITH_AES_256_CCM_8", "PSK-AES256-CCM8"], CCM8),
+    row(TLS12, &["TLS_PSK_WITH_AES_256_CCM", "PSK-AES256-CCM"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_ARIA_256_GCM_SHA384", "PSK-ARIA256-GCM-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_AES_128_GCM_SHA256", "RSA-PSK-AES128-GCM-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_128_GCM_SHA256", "DHE-PSK-AES128-GCM-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_DHE_WITH_AES_128_CCM_8", "DHE-PSK-AES128-CCM8"], CCM8),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_128_CCM", "DHE-PSK-AES128-CCM"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256", "RSA-PSK-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256", "DHE-PSK-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"], RSA_KEY_TRANSPORT),
     row(TLS12, &["TLS_RSA_WITH_AES_128_CCM_8", "AES128-CCM8"], CCM8),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_128_CCM", "AES128-CCM"],
-        RSA_KEY_TRANSPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_ARIA_128_GCM_SHA256", "ARIA128-GCM-SHA256"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_128_GCM_SHA256", "PSK-AES128-GCM-SHA256"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_128_CCM_8", "PSK-AES128-CCM8"],
-        CCM8,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_128_CCM", "PSK-AES128-CCM"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_ARIA_128_GCM_SHA256", "PSK-ARIA128-GCM-SHA256"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256"],
-        RSA_KEY_TRANSPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256", "CAMELLIA256-SHA256"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"],
-        RSA_KEY_TRANSPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256", "CAMELLIA128-SHA256"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384",
-            "ECDHE-PSK-AES256-CBC-SHA384",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA",
-            "ECDHE-PSK-AES256-CBC-SHA",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA",
-            "SRP-DSS-AES-256-CBC-SHA",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA",
-            "SRP-RSA-AES-256-CBC-SHA",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_SRP_SHA_WITH_AES_256_CBC_SHA", "SRP-AES-256-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_AES_256_CBC_SHA384",
-            "RSA-PSK-AES256-CBC-SHA384",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_AES_256_CBC_SHA384",
-            "DHE-PSK-AES256-CBC-SHA384",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_PSK_WITH_AES_256_CBC_SHA", "RSA-PSK-AES256-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_AES_256_CBC_SHA", "DHE-PSK-AES256-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384",
-            "ECDHE-PSK-CAMELLIA256-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384",
-            "RSA-PSK-CAMELLIA256-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384",
-            "DHE-PSK-CAMELLIA256-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"],
-        RSA_KEY_TRANSPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_CAMELLIA_256_CBC_SHA", "CAMELLIA256-SHA"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_256_CBC_SHA384", "PSK-AES256-CBC-SHA384"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_256_CBC_SHA", "PSK-AES256-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384",
-            "PSK-CAMELLIA256-SHA384",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
-            "ECDHE-PSK-AES128-CBC-SHA256",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA",
-            "ECDHE-PSK-AES128-CBC-SHA",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA",
-            "SRP-DSS-AES-128-CBC-SHA",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA",
-            "SRP-RSA-AES-128-CBC-SHA",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_SRP_SHA_WITH_AES_128_CBC_SHA", "SRP-AES-128-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_AES_128_CBC_SHA256",
-            "RSA-PSK-AES128-CBC-SHA256",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_AES_128_CBC_SHA256",
-            "DHE-PSK-AES128-CBC-SHA256",
-        ],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_PSK_WITH_AES_128_CBC_SHA", "RSA-PSK-AES128-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_AES_128_CBC_SHA", "DHE-PSK-AES128-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256",
-            "ECDHE-PSK-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256",
-            "RSA-PSK-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256",
-            "DHE-PSK-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"],
-        RSA_KEY_TRANSPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", "CAMELLIA128-SHA"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_128_CBC_SHA256", "PSK-AES128-CBC-SHA256"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_AES_128_CBC_SHA", "PSK-AES128-CBC-SHA"],
-        PSK_OR_SRP,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256",
-            "PSK-CAMELLIA128-SHA256",
-        ],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_ECDSA_WITH_NULL_SHA", "ECDHE-ECDSA-NULL-SHA"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_RSA_WITH_NULL_SHA", "ECDHE-RSA-NULL-SHA"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDH_anon_WITH_NULL_SHA", "AECDH-NULL-SHA"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_NULL_SHA256", "NULL-SHA256"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_PSK_WITH_NULL_SHA384", "ECDHE-PSK-NULL-SHA384"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_PSK_WITH_NULL_SHA256", "ECDHE-PSK-NULL-SHA256"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_PSK_WITH_NULL_SHA", "ECDHE-PSK-NULL-SHA"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_PSK_WITH_NULL_SHA384", "RSA-PSK-NULL-SHA384"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_PSK_WITH_NULL_SHA256", "RSA-PSK-NULL-SHA256"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_NULL_SHA384", "DHE-PSK-NULL-SHA384"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_NULL_SHA256", "DHE-PSK-NULL-SHA256"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_PSK_WITH_NULL_SHA", "RSA-PSK-NULL-SHA"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_DHE_PSK_WITH_NULL_SHA", "DHE-PSK-NULL-SHA"],
-        NULL_CIPHER,
-    ),
+    row(TLS12, &["TLS_RSA_WITH_AES_128_CCM", "AES128-CCM"], RSA_KEY_TRANSPORT),
+    row(TLS12, &["TLS_RSA_WITH_ARIA_128_GCM_SHA256", "ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_PSK_WITH_AES_128_GCM_SHA256", "PSK-AES128-GCM-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_AES_128_CCM_8", "PSK-AES128-CCM8"], CCM8),
+    row(TLS12, &["TLS_PSK_WITH_AES_128_CCM", "PSK-AES128-CCM"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_ARIA_128_GCM_SHA256", "PSK-ARIA128-GCM-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256"], RSA_KEY_TRANSPORT),
+    row(TLS12, &["TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256", "CAMELLIA256-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"], RSA_KEY_TRANSPORT),
+    row(TLS12, &["TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256", "CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384", "ECDHE-PSK-AES256-CBC-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA", "ECDHE-PSK-AES256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA", "SRP-DSS-AES-256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA", "SRP-RSA-AES-256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_SRP_SHA_WITH_AES_256_CBC_SHA", "SRP-AES-256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_AES_256_CBC_SHA384", "RSA-PSK-AES256-CBC-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_256_CBC_SHA384", "DHE-PSK-AES256-CBC-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_AES_256_CBC_SHA", "RSA-PSK-AES256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_256_CBC_SHA", "DHE-PSK-AES256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384", "ECDHE-PSK-CAMELLIA256-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384", "RSA-PSK-CAMELLIA256-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384", "DHE-PSK-CAMELLIA256-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"], RSA_KEY_TRANSPORT),
+    row(TLS12, &["TLS_RSA_WITH_CAMELLIA_256_CBC_SHA", "CAMELLIA256-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_PSK_WITH_AES_256_CBC_SHA384", "PSK-AES256-CBC-SHA384"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_AES_256_CBC_SHA", "PSK-AES256-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384", "PSK-CAMELLIA256-SHA384"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256", "ECDHE-PSK-AES128-CBC-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA", "ECDHE-PSK-AES128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA", "SRP-DSS-AES-128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA", "SRP-RSA-AES-128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_SRP_SHA_WITH_AES_128_CBC_SHA", "SRP-AES-128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_AES_128_CBC_SHA256", "RSA-PSK-AES128-CBC-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_128_CBC_SHA256", "DHE-PSK-AES128-CBC-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_RSA_PSK_WITH_AES_128_CBC_SHA", "RSA-PSK-AES128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_DHE_PSK_WITH_AES_128_CBC_SHA", "DHE-PSK-AES128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256", "ECDHE-PSK-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256", "RSA-PSK-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256", "DHE-PSK-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"], RSA_KEY_TRANSPORT),
+    row(TLS12, &["TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", "CAMELLIA128-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_PSK_WITH_AES_128_CBC_SHA256", "PSK-AES128-CBC-SHA256"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_AES_128_CBC_SHA", "PSK-AES128-CBC-SHA"], PSK_OR_SRP),
+    row(TLS12, &["TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256", "PSK-CAMELLIA128-SHA256"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_NULL_SHA", "ECDHE-ECDSA-NULL-SHA"], NULL_CIPHER),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_NULL_SHA", "ECDHE-RSA-NULL-SHA"], NULL_CIPHER),
+    row(TLS12, &["TLS_ECDH_anon_WITH_NULL_SHA", "AECDH-NULL-SHA"], NULL_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_NULL_SHA256", "NULL-SHA256"], NULL_CIPHER),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_NULL_SHA384", "ECDHE-PSK-NULL-SHA384"], NULL_CIPHER),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_NULL_SHA256", "ECDHE-PSK-NULL-SHA256"], NULL_CIPHER),
+    row(TLS12, &["TLS_ECDHE_PSK_WITH_NULL_SHA", "ECDHE-PSK-NULL-SHA"], NULL_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_NULL_SHA384", "RSA-PSK-NULL-SHA384"], NULL_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_NULL_SHA256", "RSA-PSK-NULL-SHA256"], NULL_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_NULL_SHA384", "DHE-PSK-NULL-SHA384"], NULL_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_NULL_SHA256", "DHE-PSK-NULL-SHA256"], NULL_CIPHER),
+    row(TLS12, &["TLS_RSA_PSK_WITH_NULL_SHA", "RSA-PSK-NULL-SHA"], NULL_CIPHER),
+    row(TLS12, &["TLS_DHE_PSK_WITH_NULL_SHA", "DHE-PSK-NULL-SHA"], NULL_CIPHER),
     row(TLS12, &["TLS_RSA_WITH_NULL_SHA", "NULL-SHA"], NULL_CIPHER),
     row(TLS12, &["TLS_RSA_WITH_NULL_MD5", "NULL-MD5"], NULL_CIPHER),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_NULL_SHA384", "PSK-NULL-SHA384"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_NULL_SHA256", "PSK-NULL-SHA256"],
-        NULL_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_PSK_WITH_NULL_SHA", "PSK-NULL-SHA"],
-        NULL_CIPHER,
-    ),
+    row(TLS12, &["TLS_PSK_WITH_NULL_SHA384", "PSK-NULL-SHA384"], NULL_CIPHER),
+    row(TLS12, &["TLS_PSK_WITH_NULL_SHA256", "PSK-NULL-SHA256"], NULL_CIPHER),
+    row(TLS12, &["TLS_PSK_WITH_NULL_SHA", "PSK-NULL-SHA"], NULL_CIPHER),
     row(TLS12, &["TLS_NULL_WITH_NULL_NULL"], NULL_CIPHER),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA"],
-        TLS_3DES,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
-            "ECDHE-ECDSA-DES-CBC3-SHA",
-        ],
-        TLS_3DES,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
-            "ECDHE-RSA-DES-CBC3-SHA",
-        ],
-        TLS_3DES,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
-            "DHE-RSA-DES-CBC3-SHA",
-            "EDH-RSA-DES-CBC3-SHA",
-        ],
-        TLS_3DES,
-    ),
-    row(
-        TLS12,
-        &[
-            "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
-            "DHE-DSS-DES-CBC3-SHA",
-            "EDH-DSS-DES-CBC3-SHA",
-        ],
-        TLS_3DES,
-    ),
+    row(TLS12, &["TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA"], TLS_3DES),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-ECDSA-DES-CBC3-SHA"], TLS_3DES),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA-DES-CBC3-SHA"], TLS_3DES),
+    row(TLS12, &["TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", "DHE-RSA-DES-CBC3-SHA", "EDH-RSA-DES-CBC3-SHA"], TLS_3DES),
+    row(TLS12, &["TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", "DHE-DSS-DES-CBC3-SHA", "EDH-DSS-DES-CBC3-SHA"], TLS_3DES),
     row(TLS12, &["TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA"], TLS_RC4),
     row(TLS12, &["TLS_RSA_WITH_RC4_128_MD5", "RC4-MD5"], TLS_RC4),
-    row(
-        TLS12,
-        &["TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "ECDHE-ECDSA-RC4-SHA"],
-        TLS_RC4,
-    ),
-    row(
-        TLS12,
-        &["TLS_ECDHE_RSA_WITH_RC4_128_SHA", "ECDHE-RSA-RC4-SHA"],
-        TLS_RC4,
-    ),
+    row(TLS12, &["TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "ECDHE-ECDSA-RC4-SHA"], TLS_RC4),
+    row(TLS12, &["TLS_ECDHE_RSA_WITH_RC4_128_SHA", "ECDHE-RSA-RC4-SHA"], TLS_RC4),
     row(TLS12, &["TLS_RSA_WITH_DES_CBC_SHA", "DES-CBC-SHA"], TLS_DES),
-    row(
-        TLS12,
-        &["TLS_DHE_RSA_WITH_DES_CBC_SHA", "EDH-RSA-DES-CBC-SHA"],
-        TLS_DES,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_EXPORT_WITH_RC4_40_MD5", "EXP-RC4-MD5"],
-        EXPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "EXP-DES-CBC-SHA"],
-        EXPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "EXP-RC2-CBC-MD5"],
-        EXPORT,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_IDEA_CBC_SHA", "IDEA-CBC-SHA"],
-        NOT_NIST_TLS_CIPHER,
-    ),
-    row(
-        TLS12,
-        &["TLS_RSA_WITH_SEED_CBC_SHA", "SEED-SHA"],
-        NOT_NIST_TLS_CIPHER,
-    ),
+    row(TLS12, &["TLS_DHE_RSA_WITH_DES_CBC_SHA", "EDH-RSA-DES-CBC-SHA"], TLS_DES),
+    row(TLS12, &["TLS_RSA_EXPORT_WITH_RC4_40_MD5", "EXP-RC4-MD5"], EXPORT),
+    row(TLS12, &["TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "EXP-DES-CBC-SHA"], EXPORT),
+    row(TLS12, &["TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "EXP-RC2-CBC-MD5"], EXPORT),
+    row(TLS12, &["TLS_RSA_WITH_IDEA_CBC_SHA", "IDEA-CBC-SHA"], NOT_NIST_TLS_CIPHER),
+    row(TLS12, &["TLS_RSA_WITH_SEED_CBC_SHA", "SEED-SHA"], NOT_NIST_TLS_CIPHER),
     // TLS groups (RFC 8446 §4.2.7; OpenSSL's names as aliases).
     row(GROUP, &["secp256r1", "P-256", "prime256v1"], NIST_CURVE),
     row(GROUP, &["secp384r1", "P-384"], NIST_CURVE),

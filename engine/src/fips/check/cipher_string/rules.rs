@@ -135,16 +135,11 @@ const ARIA: u32 = e(Enc::Aria128Gcm) | e(Enc::Aria256Gcm);
 const PSK: u32 = k(Kx::Psk) | k(Kx::RsaPsk) | k(Kx::DhePsk) | k(Kx::EcdhePsk);
 
 /// OpenSSL 3.0's aliases, as far as this subset goes (names are case-sensitive).
+#[rustfmt::skip]
 static ALIASES: &[(&str, Sel)] = &[
     ("ALL", enc(ALL_ENC & !e(Enc::Null))),
     ("COMPLEMENTOFALL", enc(e(Enc::Null))),
-    (
-        "COMPLEMENTOFDEFAULT",
-        Sel {
-            not_default: true,
-            ..enc(ALL_ENC & !e(Enc::Null))
-        },
-    ),
+    ("COMPLEMENTOFDEFAULT", Sel { not_default: true, ..enc(ALL_ENC & !e(Enc::Null)) }),
     ("kRSA", kx(k(Kx::Rsa))),
     ("kEDH", kx(k(Kx::Dhe))),
     ("kDHE", kx(k(Kx::Dhe))),
