@@ -236,8 +236,9 @@ impl Conn {
 
     /// Runs the reading thread until the connection ends.
     pub(crate) fn run(self: &Arc<Self>, mut t: Transport, subsystems: Option<&SubsystemRegistry>) {
-        while let Ok(p) = t.next() {
-            if let Err(e) = self.dispatch(p, t.last_seq, subsystems) {
+        while let Ok(r) = t.next_range() {
+            let seq = t.last_seq;
+            if let Err(e) = self.dispatch(t.payload(r), seq, subsystems) {
                 t.link.disconnect(e.disconnect_reason(), &e.to_string());
                 t.linger();
                 break;
@@ -248,7 +249,7 @@ impl Conn {
 
     fn dispatch(
         self: &Arc<Self>,
-        p: Vec<u8>,
+        p: &[u8],
         seq: u32,
         subsystems: Option<&SubsystemRegistry>,
     ) -> Result<()> {
@@ -340,11 +341,11 @@ impl Conn {
             }
             msg::CHANNEL_DATA => {
                 let id = r.u32()?;
-                let len = r.string()?.len();
+                let data = r.string()?;
                 r.end()?;
-                // The data is the tail of the payload: keep the buffer, skip the header.
-                let start = p.len() - len;
-                self.chans().get(id)?.receive_owned(p, start)?;
+                // The one copy of received data: from the receive buffer, where it was
+                // decrypted, into the channel's inbox.
+                self.chans().get(id)?.receive(data)?;
                 self.cv.notify_all();
             }
             msg::CHANNEL_EXTENDED_DATA => {
@@ -534,13 +535,13 @@ mod tests {
     fn an_unknown_message_after_login_gets_unimplemented_with_its_sequence_number() {
         let (conn, mut peer) = plain_conn(Duration::from_secs(5));
         // 200 is no message number of the connection protocol (RFC 4250 §4.1.2).
-        conn.dispatch(vec![200, 1, 2, 3], 41, None).unwrap();
+        conn.dispatch(&[200, 1, 2, 3], 41, None).unwrap();
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::UNIMPLEMENTED);
         assert_eq!(&p[1..], &41u32.to_be_bytes());
         // The connection carries on: a channel open is still answered.
         let open = connection::open_session(9);
-        conn.dispatch(open, 42, None).unwrap();
+        conn.dispatch(&open, 42, None).unwrap();
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::CHANNEL_OPEN_FAILURE, "a client refuses opens");
     }
@@ -563,7 +564,7 @@ mod tests {
             .u32(1 << 20)
             .u32(32768)
             .finish();
-        conn.dispatch(confirm, 1, None).unwrap();
+        conn.dispatch(&confirm, 1, None).unwrap();
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::CHANNEL_CLOSE);
         assert_eq!(&p[1..5], &77u32.to_be_bytes());
