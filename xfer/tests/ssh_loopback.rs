@@ -163,3 +163,62 @@ fn the_server_disconnects_idle_clients_but_not_busy_ones() {
     r.read_exact(&mut byte).unwrap();
     assert_eq!(&byte, b"y");
 }
+
+#[test]
+fn a_subsystem_ends_with_the_exit_status_its_handler_returned() {
+    use std::io::{Read, Write};
+    let s = start_with(None, |cfg| {
+        cfg.subsystems
+            .register("ok", |mut r, _w| {
+                let _ = std::io::copy(&mut r, &mut std::io::sink());
+            })
+            .register("three", |_r, mut w| {
+                let _ = w.write_all(b"bye");
+                3u32
+            })
+            .register("fails", |_r, _w| -> Result<(), &str> { Err("refused") })
+            .register("panics", |_r, _w| -> () { panic!("a handler bug") });
+    });
+    let client = Client::connect(s.server.local_addr(), client_config(&s, None)).unwrap();
+    for (name, sent, want) in [
+        ("ok", &b""[..], 0),
+        ("three", &b"bye"[..], 3),
+        ("fails", &b""[..], 1),
+        ("panics", &b""[..], 2),
+    ] {
+        let (mut r, mut w) = client.open_subsystem(name).unwrap();
+        w.finish().unwrap();
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).unwrap();
+        assert_eq!(got, sent, "{name}");
+        assert_eq!(r.exit_status(), Some(want), "{name}");
+    }
+}
+
+#[test]
+fn the_sftp_subsystem_exits_0_after_a_clean_end_and_1_after_bad_input() {
+    use std::io::{Read, Write};
+    use wirecrypt_xfer::sftp::{Config, codec, over_ssh};
+    let root = support::TempDir::new("sftp-exit");
+    let root_path = root.path("");
+    let s = start_with(None, |cfg| {
+        over_ssh::register(&mut cfg.subsystems, root_path, Config::default());
+    });
+    let client = Client::connect(s.server.local_addr(), client_config(&s, None)).unwrap();
+
+    // INIT, VERSION, then EOF from the client: a clean end.
+    let (mut r, mut w) = client.open_subsystem(over_ssh::SUBSYSTEM).unwrap();
+    w.write_all(&codec::encode_init(3)).unwrap();
+    let version = codec::read_frame(&mut r).unwrap().unwrap();
+    assert_eq!(version[0], codec::fxp::VERSION);
+    w.finish().unwrap();
+    r.read_to_end(&mut Vec::new()).unwrap();
+    assert_eq!(r.exit_status(), Some(0));
+
+    // A packet length no SFTP packet can have: the session fails.
+    let (mut r, mut w) = client.open_subsystem(over_ssh::SUBSYSTEM).unwrap();
+    w.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    w.write_all(&[1; 16]).unwrap();
+    r.read_to_end(&mut Vec::new()).unwrap();
+    assert_eq!(r.exit_status(), Some(1));
+}

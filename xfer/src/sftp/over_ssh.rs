@@ -24,17 +24,14 @@ pub const SUBSYSTEM: &str = "sftp";
 /// started after it did, each with a log line.
 pub fn register(registry: &mut SubsystemRegistry, root: impl Into<PathBuf>, config: Config) {
     let root: Arc<PathBuf> = Arc::new(root.into());
-    registry.register(SUBSYSTEM, move |reader, writer| {
-        let confined = match Root::open(root.as_path()) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("sftp: root {}: {e}", root.display());
-                return;
-            }
-        };
-        if let Err(e) = Server::new(confined, config.clone()).serve(reader, writer) {
-            eprintln!("sftp: session ended: {e}");
-        }
+    registry.register(SUBSYSTEM, move |reader, writer| -> Result<(), ()> {
+        // The exit status is 0 after a clean end, 1 after a failure (logged here).
+        let confined = Root::open(root.as_path())
+            .map_err(|e| eprintln!("sftp: root {}: {e}", root.display()))?;
+        Server::new(confined, config.clone())
+            .serve(reader, writer)
+            .map(drop)
+            .map_err(|e| eprintln!("sftp: session ended: {e}"))
     });
 }
 

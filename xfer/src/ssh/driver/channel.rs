@@ -76,6 +76,9 @@ pub struct ChannelWriter {
     pub(super) conn: Arc<Conn>,
     pub(super) id: u32,
     pub(super) eof_sent: bool,
+    /// Dropping sends EOF (a subsystem's writer leaves it to the end of the subsystem,
+    /// after the exit status).
+    pub(super) eof_on_drop: bool,
     /// The CHANNEL_DATA message under construction, reused between writes.
     pub(super) scratch: Vec<u8>,
 }
@@ -147,7 +150,9 @@ impl io::Write for ChannelWriter {
 
 impl Drop for ChannelWriter {
     fn drop(&mut self) {
-        let _ = self.finish();
+        if self.eof_on_drop {
+            let _ = self.finish();
+        }
         self.conn.release(self.id);
     }
 }

@@ -14,8 +14,40 @@ use crate::ssh::error::{Result, SshError};
 use crate::ssh::wire::{Reader, Writer, msg};
 
 /// A server-side subsystem: runs on its own thread with the channel's two halves and
-/// returns when it is done (the channel is then closed with exit status 0).
-pub type SubsystemHandler = Arc<dyn Fn(ChannelReader, ChannelWriter) + Send + Sync>;
+/// returns its exit status when it is done; the channel then gets `exit-status`, EOF and
+/// CLOSE, in that order, as OpenSSH sends them.
+pub type SubsystemHandler = Arc<dyn Fn(ChannelReader, ChannelWriter) -> u32 + Send + Sync>;
+
+/// What a subsystem handler returns, as the channel's `exit-status` (RFC 4254 §6.10):
+/// `()` and `Ok` are 0, `Err` is 1, a `u32` is itself.
+pub trait ExitStatus {
+    /// The status to send.
+    fn exit_status(self) -> u32;
+}
+
+impl ExitStatus for () {
+    fn exit_status(self) -> u32 {
+        0
+    }
+}
+
+impl ExitStatus for u32 {
+    fn exit_status(self) -> u32 {
+        self
+    }
+}
+
+impl<E> ExitStatus for std::result::Result<(), E> {
+    fn exit_status(self) -> u32 {
+        match self {
+            Ok(()) => 0,
+            Err(_) => 1,
+        }
+    }
+}
+
+/// The exit status of a subsystem whose handler panicked.
+const PANICKED: u32 = 2;
 
 /// Subsystem name → handler (`"sftp"` → the SFTP server).
 #[derive(Clone, Default)]
@@ -35,13 +67,17 @@ impl SubsystemRegistry {
         Self::default()
     }
 
-    /// Registers `handler` for subsystem `name`, replacing any earlier one.
-    pub fn register(
+    /// Registers `handler` for subsystem `name`, replacing any earlier one. What it
+    /// returns becomes the channel's exit status ([`ExitStatus`]).
+    pub fn register<S: ExitStatus>(
         &mut self,
         name: &str,
-        handler: impl Fn(ChannelReader, ChannelWriter) + Send + Sync + 'static,
+        handler: impl Fn(ChannelReader, ChannelWriter) -> S + Send + Sync + 'static,
     ) -> &mut Self {
-        self.map.insert(name.to_owned(), Arc::new(handler));
+        self.map.insert(
+            name.to_owned(),
+            Arc::new(move |r, w| handler(r, w).exit_status()),
+        );
         self
     }
 
@@ -109,25 +145,57 @@ impl Conn {
         self.cv.notify_all();
     }
 
-    /// Opens a session channel and waits for the peer's answer.
+    /// Opens a session channel, asks for `kind` (`subsystem`, `exec`) with `arg`, and
+    /// returns the channel's two halves.
+    pub(crate) fn open_request(
+        self: &Arc<Self>,
+        kind: &str,
+        arg: &str,
+    ) -> Result<(ChannelReader, ChannelWriter)> {
+        let id = self.open_session()?;
+        let halves = self.request(id, kind, arg).map(|()| self.halves(id));
+        if halves.is_err() {
+            self.close(id);
+        }
+        // The halves hold the channel now (or nobody does).
+        self.release(id);
+        halves
+    }
+
+    /// Opens a session channel and waits for the peer's answer. The channel is held
+    /// once for the caller, who must [`release`](Self::release) it: a subsystem that
+    /// ends at once can be closed both ways before the caller has seen the answer to
+    /// its request, and must not be forgotten before then.
     pub(crate) fn open_session(self: &Arc<Self>) -> Result<u32> {
-        let id = self.chans().insert(Channel::opening())?;
-        self.link.send(&connection::open_session(id))?;
+        let mut ch = Channel::opening();
+        ch.held = 1;
+        let id = self.chans().insert(ch)?;
+        if let Err(e) = self.link.send(&connection::open_session(id)) {
+            self.release(id);
+            return Err(e);
+        }
         let deadline = Instant::now() + self.reply_timeout;
         let mut g = self.chans();
         loop {
             if let Some(why) = self.link.dead() {
+                drop(g);
+                self.release(id);
                 return Err(SshError::Closed(why));
             }
             match g.get(id)?.opened.clone() {
                 Some(Ok(())) => return Ok(id),
-                Some(Err(e)) => return Err(SshError::Channel(e)),
+                Some(Err(e)) => {
+                    drop(g);
+                    self.release(id);
+                    return Err(SshError::Channel(e));
+                }
                 None => match self.wait_reply(g, deadline, "CHANNEL_OPEN session") {
                     Ok(next) => g = next,
                     Err(e) => {
                         // A late confirmation finds the channel closed and is answered
                         // with CLOSE.
                         self.close_abandoned(id);
+                        self.release(id);
                         return Err(e);
                     }
                 },
@@ -189,6 +257,7 @@ impl Conn {
                 conn: self.clone(),
                 id,
                 eof_sent: false,
+                eof_on_drop: true,
                 scratch: Vec::new(),
             },
         )
@@ -442,23 +511,27 @@ impl Conn {
         let conn = self.clone();
         std::thread::spawn(move || {
             // Closes the channel when the handler returns — or panics.
-            let _end = EndSubsystem {
+            let mut end = EndSubsystem {
                 conn: conn.clone(),
                 id,
                 rid,
+                status: PANICKED,
             };
-            let (r, w) = conn.halves(id);
-            h(r, w);
+            let (r, mut w) = conn.halves(id);
+            // EOF waits for the exit status, which comes first.
+            w.eof_on_drop = false;
+            end.status = h(r, w);
         });
     }
 }
 
-/// Ends a subsystem's channel: exit-status 0 (when the handler returned normally), EOF,
-/// CLOSE.
+/// Ends a subsystem's channel: exit-status, EOF, CLOSE (unless the peer closed it first).
 struct EndSubsystem {
     conn: Arc<Conn>,
     id: u32,
     rid: u32,
+    /// The handler's status, or [`PANICKED`] until it returns.
+    status: u32,
 }
 
 impl Drop for EndSubsystem {
@@ -472,15 +545,15 @@ impl Drop for EndSubsystem {
         if closed {
             return;
         }
-        if !std::thread::panicking() {
-            let exit = Writer::msg(msg::CHANNEL_REQUEST)
-                .u32(self.rid)
-                .str("exit-status")
-                .bool(false)
-                .u32(0)
-                .finish();
-            let _ = self.conn.link.send(&exit);
-        }
+        // Sent even after a panic: the client learns the session failed rather than
+        // seeing a clean end. (An EOF the handler sent itself is already out.)
+        let exit = Writer::msg(msg::CHANNEL_REQUEST)
+            .u32(self.rid)
+            .str("exit-status")
+            .bool(false)
+            .u32(self.status)
+            .finish();
+        let _ = self.conn.link.send(&exit);
         let _ = self.conn.send_eof(self.id);
         self.conn.close(self.id);
     }
@@ -568,6 +641,59 @@ mod tests {
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::CHANNEL_CLOSE);
         assert_eq!(&p[1..5], &77u32.to_be_bytes());
+    }
+
+    #[test]
+    fn a_subsystem_sends_exit_status_then_eof_then_close() {
+        use std::io::{Read, Write};
+        let (conn, mut peer) = plain_conn(Duration::from_secs(5));
+        let id = conn
+            .chans()
+            .insert(Channel::accepted(7, 1 << 20, 32768))
+            .unwrap();
+        conn.start_subsystem(
+            id,
+            7,
+            false,
+            Arc::new(|_r, mut w| {
+                w.write_all(b"out").unwrap();
+                5
+            }),
+        );
+        // The peer's side: every packet of the link, in order, whatever the reads return.
+        let engine = wirecrypt::Engine::builder().build().unwrap();
+        let mut rx =
+            super::super::recv::RecvBuf::new(wirecrypt::ssh::PacketOpener::new(&engine), 4096, &[]);
+        let mut got = Vec::new();
+        loop {
+            while let Some((_, r)) = rx.next_packet().unwrap() {
+                got.push(rx.payload(r).to_vec());
+            }
+            if got.len() >= 4 {
+                break;
+            }
+            let n = peer.read(rx.spare()).unwrap();
+            assert!(n > 0, "the link closed after {} packets", got.len());
+            rx.received(n);
+        }
+        let kinds: Vec<u8> = got.iter().map(|p| p[0]).collect();
+        assert_eq!(
+            kinds,
+            [
+                msg::CHANNEL_DATA,
+                msg::CHANNEL_REQUEST,
+                msg::CHANNEL_EOF,
+                msg::CHANNEL_CLOSE
+            ]
+        );
+        let mut r = Reader::new(&got[1][1..]);
+        assert_eq!(r.u32().unwrap(), 7);
+        assert_eq!(r.str().unwrap(), "exit-status");
+        assert!(!r.bool().unwrap());
+        assert_eq!(r.u32().unwrap(), 5);
+        for p in &got[2..] {
+            assert_eq!(&p[1..5], &7u32.to_be_bytes());
+        }
     }
 
     #[test]
