@@ -24,6 +24,12 @@ impl std::fmt::Debug for ChannelReader {
 }
 
 impl ChannelReader {
+    /// On a server, the user the peer logged in as (a subsystem confines itself by it);
+    /// `None` on a client.
+    pub fn user(&self) -> Option<&str> {
+        self.conn.user.as_deref()
+    }
+
     /// Waits for the peer's `exit-status` (or the channel's end) and returns it.
     pub fn exit_status(&self) -> Option<u32> {
         let mut g = self.conn.chans();

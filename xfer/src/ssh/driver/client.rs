@@ -202,7 +202,7 @@ impl Client {
             return Err(e);
         }
         stream.set_read_timeout(None)?;
-        let conn = Conn::new(t.link.clone(), config.channel_timeout);
+        let conn = Conn::new(t.link.clone(), config.channel_timeout, None);
         let info = t.info.clone();
         let c2 = conn.clone();
         let reader = std::thread::Builder::new()

@@ -89,6 +89,8 @@ impl SubsystemRegistry {
 /// State shared by the reading thread and every channel half.
 pub(crate) struct Conn {
     pub(crate) link: Arc<Link>,
+    /// The user the peer logged in as (server side).
+    pub(super) user: Option<String>,
     chans: Mutex<Channels>,
     cv: Condvar,
     /// How long opening a channel, or a channel request, may wait for the peer.
@@ -100,9 +102,10 @@ pub(super) fn broken(e: impl std::fmt::Display) -> io::Error {
 }
 
 impl Conn {
-    pub(crate) fn new(link: Arc<Link>, reply_timeout: Duration) -> Arc<Self> {
+    pub(crate) fn new(link: Arc<Link>, reply_timeout: Duration, user: Option<String>) -> Arc<Self> {
         Arc::new(Conn {
             link,
+            user,
             chans: Mutex::new(Channels::default()),
             cv: Condvar::new(),
             reply_timeout,
@@ -583,7 +586,7 @@ mod tests {
             true,
         )
         .unwrap();
-        (Conn::new(link, timeout), peer)
+        (Conn::new(link, timeout, None), peer)
     }
 
     /// The next packet's payload on `peer`.
