@@ -261,7 +261,6 @@ impl Conn {
                 id,
                 eof_sent: false,
                 eof_on_drop: true,
-                scratch: Vec::new(),
             },
         )
     }
