@@ -13,10 +13,19 @@ use crate::ssh::wire::{Writer, msg};
 
 /// The window we offer on every channel.
 pub const LOCAL_WINDOW: u32 = 15 * 1024 * 1024;
-/// The largest data packet we accept (fits the 256 KiB packet limit with headers).
-pub const LOCAL_MAX_PACKET: u32 = 255 * 1024;
+/// The largest data packet we accept: room for a whole SFTP message of the largest
+/// read or write (261,120 bytes of data and its header) in one packet, and still within
+/// the 256 KiB packet limit with CHANNEL_DATA's header, padding and its length byte.
+pub const LOCAL_MAX_PACKET: u32 = 256 * 1024 - 64;
 /// The largest data payload we send in one packet, whatever the peer allows.
-pub const SEND_MAX_DATA: u32 = 255 * 1024;
+pub const SEND_MAX_DATA: u32 = LOCAL_MAX_PACKET;
+
+// CHANNEL_DATA's 9-byte header, the padding-length byte and at most 19 bytes of padding
+// around the largest data must fit the largest packet_length accepted.
+const _: () = assert!(LOCAL_MAX_PACKET as usize + 9 + 1 + 19 <= wirecrypt::ssh::PACKET_MAX_SIZE);
+// An SFTP DATA reply to the largest read (13 bytes of header) and a WRITE of the largest
+// size (25 bytes of header and the handle, ours 4 bytes) each fit one packet.
+const _: () = assert!(crate::sftp::codec::MAX_DATA_LEN as usize + 64 <= LOCAL_MAX_PACKET as usize);
 
 /// One channel's state.
 #[derive(Debug, Default)]
