@@ -10,8 +10,8 @@
 //! ```
 //!
 //! A sixth field, optional, names the user's own root directory (the rest of the line,
-//! so it may hold colons): the SFTP server confines that user to it instead of the
-//! server's root. A relative root is taken relative to the server's root.
+//! so it may hold colons): the FTP and SFTP servers confine that user to it instead of
+//! the server's root. A relative root is taken relative to the server's root.
 //!
 //! Passwords are hashed with PBKDF2-HMAC-SHA256 (ring) under a random 16-byte salt and a
 //! high iteration count, and checked with ring's constant-time `pbkdf2::verify`. Unknown
