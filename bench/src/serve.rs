@@ -38,7 +38,8 @@ struct FtpArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:2121")]
     listen: SocketAddr,
-    /// The directory every session is confined to.
+    /// The directory sessions are confined to (a user whose users-file entry names a
+    /// root of their own is confined to that instead; a relative one is under this).
     #[arg(long)]
     root: PathBuf,
     /// The users file (`wirecrypt users add FILE NAME`).
@@ -156,6 +157,17 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
         return Err("FIPS mode protects every byte: plain FTP is refused; use `serve ftps`".into());
     }
     let users = UsersFile::load(&a.users).map_err(|e| format!("{}: {e}", a.users.display()))?;
+    // Each user's own root must be a directory: fail now, not at their login.
+    for name in users.names() {
+        if users.root(name).is_some() {
+            let root = users.root_for(name, &a.root);
+            if !root.is_dir() {
+                return Err(
+                    format!("root of user {name}: {} is not a directory", root.display()).into(),
+                );
+            }
+        }
+    }
     let mut config = ServerConfig::new(&a.root, Arc::new(users));
     config.max_connections = a.max_connections;
     if let Some(ports) = &a.pasv_ports {

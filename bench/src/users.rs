@@ -24,6 +24,11 @@ enum UsersCommand {
         file: PathBuf,
         /// The user's name.
         name: String,
+        /// The directory this user is confined to by `serve sftp` (absolute, or
+        /// relative to the server's --root); without it the user keeps any root the
+        /// file already names, and a new user gets the server's root.
+        #[arg(long, value_name = "DIR")]
+        root: Option<String>,
     },
     /// Removes a user.
     Remove {
@@ -42,7 +47,7 @@ enum UsersCommand {
 /// Runs `wirecrypt users`.
 pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     match &args.command {
-        UsersCommand::Add { file, name } => {
+        UsersCommand::Add { file, name, root } => {
             let mut users = load_or_new(file)?;
             let password = read_password(name)?;
             let replaced = users.names().any(|n| n == name);
@@ -50,6 +55,9 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
                 users.set_password(name, &password)?;
             } else {
                 users.add(name, &password)?;
+            }
+            if let Some(root) = root {
+                users.set_root(name, Some(root))?;
             }
             users.save(file)?;
             println!(
@@ -71,8 +79,12 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             println!("removed '{name}' from {}", file.display());
         }
         UsersCommand::List { file } => {
-            for name in UsersFile::load(file)?.names() {
-                println!("{name}");
+            let users = UsersFile::load(file)?;
+            for name in users.names() {
+                match users.root(name) {
+                    Some(root) => println!("{name} (root {root})"),
+                    None => println!("{name}"),
+                }
             }
         }
     }

@@ -158,6 +158,93 @@ fn sftp_copy_up_by_key_and_down_by_password() {
 }
 
 #[test]
+fn serve_sftp_confines_a_user_to_the_root_the_users_file_names() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let dir = Dir::new("user-root");
+    let root = dir.path("root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("top.bin"), b"everyone's").unwrap();
+    keygen(&dir.path("host_key"));
+    let users = dir.path("users");
+    let add = wirecrypt(
+        &[
+            "users",
+            "add",
+            users.to_str().unwrap(),
+            "bob",
+            "--root",
+            "bob-files",
+        ],
+        &[],
+        Some("bob pw\n"),
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let list = wirecrypt(&["users", "list", users.to_str().unwrap()], &[], None);
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout).trim(),
+        "bob (root bob-files)"
+    );
+    let host_key = dir.path("host_key");
+    let args = [
+        "sftp",
+        "--root",
+        root.to_str().unwrap(),
+        "--host-key",
+        host_key.to_str().unwrap(),
+        "--users",
+        users.to_str().unwrap(),
+    ];
+    // bob's root does not exist yet: refused at start, naming it.
+    let missing = wirecrypt(
+        &[&["serve"][..], &args[..], &["--listen", "127.0.0.1:0"]].concat(),
+        &[],
+        None,
+    );
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("root of user bob"),
+        "{}",
+        stderr(&missing)
+    );
+
+    std::fs::create_dir(root.join("bob-files")).unwrap();
+    std::fs::write(root.join("bob-files").join("mine.bin"), b"bob's").unwrap();
+    let server = serve(&args);
+    let known = dir.path("known_hosts");
+    let get = |remote: &str, local: &str| {
+        wirecrypt(
+            &[
+                "copy",
+                &format!("sftp://bob@{}/{remote}", server.addr),
+                dir.path(local).to_str().unwrap(),
+                "--known-hosts",
+                known.to_str().unwrap(),
+                "--accept-new-host-key",
+            ],
+            &[("WIRECRYPT_PASSWORD", "bob pw")],
+            None,
+        )
+    };
+    let mine = get("mine.bin", "got.bin");
+    assert!(mine.status.success(), "{}", stderr(&mine));
+    assert_eq!(std::fs::read(dir.path("got.bin")).unwrap(), b"bob's");
+    // The server's root, above bob's, is out of reach.
+    for escape in ["../top.bin", "%2e%2e/top.bin"] {
+        let out = get(escape, "escaped.bin");
+        assert!(!out.status.success(), "{escape} was served");
+        assert!(
+            stderr(&out).contains("status 2"),
+            "{escape}: {}",
+            stderr(&out)
+        );
+        let landed = std::fs::read(dir.path("escaped.bin")).unwrap_or_default();
+        assert_ne!(landed, b"everyone's", "{escape}");
+    }
+}
+
+#[test]
 fn serve_sftp_refuses_bad_setups() {
     let dir = Dir::new("bad");
     std::fs::create_dir_all(dir.path("root")).unwrap();

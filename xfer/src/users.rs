@@ -6,7 +6,12 @@
 //! ```text
 //! # comment
 //! alice:pbkdf2-sha256:600000:<salt, hex>:<hash, hex>
+//! bob:pbkdf2-sha256:600000:<salt, hex>:<hash, hex>:/srv/bob
 //! ```
+//!
+//! A sixth field, optional, names the user's own root directory (the rest of the line,
+//! so it may hold colons): the FTP and SFTP servers confine that user to it instead of
+//! the server's root. A relative root is taken relative to the server's root.
 //!
 //! Passwords are hashed with PBKDF2-HMAC-SHA256 (ring) under a random 16-byte salt and a
 //! high iteration count, and checked with ring's constant-time `pbkdf2::verify`. Unknown
@@ -20,7 +25,7 @@ use std::fs;
 use std::io::Write;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -78,6 +83,10 @@ pub enum UsersError {
     /// The system random generator failed.
     #[error("random generator failed")]
     Random,
+    /// A root directory is empty or holds control characters (a newline would end the
+    /// entry).
+    #[error("invalid root directory (empty, or with control characters)")]
+    BadRoot,
     /// The file is larger than any sane users file.
     #[error("users file is larger than 16 MiB")]
     TooLarge,
@@ -89,6 +98,8 @@ struct Entry {
     iterations: NonZeroU32,
     salt: Vec<u8>,
     hash: [u8; HASH_LEN],
+    /// The user's own root directory, if the entry names one.
+    root: Option<String>,
 }
 
 impl fmt::Debug for Entry {
@@ -96,6 +107,7 @@ impl fmt::Debug for Entry {
         f.debug_struct("Entry")
             .field("iterations", &self.iterations)
             .field("hash", &"<redacted>")
+            .field("root", &self.root)
             .finish()
     }
 }
@@ -126,6 +138,7 @@ impl UsersFile {
                 iterations,
                 salt: vec![0; SALT_LEN],
                 hash: [0; HASH_LEN],
+                root: None,
             },
         }
     }
@@ -164,9 +177,16 @@ impl UsersFile {
                 line: i + 1,
                 reason,
             };
-            let fields: Vec<&str> = line.split(':').collect();
-            let [name, scheme, iterations, salt, hash] = fields[..] else {
-                return Err(bad("expected name:scheme:iterations:salt:hash"));
+            let fields: Vec<&str> = line.splitn(6, ':').collect();
+            let (name, scheme, iterations, salt, hash, root) = match fields[..] {
+                [name, scheme, iterations, salt, hash] => {
+                    (name, scheme, iterations, salt, hash, None)
+                }
+                [name, scheme, iterations, salt, hash, root] => {
+                    check_root(root).map_err(|_| bad("invalid root directory"))?;
+                    (name, scheme, iterations, salt, hash, Some(root.to_owned()))
+                }
+                _ => return Err(bad("expected name:scheme:iterations:salt:hash[:root]")),
             };
             check_name(name).map_err(|_| bad("invalid user name"))?;
             if scheme != SCHEME {
@@ -188,6 +208,7 @@ impl UsersFile {
                 iterations: NonZeroU32::new(iterations).expect("range checked"),
                 salt,
                 hash,
+                root,
             };
             if file.users.insert(name.to_owned(), entry).is_some() {
                 return Err(bad("duplicate user"));
@@ -198,14 +219,20 @@ impl UsersFile {
 
     /// The file's text, one line per user, in name order.
     pub fn to_text(&self) -> String {
-        let mut out = String::from("# wirecrypt users: name:pbkdf2-sha256:iterations:salt:hash\n");
+        let mut out =
+            String::from("# wirecrypt users: name:pbkdf2-sha256:iterations:salt:hash[:root]\n");
         for (name, e) in &self.users {
             out.push_str(&format!(
-                "{name}:{SCHEME}:{}:{}:{}\n",
+                "{name}:{SCHEME}:{}:{}:{}",
                 e.iterations,
                 hex::encode(&e.salt),
                 hex::encode(e.hash)
             ));
+            if let Some(root) = &e.root {
+                out.push(':');
+                out.push_str(root);
+            }
+            out.push('\n');
         }
         out
     }
@@ -248,9 +275,43 @@ impl UsersFile {
         if !self.users.contains_key(name) {
             return Err(UsersError::NoSuchUser(name.to_owned()));
         }
-        let entry = self.hash_new(password)?;
+        let root = self.users.get(name).and_then(|e| e.root.clone());
+        let entry = Entry {
+            root,
+            ..self.hash_new(password)?
+        };
         self.users.insert(name.to_owned(), entry);
         Ok(())
+    }
+
+    /// Sets (or with `None` clears) the user's own root directory: absolute, or
+    /// relative to the server's root. It must be non-empty and free of control
+    /// characters.
+    pub fn set_root(&mut self, name: &str, root: Option<&str>) -> Result<(), UsersError> {
+        if let Some(r) = root {
+            check_root(r)?;
+        }
+        let entry = self
+            .users
+            .get_mut(name)
+            .ok_or_else(|| UsersError::NoSuchUser(name.to_owned()))?;
+        entry.root = root.map(str::to_owned);
+        Ok(())
+    }
+
+    /// The root directory the entry for `name` names, as written in the file.
+    pub fn root(&self, name: &str) -> Option<&str> {
+        self.users.get(name)?.root.as_deref()
+    }
+
+    /// The directory `name` is confined to on a server whose root is `server_root`: the
+    /// user's own root (a relative one under `server_root`), or `server_root` itself for
+    /// users without one and for names not in the file.
+    pub fn root_for(&self, name: &str, server_root: &Path) -> PathBuf {
+        match self.root(name) {
+            Some(r) => server_root.join(r),
+            None => server_root.to_path_buf(),
+        }
     }
 
     /// Removes a user; true if it existed.
@@ -304,6 +365,7 @@ impl UsersFile {
             iterations: self.iterations,
             salt,
             hash,
+            root: None,
         })
     }
 }
@@ -315,6 +377,14 @@ fn check_name(name: &str) -> Result<(), UsersError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b));
     if ok { Ok(()) } else { Err(UsersError::BadName) }
+}
+
+/// A root directory must say something and fit on its line.
+fn check_root(root: &str) -> Result<(), UsersError> {
+    if root.trim().is_empty() || root.chars().any(char::is_control) {
+        return Err(UsersError::BadRoot);
+    }
+    Ok(())
 }
 
 /// Slows down and then refuses repeated login failures from one peer address.
@@ -486,6 +556,42 @@ mod tests {
             }
         }
         assert!(UsersFile::parse(&format!("a:{good_tail}\n")).is_ok());
+        match UsersFile::parse(&format!("a:{good_tail}:\n")) {
+            Err(UsersError::Parse { line: 1, reason }) => assert!(reason.contains("root")),
+            other => panic!("an empty root gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn roots_round_trip_and_resolve_against_the_server_root() {
+        let mut users = quick();
+        users.add("ann", "pw1").unwrap();
+        users.add("bob", "pw2").unwrap();
+        users.add("cy", "pw3").unwrap();
+        users.set_root("ann", Some("ann/files")).unwrap();
+        users.set_root("bob", Some("/srv/b:colon")).unwrap();
+        assert!(matches!(
+            users.set_root("ann", Some("a\nb")),
+            Err(UsersError::BadRoot)
+        ));
+        assert!(matches!(
+            users.set_root("nobody", Some("x")),
+            Err(UsersError::NoSuchUser(_))
+        ));
+        // A new password keeps the root.
+        users.set_password("ann", "pw4").unwrap();
+        let back = UsersFile::parse(&users.to_text()).unwrap();
+        assert_eq!(back.root("ann"), Some("ann/files"));
+        assert_eq!(back.root("bob"), Some("/srv/b:colon"));
+        assert_eq!(back.root("cy"), None);
+        assert!(back.verify("ann", "pw4") && back.verify("bob", "pw2"));
+        let server = Path::new("/data");
+        assert_eq!(back.root_for("ann", server), Path::new("/data/ann/files"));
+        assert_eq!(back.root_for("bob", server), Path::new("/srv/b:colon"));
+        assert_eq!(back.root_for("cy", server), server);
+        assert_eq!(back.root_for("stranger", server), server);
+        users.set_root("ann", None).unwrap();
+        assert_eq!(users.root("ann"), None);
     }
 
     #[test]

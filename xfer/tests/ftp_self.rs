@@ -740,3 +740,54 @@ fn commands_during_a_transfer_wait_or_are_answered() {
     assert!(reply(&mut r).starts_with("200"), "NOOP after the transfer");
     assert!(say(&mut r, &mut w, "ABOR").starts_with("225"));
 }
+
+/// A users-file entry that names a root confines that user to it, as `serve sftp` does;
+/// other users keep the server's root, and a user whose root is missing cannot log in.
+#[test]
+fn a_user_with_a_root_of_their_own_is_confined_to_it() {
+    use wirecrypt_xfer::users::UsersFile;
+    let mut users = UsersFile::new().with_iterations(1000);
+    for name in [USER, "ann", "gone"] {
+        users.add(name, PASS).unwrap();
+    }
+    users.set_root("ann", Some("ann")).unwrap();
+    users.set_root("gone", Some("no-such-dir")).unwrap();
+    let f = fixture(Mode::Plain, |c| c.users = std::sync::Arc::new(users));
+    fs::create_dir(f.root.join("ann")).unwrap();
+    fs::write(f.root.join("ann").join("a.txt"), "ann").unwrap();
+    fs::write(f.root.join("top.txt"), "top!").unwrap();
+
+    let login = |name: &str| {
+        let (mut r, mut w) = raw(f.addr());
+        assert!(say(&mut r, &mut w, &format!("USER {name}")).starts_with("331"));
+        let reply = say(&mut r, &mut w, &format!("PASS {PASS}"));
+        (r, w, reply)
+    };
+    let (mut r, mut w, reply) = login("ann");
+    assert!(reply.starts_with("230"), "{reply}");
+    assert!(say(&mut r, &mut w, "SIZE a.txt").starts_with("213 3"));
+    for escape in [
+        "top.txt",
+        "../top.txt",
+        "/../top.txt",
+        "../ann/a.txt/../../top.txt",
+    ] {
+        let reply = say(&mut r, &mut w, &format!("SIZE {escape}"));
+        assert!(reply.starts_with("550"), "{escape}: {reply}");
+    }
+    assert!(say(&mut r, &mut w, "CWD ..").starts_with("250"));
+    assert!(say(&mut r, &mut w, "SIZE a.txt").starts_with("213 3"));
+
+    let (mut r, mut w, reply) = login(USER);
+    assert!(reply.starts_with("230"), "{reply}");
+    assert!(say(&mut r, &mut w, "SIZE top.txt").starts_with("213 4"));
+    assert!(say(&mut r, &mut w, "SIZE ann/a.txt").starts_with("213 3"));
+
+    let (_r, _w, reply) = login("gone");
+    assert!(reply.starts_with("530"), "{reply}");
+    assert!(
+        f.lines().iter().any(|l| l.contains("root of gone")),
+        "{:#?}",
+        f.lines()
+    );
+}

@@ -19,7 +19,8 @@ pub struct SftpArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:2222")]
     listen: SocketAddr,
-    /// The directory every session is confined to.
+    /// The directory sessions are confined to (a user whose users-file entry names a
+    /// root of their own is confined to that instead; a relative one is under this).
     #[arg(long)]
     root: PathBuf,
     /// The host key: an unencrypted OpenSSH private key file, or `pkcs11:LABEL` for an
@@ -70,13 +71,22 @@ pub fn run(a: &SftpArgs, engine: Engine) -> Result<(), Box<dyn Error>> {
     if let Some(path) = &a.authorized_keys {
         config.auth.authorized_keys = Some(AuthorizedKeys::read_file(path)?);
     }
-    if let Some(path) = &a.users {
-        let users = UsersFile::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        config.auth.password = Some(Arc::new(users));
-    }
     config.ciphers = a.ciphers.clone();
     config.max_connections = a.max_connections;
-    over_ssh::register(&mut config.subsystems, &a.root, Config::default());
+    if let Some(path) = &a.users {
+        let users = UsersFile::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Each user's own root must exist too: fail now, not at their first session.
+        for name in users.names() {
+            let root = users.root_for(name, &a.root);
+            Root::open(&root)
+                .map_err(|e| format!("root of user {name}: {}: {e}", root.display()))?;
+        }
+        let users = Arc::new(users);
+        config.auth.password = Some(users.clone());
+        over_ssh::register_with_users(&mut config.subsystems, &a.root, users, Config::default());
+    } else {
+        over_ssh::register(&mut config.subsystems, &a.root, Config::default());
+    }
     let server =
         Server::bind(a.listen, config).map_err(|e| format!("cannot serve on {}: {e}", a.listen))?;
     let addr = server.local_addr()?;

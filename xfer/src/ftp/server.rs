@@ -335,9 +335,16 @@ struct Ctx<'a> {
     tls: Option<tls::SessionTls>,
     pasv: Option<TcpListener>,
     failures: u32,
+    /// The logged-in user's own root, when their users-file entry names one.
+    user_root: Option<FtpRoot>,
 }
 
 impl Ctx<'_> {
+    /// The tree this session works in: the user's own root, or the server's.
+    fn root(&self) -> &FtpRoot {
+        self.user_root.as_ref().unwrap_or(&self.shared.root)
+    }
+
     fn log(&self, line: String) {
         if let Some(t) = &self.shared.config.transcript {
             t.push(format!("#{} {line}", self.id));
@@ -365,6 +372,7 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
         tls: cfg.tls.as_ref().map(tls::per_session),
         pasv: None,
         failures: 0,
+        user_root: None,
     };
     cx.log(format!("connect {peer}"));
     let mut ctl = if cfg.implicit_tls {
@@ -484,8 +492,19 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
                     )?;
                     return Ok(());
                 }
-                let ok = cfg.users.verify(&user, &password.0);
+                let mut ok = cfg.users.verify(&user, &password.0);
                 drop(password);
+                if ok {
+                    // A user whose root cannot be opened cannot log in (and is told no
+                    // more than for a wrong password; the log says why).
+                    match user_root(cfg, &user) {
+                        Ok(root) => cx.user_root = root,
+                        Err(e) => {
+                            cx.log(format!("root of {}: {e}", user.escape_debug()));
+                            ok = false;
+                        }
+                    }
+                }
                 if ok {
                     limiter.succeeded(cx.peer);
                 } else {
@@ -506,7 +525,7 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
                 cx.reply(&mut ctl, &r)?;
             }
             Action::Fs(op) => {
-                let result = do_fs(&shared.root, &op);
+                let result = do_fs(cx.root(), &op);
                 let r = session.fs_done(result);
                 cx.reply(&mut ctl, &r)?;
             }
@@ -536,6 +555,15 @@ fn run_session(shared: &Shared, sock: TcpStream, id: u64) -> io::Result<()> {
             },
         }
     }
+}
+
+/// The root `user` is confined to when their users-file entry names one of their own
+/// (relative to the server's root, or absolute); `None` keeps the server's.
+fn user_root(cfg: &ServerConfig, user: &str) -> io::Result<Option<FtpRoot>> {
+    if cfg.users.root(user).is_none() {
+        return Ok(None);
+    }
+    FtpRoot::new(&cfg.users.root_for(user, &cfg.root)).map(Some)
 }
 
 fn start_tls(cx: &Ctx<'_>, mut sock: TcpStream) -> io::Result<Control> {
@@ -600,7 +628,7 @@ const CONTROL_POLL: Duration = Duration::from_millis(50);
 /// Opens the file and the data connection of `t` and sends the 150 reply.
 fn open_transfer(cx: &mut Ctx<'_>, ctl: &mut Control, t: &Transfer) -> Result<Job, TransferError> {
     let cfg = &cx.shared.config;
-    let root = &cx.shared.root;
+    let root = cx.root();
     // Open the source or target first: a missing file is 550 without a data connection.
     let source = match t.kind {
         TransferKind::Retr => Source::File(

@@ -23,18 +23,52 @@ pub const SUBSYSTEM: &str = "sftp";
 /// Each channel opens `root` afresh, so a root that disappears fails only the sessions
 /// started after it did, each with a log line.
 pub fn register(registry: &mut SubsystemRegistry, root: impl Into<PathBuf>, config: Config) {
-    let root: Arc<PathBuf> = Arc::new(root.into());
-    registry.register(SUBSYSTEM, move |reader, writer| {
-        let confined = match Root::open(root.as_path()) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("sftp: root {}: {e}", root.display());
-                return;
-            }
-        };
-        if let Err(e) = Server::new(confined, config.clone()).serve(reader, writer) {
-            eprintln!("sftp: session ended: {e}");
-        }
+    let root: PathBuf = root.into();
+    register_by(registry, move |_| root.clone(), config);
+}
+
+/// Registers the SFTP server as the `sftp` subsystem, confining each user to the root
+/// their entry in `users` names ([`UsersFile::root_for`]: under `root` when relative),
+/// and everyone else — users without one, and logins by key under other names — to
+/// `root`. The root goes with the user name, however the user logged in.
+pub fn register_with_users(
+    registry: &mut SubsystemRegistry,
+    root: impl Into<PathBuf>,
+    users: Arc<UsersFile>,
+    config: Config,
+) {
+    let root: PathBuf = root.into();
+    register_by(
+        registry,
+        move |user| match user {
+            Some(name) => users.root_for(name, &root),
+            None => root.clone(),
+        },
+        config,
+    );
+}
+
+/// Registers the SFTP server with `root_of` choosing each session's root from the
+/// user's name.
+fn register_by(
+    registry: &mut SubsystemRegistry,
+    root_of: impl Fn(Option<&str>) -> PathBuf + Send + Sync + 'static,
+    config: Config,
+) {
+    registry.register(SUBSYSTEM, move |reader, writer| -> Result<(), ()> {
+        // The exit status is 0 after a clean end, 1 after a failure (logged here).
+        let root = root_of(reader.user());
+        let confined = Root::open(&root).map_err(|e| {
+            eprintln!(
+                "sftp: {}: root {}: {e}",
+                reader.user().unwrap_or("-").escape_debug(),
+                root.display()
+            )
+        })?;
+        Server::new(confined, config.clone())
+            .serve(reader, writer)
+            .map(drop)
+            .map_err(|e| eprintln!("sftp: session ended: {e}"))
     });
 }
 

@@ -13,10 +13,19 @@ use crate::ssh::wire::{Writer, msg};
 
 /// The window we offer on every channel.
 pub const LOCAL_WINDOW: u32 = 15 * 1024 * 1024;
-/// The largest data packet we accept (fits the 256 KiB packet limit with headers).
-pub const LOCAL_MAX_PACKET: u32 = 255 * 1024;
+/// The largest data packet we accept: room for a whole SFTP message of the largest
+/// read or write (261,120 bytes of data and its header) in one packet, and still within
+/// the 256 KiB packet limit with CHANNEL_DATA's header, padding and its length byte.
+pub const LOCAL_MAX_PACKET: u32 = 256 * 1024 - 64;
 /// The largest data payload we send in one packet, whatever the peer allows.
-pub const SEND_MAX_DATA: u32 = 255 * 1024;
+pub const SEND_MAX_DATA: u32 = LOCAL_MAX_PACKET;
+
+// CHANNEL_DATA's 9-byte header, the padding-length byte and at most 19 bytes of padding
+// around the largest data must fit the largest packet_length accepted.
+const _: () = assert!(LOCAL_MAX_PACKET as usize + 9 + 1 + 19 <= wirecrypt::ssh::PACKET_MAX_SIZE);
+// An SFTP DATA reply to the largest read (13 bytes of header) and a WRITE of the largest
+// size (25 bytes of header and the handle, ours 4 bytes) each fit one packet.
+const _: () = assert!(crate::sftp::codec::MAX_DATA_LEN as usize + 64 <= LOCAL_MAX_PACKET as usize);
 
 /// One channel's state.
 #[derive(Debug, Default)]
@@ -31,9 +40,9 @@ pub struct Channel {
     pub local_window: u32,
     /// Bytes consumed by the reader and not yet given back by WINDOW_ADJUST.
     pub consumed: u32,
-    /// Received data not read yet: whole message payloads, each with the offset of its
-    /// first unread byte (the payload is kept as it came, not copied out).
-    pub inbox: VecDeque<(Vec<u8>, usize)>,
+    /// Received data not read yet, copied once out of the receive buffer where it was
+    /// decrypted. Bounded by [`LOCAL_WINDOW`]: data past the window is refused.
+    pub inbox: VecDeque<u8>,
     /// The peer sent EOF.
     pub eof_in: bool,
     /// We sent EOF.
@@ -75,14 +84,8 @@ impl Channel {
         }
     }
 
-    /// Takes incoming data against our window (copying it).
+    /// Takes incoming data against our window (copying it into the inbox).
     pub fn receive(&mut self, data: &[u8]) -> Result<()> {
-        self.receive_owned(data.to_vec(), 0)
-    }
-
-    /// Takes incoming data `message[start..]` against our window, keeping the buffer.
-    pub fn receive_owned(&mut self, message: Vec<u8>, start: usize) -> Result<()> {
-        let data = message.get(start..).unwrap_or_default();
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         if len > self.local_window || len > LOCAL_MAX_PACKET {
             return Err(SshError::protocol(format!(
@@ -94,28 +97,19 @@ impl Channel {
             return Err(SshError::protocol("channel data after EOF"));
         }
         self.local_window -= len;
-        if len > 0 {
-            self.inbox.push_back((message, start));
-        }
+        self.inbox.extend(data);
         Ok(())
     }
 
     /// Copies received data into `buf`; returns bytes copied and, when due, the window
     /// increment to send.
     pub fn read_into(&mut self, buf: &mut [u8]) -> (usize, Option<u32>) {
-        let mut n = 0;
-        while n < buf.len() {
-            let Some((front, pos)) = self.inbox.front_mut() else {
-                break;
-            };
-            let take = (front.len() - *pos).min(buf.len() - n);
-            buf[n..n + take].copy_from_slice(&front[*pos..*pos + take]);
-            n += take;
-            *pos += take;
-            if *pos == front.len() {
-                self.inbox.pop_front();
-            }
-        }
+        let n = buf.len().min(self.inbox.len());
+        let (a, b) = self.inbox.as_slices();
+        let from_a = n.min(a.len());
+        buf[..from_a].copy_from_slice(&a[..from_a]);
+        buf[from_a..n].copy_from_slice(&b[..n - from_a]);
+        self.inbox.drain(..n);
         self.consumed += n as u32;
         let adjust = (self.consumed >= LOCAL_WINDOW / 2 && !self.close_in).then(|| {
             let a = self.consumed;

@@ -31,8 +31,9 @@
 //! peer's data; `read` returns 0 at EOF) and [`ChannelWriter`] (`impl Write + Send`:
 //! never sends past the peer's window; `finish()` or dropping it sends EOF).
 //!
-//! Server side — register a handler by subsystem name; it runs on its own thread and the
-//! channel is closed (exit status 0) when it returns:
+//! Server side — register a handler by subsystem name; it runs on its own thread and,
+//! when it returns, the channel gets the exit status it returned ([`ExitStatus`]: `()`
+//! and `Ok` are 0, `Err` is 1), then EOF and CLOSE:
 //!
 //! ```no_run
 //! # use wirecrypt_xfer::ssh::{Server, ServerConfig, KeyPair};
@@ -76,7 +77,7 @@ pub use auth::{AuthorizedKeys, PasswordCheck, ServerAuth};
 pub use driver::channel::{ChannelReader, ChannelWriter};
 pub use driver::client::{Client, ClientConfig, HostKeyPolicy};
 pub use driver::server::{Server, ServerConfig, ServerHandle};
-pub use driver::session::{SubsystemHandler, SubsystemRegistry};
+pub use driver::session::{ExitStatus, SubsystemHandler, SubsystemRegistry};
 pub use driver::transport::ConnectionInfo;
 pub use error::{Result, SshError};
 pub use hostkey::KeyPair;

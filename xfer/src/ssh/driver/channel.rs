@@ -24,6 +24,12 @@ impl std::fmt::Debug for ChannelReader {
 }
 
 impl ChannelReader {
+    /// On a server, the user the peer logged in as (a subsystem confines itself by it);
+    /// `None` on a client.
+    pub fn user(&self) -> Option<&str> {
+        self.conn.user.as_deref()
+    }
+
     /// Waits for the peer's `exit-status` (or the channel's end) and returns it.
     pub fn exit_status(&self) -> Option<u32> {
         let mut g = self.conn.chans();
@@ -76,8 +82,9 @@ pub struct ChannelWriter {
     pub(super) conn: Arc<Conn>,
     pub(super) id: u32,
     pub(super) eof_sent: bool,
-    /// The CHANNEL_DATA message under construction, reused between writes.
-    pub(super) scratch: Vec<u8>,
+    /// Dropping sends EOF (a subsystem's writer leaves it to the end of the subsystem,
+    /// after the exit status).
+    pub(super) eof_on_drop: bool,
 }
 
 impl std::fmt::Debug for ChannelWriter {
@@ -131,12 +138,17 @@ impl io::Write for ChannelWriter {
                 g = self.conn.wait(g);
             }
         };
-        self.scratch.clear();
-        self.scratch.push(msg::CHANNEL_DATA);
-        self.scratch.extend_from_slice(&rid.to_be_bytes());
-        self.scratch.extend_from_slice(&(n as u32).to_be_bytes());
-        self.scratch.extend_from_slice(&buf[..n]);
-        self.conn.link.send(&self.scratch).map_err(broken)?;
+        // The header and the data go straight into the packet being sealed: the data
+        // is copied once, from the caller's buffer (an SFTP DATA reply read from the
+        // file) into the packet, and encrypted there.
+        let mut header = [0u8; 9];
+        header[0] = msg::CHANNEL_DATA;
+        header[1..5].copy_from_slice(&rid.to_be_bytes());
+        header[5..9].copy_from_slice(&(n as u32).to_be_bytes());
+        self.conn
+            .link
+            .send_parts(&[&header, &buf[..n]])
+            .map_err(broken)?;
         Ok(n)
     }
 
@@ -147,7 +159,9 @@ impl io::Write for ChannelWriter {
 
 impl Drop for ChannelWriter {
     fn drop(&mut self) {
-        let _ = self.finish();
+        if self.eof_on_drop {
+            let _ = self.finish();
+        }
         self.conn.release(self.id);
     }
 }

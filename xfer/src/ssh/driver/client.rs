@@ -202,7 +202,7 @@ impl Client {
             return Err(e);
         }
         stream.set_read_timeout(None)?;
-        let conn = Conn::new(t.link.clone(), config.channel_timeout);
+        let conn = Conn::new(t.link.clone(), config.channel_timeout, None);
         let info = t.info.clone();
         let c2 = conn.clone();
         let reader = crate::cpu::spawn(
@@ -219,16 +219,12 @@ impl Client {
     /// Opens a session channel running subsystem `name` (`"sftp"`) and returns its
     /// two halves.
     pub fn open_subsystem(&self, name: &str) -> Result<(ChannelReader, ChannelWriter)> {
-        let id = self.conn.open_session()?;
-        self.conn.request(id, "subsystem", name)?;
-        Ok(self.conn.halves(id))
+        self.conn.open_request("subsystem", name)
     }
 
     /// Opens a session channel running `command` on the server (`exec`).
     pub fn open_exec(&self, command: &str) -> Result<(ChannelReader, ChannelWriter)> {
-        let id = self.conn.open_session()?;
-        self.conn.request(id, "exec", command)?;
-        Ok(self.conn.halves(id))
+        self.conn.open_request("exec", command)
     }
 
     /// What the key exchanges agreed on, and how many ran.

@@ -63,14 +63,36 @@ struct Outbox {
 struct Wire {
     stream: TcpStream,
     sealer: PacketSealer,
+    /// The packet being sealed; it only grows, so nothing is zero-filled per packet.
     buf: Vec<u8>,
+    /// Where the sealer puts the payload in `buf` (reused).
+    slots: Vec<std::ops::Range<usize>>,
 }
 
 impl Wire {
     fn write_packet(&mut self, payload: &[u8]) -> Result<()> {
-        self.buf.clear();
-        self.sealer.seal(payload, &mut self.buf)?;
-        self.stream.write_all(&self.buf)?;
+        self.write_parts(&[payload])
+    }
+
+    /// Seals one packet whose payload is `parts` one after another, copying each part
+    /// once, straight into its place in the packet (a CHANNEL_DATA header and the data
+    /// need no buffer of their own), and writes it.
+    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let total = self.sealer.slots(&[len], &mut self.slots)?;
+        if self.buf.len() < total {
+            self.buf.resize(total, 0);
+        }
+        let mut at = self.slots[0].start;
+        for p in parts {
+            self.buf[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        let n = self
+            .sealer
+            .seal_batch(&mut self.buf[..total], &[len])
+            .map_err(wirecrypt::Error::from)?;
+        self.stream.write_all(&self.buf[..n])?;
         Ok(())
     }
 
@@ -130,7 +152,8 @@ impl Link {
             wire: Mutex::new(Wire {
                 stream: stream.try_clone()?,
                 sealer,
-                buf: Vec::with_capacity(300 * 1024),
+                buf: Vec::new(),
+                slots: Vec::with_capacity(1),
             }),
             shutdown: stream.try_clone()?,
             prefs,
@@ -252,6 +275,12 @@ impl Link {
     /// Sends one application message, blocking while a key exchange is under way, and
     /// starting one first when the sealer's key has done enough.
     pub(crate) fn send(&self, payload: &[u8]) -> Result<()> {
+        self.send_parts(&[payload])
+    }
+
+    /// Like [`send`](Self::send), for a message whose payload is `parts` one after
+    /// another: each is copied once, into the packet being sealed.
+    pub(crate) fn send_parts(&self, parts: &[&[u8]]) -> Result<()> {
         loop {
             let mut wire = lock(&self.wire);
             let mut ob = lock(&self.outbox);
@@ -282,7 +311,7 @@ impl Link {
                 continue;
             }
             drop(ob);
-            let result = wire.write_packet(payload);
+            let result = wire.write_parts(parts);
             drop(wire);
             if let Err(e) = result {
                 self.write_failed(&e.to_string());

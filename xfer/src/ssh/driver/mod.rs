@@ -4,6 +4,7 @@
 pub mod channel;
 pub mod client;
 mod link;
+mod recv;
 pub mod server;
 pub mod session;
 pub mod transport;

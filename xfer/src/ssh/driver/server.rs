@@ -244,7 +244,7 @@ fn serve_connection(stream: TcpStream, config: &ServerConfig) -> Result<String> 
     }
     stream.set_read_timeout(config.idle_timeout)?;
     // The server opens no channels itself; the timeout only bounds its requests.
-    let conn = Conn::new(t.link.clone(), config.login_timeout);
+    let conn = Conn::new(t.link.clone(), config.login_timeout, Some(user.clone()));
     conn.run(t, Some(&config.subsystems));
     Ok(user)
 }

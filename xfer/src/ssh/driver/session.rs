@@ -14,8 +14,40 @@ use crate::ssh::error::{Result, SshError};
 use crate::ssh::wire::{Reader, Writer, msg};
 
 /// A server-side subsystem: runs on its own thread with the channel's two halves and
-/// returns when it is done (the channel is then closed with exit status 0).
-pub type SubsystemHandler = Arc<dyn Fn(ChannelReader, ChannelWriter) + Send + Sync>;
+/// returns its exit status when it is done; the channel then gets `exit-status`, EOF and
+/// CLOSE, in that order, as OpenSSH sends them.
+pub type SubsystemHandler = Arc<dyn Fn(ChannelReader, ChannelWriter) -> u32 + Send + Sync>;
+
+/// What a subsystem handler returns, as the channel's `exit-status` (RFC 4254 §6.10):
+/// `()` and `Ok` are 0, `Err` is 1, a `u32` is itself.
+pub trait ExitStatus {
+    /// The status to send.
+    fn exit_status(self) -> u32;
+}
+
+impl ExitStatus for () {
+    fn exit_status(self) -> u32 {
+        0
+    }
+}
+
+impl ExitStatus for u32 {
+    fn exit_status(self) -> u32 {
+        self
+    }
+}
+
+impl<E> ExitStatus for std::result::Result<(), E> {
+    fn exit_status(self) -> u32 {
+        match self {
+            Ok(()) => 0,
+            Err(_) => 1,
+        }
+    }
+}
+
+/// The exit status of a subsystem whose handler panicked.
+const PANICKED: u32 = 2;
 
 /// Subsystem name → handler (`"sftp"` → the SFTP server).
 #[derive(Clone, Default)]
@@ -35,13 +67,17 @@ impl SubsystemRegistry {
         Self::default()
     }
 
-    /// Registers `handler` for subsystem `name`, replacing any earlier one.
-    pub fn register(
+    /// Registers `handler` for subsystem `name`, replacing any earlier one. What it
+    /// returns becomes the channel's exit status ([`ExitStatus`]).
+    pub fn register<S: ExitStatus>(
         &mut self,
         name: &str,
-        handler: impl Fn(ChannelReader, ChannelWriter) + Send + Sync + 'static,
+        handler: impl Fn(ChannelReader, ChannelWriter) -> S + Send + Sync + 'static,
     ) -> &mut Self {
-        self.map.insert(name.to_owned(), Arc::new(handler));
+        self.map.insert(
+            name.to_owned(),
+            Arc::new(move |r, w| handler(r, w).exit_status()),
+        );
         self
     }
 
@@ -53,6 +89,8 @@ impl SubsystemRegistry {
 /// State shared by the reading thread and every channel half.
 pub(crate) struct Conn {
     pub(crate) link: Arc<Link>,
+    /// The user the peer logged in as (server side).
+    pub(super) user: Option<String>,
     chans: Mutex<Channels>,
     cv: Condvar,
     /// How long opening a channel, or a channel request, may wait for the peer.
@@ -64,9 +102,10 @@ pub(super) fn broken(e: impl std::fmt::Display) -> io::Error {
 }
 
 impl Conn {
-    pub(crate) fn new(link: Arc<Link>, reply_timeout: Duration) -> Arc<Self> {
+    pub(crate) fn new(link: Arc<Link>, reply_timeout: Duration, user: Option<String>) -> Arc<Self> {
         Arc::new(Conn {
             link,
+            user,
             chans: Mutex::new(Channels::default()),
             cv: Condvar::new(),
             reply_timeout,
@@ -109,25 +148,57 @@ impl Conn {
         self.cv.notify_all();
     }
 
-    /// Opens a session channel and waits for the peer's answer.
+    /// Opens a session channel, asks for `kind` (`subsystem`, `exec`) with `arg`, and
+    /// returns the channel's two halves.
+    pub(crate) fn open_request(
+        self: &Arc<Self>,
+        kind: &str,
+        arg: &str,
+    ) -> Result<(ChannelReader, ChannelWriter)> {
+        let id = self.open_session()?;
+        let halves = self.request(id, kind, arg).map(|()| self.halves(id));
+        if halves.is_err() {
+            self.close(id);
+        }
+        // The halves hold the channel now (or nobody does).
+        self.release(id);
+        halves
+    }
+
+    /// Opens a session channel and waits for the peer's answer. The channel is held
+    /// once for the caller, who must [`release`](Self::release) it: a subsystem that
+    /// ends at once can be closed both ways before the caller has seen the answer to
+    /// its request, and must not be forgotten before then.
     pub(crate) fn open_session(self: &Arc<Self>) -> Result<u32> {
-        let id = self.chans().insert(Channel::opening())?;
-        self.link.send(&connection::open_session(id))?;
+        let mut ch = Channel::opening();
+        ch.held = 1;
+        let id = self.chans().insert(ch)?;
+        if let Err(e) = self.link.send(&connection::open_session(id)) {
+            self.release(id);
+            return Err(e);
+        }
         let deadline = Instant::now() + self.reply_timeout;
         let mut g = self.chans();
         loop {
             if let Some(why) = self.link.dead() {
+                drop(g);
+                self.release(id);
                 return Err(SshError::Closed(why));
             }
             match g.get(id)?.opened.clone() {
                 Some(Ok(())) => return Ok(id),
-                Some(Err(e)) => return Err(SshError::Channel(e)),
+                Some(Err(e)) => {
+                    drop(g);
+                    self.release(id);
+                    return Err(SshError::Channel(e));
+                }
                 None => match self.wait_reply(g, deadline, "CHANNEL_OPEN session") {
                     Ok(next) => g = next,
                     Err(e) => {
                         // A late confirmation finds the channel closed and is answered
                         // with CLOSE.
                         self.close_abandoned(id);
+                        self.release(id);
                         return Err(e);
                     }
                 },
@@ -189,7 +260,7 @@ impl Conn {
                 conn: self.clone(),
                 id,
                 eof_sent: false,
-                scratch: Vec::new(),
+                eof_on_drop: true,
             },
         )
     }
@@ -236,8 +307,9 @@ impl Conn {
 
     /// Runs the reading thread until the connection ends.
     pub(crate) fn run(self: &Arc<Self>, mut t: Transport, subsystems: Option<&SubsystemRegistry>) {
-        while let Ok(p) = t.next() {
-            if let Err(e) = self.dispatch(p, t.last_seq, subsystems) {
+        while let Ok(r) = t.next_range() {
+            let seq = t.last_seq;
+            if let Err(e) = self.dispatch(t.payload(r), seq, subsystems) {
                 t.link.disconnect(e.disconnect_reason(), &e.to_string());
                 t.linger();
                 break;
@@ -248,7 +320,7 @@ impl Conn {
 
     fn dispatch(
         self: &Arc<Self>,
-        p: Vec<u8>,
+        p: &[u8],
         seq: u32,
         subsystems: Option<&SubsystemRegistry>,
     ) -> Result<()> {
@@ -340,11 +412,11 @@ impl Conn {
             }
             msg::CHANNEL_DATA => {
                 let id = r.u32()?;
-                let len = r.string()?.len();
+                let data = r.string()?;
                 r.end()?;
-                // The data is the tail of the payload: keep the buffer, skip the header.
-                let start = p.len() - len;
-                self.chans().get(id)?.receive_owned(p, start)?;
+                // The one copy of received data: from the receive buffer, where it was
+                // decrypted, into the channel's inbox.
+                self.chans().get(id)?.receive(data)?;
                 self.cv.notify_all();
             }
             msg::CHANNEL_EXTENDED_DATA => {
@@ -441,13 +513,16 @@ impl Conn {
         let conn = self.clone();
         let spawned = crate::cpu::spawn(std::thread::Builder::new(), move || {
             // Closes the channel when the handler returns — or panics.
-            let _end = EndSubsystem {
+            let mut end = EndSubsystem {
                 conn: conn.clone(),
                 id,
                 rid,
+                status: PANICKED,
             };
-            let (r, w) = conn.halves(id);
-            h(r, w);
+            let (r, mut w) = conn.halves(id);
+            // EOF waits for the exit status, which comes first.
+            w.eof_on_drop = false;
+            end.status = h(r, w);
         });
         if spawned.is_err() {
             // No thread to run the handler: the channel ends at once.
@@ -456,12 +531,13 @@ impl Conn {
     }
 }
 
-/// Ends a subsystem's channel: exit-status 0 (when the handler returned normally), EOF,
-/// CLOSE.
+/// Ends a subsystem's channel: exit-status, EOF, CLOSE (unless the peer closed it first).
 struct EndSubsystem {
     conn: Arc<Conn>,
     id: u32,
     rid: u32,
+    /// The handler's status, or [`PANICKED`] until it returns.
+    status: u32,
 }
 
 impl Drop for EndSubsystem {
@@ -475,15 +551,15 @@ impl Drop for EndSubsystem {
         if closed {
             return;
         }
-        if !std::thread::panicking() {
-            let exit = Writer::msg(msg::CHANNEL_REQUEST)
-                .u32(self.rid)
-                .str("exit-status")
-                .bool(false)
-                .u32(0)
-                .finish();
-            let _ = self.conn.link.send(&exit);
-        }
+        // Sent even after a panic: the client learns the session failed rather than
+        // seeing a clean end. (An EOF the handler sent itself is already out.)
+        let exit = Writer::msg(msg::CHANNEL_REQUEST)
+            .u32(self.rid)
+            .str("exit-status")
+            .bool(false)
+            .u32(self.status)
+            .finish();
+        let _ = self.conn.link.send(&exit);
         let _ = self.conn.send_eof(self.id);
         self.conn.close(self.id);
     }
@@ -513,7 +589,7 @@ mod tests {
             true,
         )
         .unwrap();
-        (Conn::new(link, timeout), peer)
+        (Conn::new(link, timeout, None), peer)
     }
 
     /// The next packet's payload on `peer`.
@@ -538,13 +614,13 @@ mod tests {
     fn an_unknown_message_after_login_gets_unimplemented_with_its_sequence_number() {
         let (conn, mut peer) = plain_conn(Duration::from_secs(5));
         // 200 is no message number of the connection protocol (RFC 4250 §4.1.2).
-        conn.dispatch(vec![200, 1, 2, 3], 41, None).unwrap();
+        conn.dispatch(&[200, 1, 2, 3], 41, None).unwrap();
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::UNIMPLEMENTED);
         assert_eq!(&p[1..], &41u32.to_be_bytes());
         // The connection carries on: a channel open is still answered.
         let open = connection::open_session(9);
-        conn.dispatch(open, 42, None).unwrap();
+        conn.dispatch(&open, 42, None).unwrap();
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::CHANNEL_OPEN_FAILURE, "a client refuses opens");
     }
@@ -567,10 +643,63 @@ mod tests {
             .u32(1 << 20)
             .u32(32768)
             .finish();
-        conn.dispatch(confirm, 1, None).unwrap();
+        conn.dispatch(&confirm, 1, None).unwrap();
         let p = read_plain(&mut peer);
         assert_eq!(p[0], msg::CHANNEL_CLOSE);
         assert_eq!(&p[1..5], &77u32.to_be_bytes());
+    }
+
+    #[test]
+    fn a_subsystem_sends_exit_status_then_eof_then_close() {
+        use std::io::{Read, Write};
+        let (conn, mut peer) = plain_conn(Duration::from_secs(5));
+        let id = conn
+            .chans()
+            .insert(Channel::accepted(7, 1 << 20, 32768))
+            .unwrap();
+        conn.start_subsystem(
+            id,
+            7,
+            false,
+            Arc::new(|_r, mut w| {
+                w.write_all(b"out").unwrap();
+                5
+            }),
+        );
+        // The peer's side: every packet of the link, in order, whatever the reads return.
+        let engine = wirecrypt::Engine::builder().build().unwrap();
+        let mut rx =
+            super::super::recv::RecvBuf::new(wirecrypt::ssh::PacketOpener::new(&engine), 4096, &[]);
+        let mut got = Vec::new();
+        loop {
+            while let Some((_, r)) = rx.next_packet().unwrap() {
+                got.push(rx.payload(r).to_vec());
+            }
+            if got.len() >= 4 {
+                break;
+            }
+            let n = peer.read(rx.spare()).unwrap();
+            assert!(n > 0, "the link closed after {} packets", got.len());
+            rx.received(n);
+        }
+        let kinds: Vec<u8> = got.iter().map(|p| p[0]).collect();
+        assert_eq!(
+            kinds,
+            [
+                msg::CHANNEL_DATA,
+                msg::CHANNEL_REQUEST,
+                msg::CHANNEL_EOF,
+                msg::CHANNEL_CLOSE
+            ]
+        );
+        let mut r = Reader::new(&got[1][1..]);
+        assert_eq!(r.u32().unwrap(), 7);
+        assert_eq!(r.str().unwrap(), "exit-status");
+        assert!(!r.bool().unwrap());
+        assert_eq!(r.u32().unwrap(), 5);
+        for p in &got[2..] {
+            assert_eq!(&p[1..5], &7u32.to_be_bytes());
+        }
     }
 
     #[test]

@@ -4,19 +4,25 @@
 
 use std::io::Read;
 use std::net::TcpStream;
+use std::ops::Range;
 use std::sync::Arc;
 
 use ssh_key::PublicKey;
 use wirecrypt::Engine;
-use wirecrypt::ssh::{Mode, PacketConfig, PacketOpener, PacketReader, PacketSealer};
+use wirecrypt::ssh::{Mode, PacketConfig, PacketOpener, PacketSealer};
 
 use super::link::{Link, Out};
+use super::recv::RecvBuf;
 use crate::ssh::error::{Result, SshError};
 use crate::ssh::hostkey::{self, KeyPair};
 use crate::ssh::transport::kex::{Ephemeral, HashInputs, KexMethod, direction_keys, exchange_hash};
 use crate::ssh::transport::negotiate::{KexInit, Negotiated, Preferences, negotiate};
 use crate::ssh::transport::version::{VersionParser, our_version};
 use crate::ssh::wire::{Reader, Writer, msg};
+
+/// The receive buffer's starting size: two of the largest packets we accept, so a
+/// batch usually holds several and a packet rarely has to move to the front.
+const RECV_BUFFER: usize = 512 * 1024;
 
 /// Decides whether the client trusts a server's host key (called once, at the first
 /// key exchange).
@@ -66,10 +72,8 @@ impl ConnectionInfo {
 /// The receiving half (see the module docs).
 pub(crate) struct Transport {
     stream: TcpStream,
-    reader: PacketReader,
-    inbuf: Box<[u8]>,
-    pos: usize,
-    len: usize,
+    /// Socket bytes, opened in place.
+    rx: RecvBuf,
     side: Side,
     pub(crate) link: Arc<Link>,
     v_c: String,
@@ -117,14 +121,9 @@ impl Transport {
         let sealer = PacketSealer::new(&side.engine).with_config(side.packet);
         let opener = PacketOpener::new(&side.engine).with_config(side.packet);
         let link = Link::new(&stream, sealer, side.prefs.clone(), client)?;
-        let mut inbuf = vec![0u8; 512 * 1024].into_boxed_slice();
-        inbuf[..rest.len()].copy_from_slice(&rest);
         let mut t = Transport {
             stream,
-            reader: PacketReader::new(opener),
-            inbuf,
-            pos: 0,
-            len: rest.len(),
+            rx: RecvBuf::new(opener, RECV_BUFFER, &rest),
             side,
             link,
             v_c,
@@ -139,9 +138,8 @@ impl Transport {
         };
         t.link.kexinit();
         let result = (|| {
-            let seq = t.reader.opener().sequence();
-            let first = t.read_packet()?;
-            if first.first() != Some(&msg::KEXINIT) {
+            let (seq, first) = t.read_vec()?;
+            if first[0] != msg::KEXINIT {
                 // Before the first exchange only KEXINIT (or IGNORE/DEBUG, which strict
                 // KEX then refuses by the KEXINIT's sequence number) may come.
                 return match first[0] {
@@ -166,7 +164,7 @@ impl Transport {
 
     fn next_kex_packet_lenient(&mut self) -> Result<Vec<u8>> {
         loop {
-            let p = self.read_packet()?;
+            let (_, p) = self.read_vec()?;
             match p[0] {
                 msg::IGNORE | msg::DEBUG => continue,
                 msg::KEXINIT => return Ok(p),
@@ -187,7 +185,7 @@ impl Transport {
         let _ = self.stream.set_read_timeout(Some(super::link::LINGER));
         let mut total = 0usize;
         while total < 8 * 1024 * 1024 {
-            match self.stream.read(&mut self.inbuf) {
+            match self.stream.read(self.rx.scratch()) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => total += n,
             }
@@ -200,21 +198,20 @@ impl Transport {
         self.session_id.as_deref().unwrap_or(&[])
     }
 
-    /// Reads one packet and returns its payload (never empty).
-    fn read_packet(&mut self) -> Result<Vec<u8>> {
+    /// Reads one packet and returns its sequence number and where its payload (never
+    /// empty) lies in the receive buffer ([`payload`](Self::payload)), valid until the
+    /// next read.
+    fn read_packet(&mut self) -> Result<(u32, Range<usize>)> {
         loop {
-            if self.pos < self.len {
-                let (taken, payload) = self.reader.feed(&self.inbuf[self.pos..self.len])?;
-                self.pos += taken;
-                if let Some(p) = payload {
-                    if p.is_empty() {
-                        return Err(SshError::protocol("empty packet payload"));
-                    }
-                    return Ok(p.to_vec());
+            match self.rx.next_packet() {
+                Ok(Some((_, r))) if r.is_empty() => {
+                    return Err(SshError::protocol("empty packet payload"));
                 }
-                continue;
+                Ok(Some(packet)) => return Ok(packet),
+                Ok(None) => {}
+                Err(e) => return Err(SshError::Packet(e.into())),
             }
-            let n = match self.stream.read(&mut self.inbuf) {
+            let n = match self.stream.read(self.rx.spare()) {
                 Ok(n) => n,
                 // The socket's read timeout (login or idle) ran out.
                 Err(e)
@@ -237,14 +234,33 @@ impl Transport {
             if n == 0 {
                 return Err(SshError::Closed("the peer closed the connection".into()));
             }
-            self.pos = 0;
-            self.len = n;
+            self.rx.received(n);
         }
     }
 
-    /// The next message for the layers above; transport messages are handled here.
-    /// On error the peer has been sent DISCONNECT and the connection is closed.
+    /// Reads one packet and returns its sequence number and a copy of its payload (for
+    /// the key exchange and login, where a copy costs nothing that matters).
+    fn read_vec(&mut self) -> Result<(u32, Vec<u8>)> {
+        let (seq, r) = self.read_packet()?;
+        Ok((seq, self.rx.payload(r).to_vec()))
+    }
+
+    /// The payload of a message returned by [`next_range`](Self::next_range).
+    pub(crate) fn payload(&self, range: Range<usize>) -> &[u8] {
+        self.rx.payload(range)
+    }
+
+    /// The next message for the layers above, copied out (for login).
     pub(crate) fn next(&mut self) -> Result<Vec<u8>> {
+        let r = self.next_range()?;
+        Ok(self.rx.payload(r).to_vec())
+    }
+
+    /// The next message for the layers above, as a range of the receive buffer
+    /// ([`payload`](Self::payload)) valid until the next call; transport messages are
+    /// handled here. On error the peer has been sent DISCONNECT and the connection is
+    /// closed.
+    pub(crate) fn next_range(&mut self) -> Result<Range<usize>> {
         let r = self.next_inner();
         if let Err(e) = &r {
             if !matches!(e, SshError::Disconnected { .. } | SshError::Closed(_)) {
@@ -259,18 +275,25 @@ impl Transport {
         r
     }
 
-    fn next_inner(&mut self) -> Result<Vec<u8>> {
+    fn next_inner(&mut self) -> Result<Range<usize>> {
         loop {
-            if self.reader.opener().needs_rekey() || self.link.sealer_wants_rekey() {
+            if self.rx.opener().needs_rekey() || self.link.sealer_wants_rekey() {
                 self.link.kexinit();
             }
-            let seq = self.reader.opener().sequence();
-            let p = self.read_packet()?;
+            let (seq, r) = self.read_packet()?;
+            let p = self.rx.payload(r.clone());
             match p[0] {
-                msg::KEXINIT => self.run_kex(&p, seq)?,
-                msg::DISCONNECT => return Err(parse_disconnect(&p)),
+                msg::KEXINIT => {
+                    let p = p.to_vec();
+                    self.run_kex(&p, seq)?;
+                }
+                msg::DISCONNECT => return Err(parse_disconnect(p)),
                 msg::IGNORE | msg::DEBUG | msg::UNIMPLEMENTED => {}
-                msg::EXT_INFO => self.read_ext_info(&p)?,
+                msg::EXT_INFO => {
+                    if let Some(algs) = server_sig_algs(p)? {
+                        self.peer_sig_algs = Some(algs);
+                    }
+                }
                 m if msg::is_kex(m) => {
                     return Err(SshError::protocol(format!(
                         "key-exchange message {m} outside a key exchange"
@@ -278,30 +301,17 @@ impl Transport {
                 }
                 _ => {
                     self.last_seq = seq;
-                    return Ok(p);
+                    return Ok(r);
                 }
             }
         }
-    }
-
-    fn read_ext_info(&mut self, p: &[u8]) -> Result<()> {
-        let mut r = Reader::new(&p[1..]);
-        let n = r.u32()?;
-        for _ in 0..n.min(64) {
-            let name = r.str()?;
-            let value = r.str()?;
-            if name == "server-sig-algs" {
-                self.peer_sig_algs = Some(value.split(',').map(str::to_owned).collect());
-            }
-        }
-        Ok(())
     }
 
     /// Reads a message inside a key exchange: only key-exchange messages; IGNORE and
     /// DEBUG are skipped except during a strict first exchange.
     fn read_kex_message(&mut self, want: u8) -> Result<Vec<u8>> {
         loop {
-            let p = self.read_packet()?;
+            let (_, p) = self.read_vec()?;
             match p[0] {
                 m if m == want => return Ok(p),
                 msg::DISCONNECT => return Err(parse_disconnect(&p)),
@@ -459,22 +469,33 @@ impl Transport {
         let seq = if self.strict {
             0
         } else {
-            self.reader.opener().sequence()
+            self.rx.opener().sequence()
         };
-        // Engine issue 17 item 5: `PacketReader::opener_mut()` keeps the old header
-        // length after `install_keys`, which mis-frames the next packet when the header
-        // length changes. Until that fix lands, a fresh reader around a fresh opener
-        // takes the new keys; the old reader holds no bytes between packets because it
-        // is fed only up to the end of each packet. Switch to
-        // `self.reader.opener_mut().install_keys(..)` once the engine is fixed.
+        // The receive buffer stopped opening at NEWKEYS, so the packets behind it, even
+        // those already received, are opened under these keys.
         let opener = PacketOpener::with_keys(&self.side.engine, in_mode, &in_keys.material())?
             .with_config(self.side.packet)
             .with_sequence(seq);
-        self.reader = PacketReader::new(opener);
+        self.rx.set_opener(opener);
         self.first_done = true;
         self.info.record(neg);
         Ok(())
     }
+}
+
+/// `server-sig-algs` from an EXT_INFO payload, if it names it.
+fn server_sig_algs(p: &[u8]) -> Result<Option<Vec<String>>> {
+    let mut r = Reader::new(&p[1..]);
+    let n = r.u32()?;
+    let mut algs = None;
+    for _ in 0..n.min(64) {
+        let name = r.str()?;
+        let value = r.str()?;
+        if name == "server-sig-algs" {
+            algs = Some(value.split(',').map(str::to_owned).collect());
+        }
+    }
+    Ok(algs)
 }
 
 /// Turns a DISCONNECT payload into the typed error.
