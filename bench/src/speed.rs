@@ -85,7 +85,11 @@ pub struct Args {
     )]
     pub streams: Vec<usize>,
 
-    /// Seconds per measurement (OpenSSL runs whole seconds, at least 1).
+    /// Seconds per measurement (OpenSSL runs whole seconds, at least 1). With one stream
+    /// the rate is the median of ~1 ms batches (a batch another process interrupted
+    /// does not count against the row; the JSON keeps the wall-clock rate beside it as
+    /// wall_bytes_per_sec); with several streams it is the wall-clock total. OpenSSL's
+    /// rows are the totals `openssl speed` reports.
     #[arg(
         long,
         value_name = "S",

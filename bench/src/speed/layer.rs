@@ -184,7 +184,8 @@ pub fn measure_all(
                 for op in ["seal", "open"] {
                     if let Some(m) = peer::measure(layer, alg, op, size, duration) {
                         let (who, m) = m?;
-                        rows.push(row(layer, alg, who, op, size, m.bytes_per_sec()));
+                        // Wall clock, as `paired` times the engine's rows.
+                        rows.push(row(layer, alg, who, op, size, m.wall_bytes_per_sec()));
                     }
                 }
             }

@@ -4,6 +4,12 @@
 //! over and over with no allocation between calls, and the clock is read only between
 //! batches (each about a millisecond long), so the loop itself costs nothing measurable.
 //!
+//! One stream ([`run`]) is reported as the median of its batches' rates: on a machine
+//! shared with other work, a batch during which another process held the CPU is an
+//! outlier, while a clean batch is what the code does on the CPU, so rows measured a
+//! moment apart compare with each other. The wall-clock rate (all calls over the whole
+//! timed part) is kept beside it.
+//!
 //! Several streams ([`run_streams`]) model N independent connections (TLS sessions, SSH
 //! channels) on one machine: N threads, each with its own keyed object and buffers, warm
 //! up on their own, wait at a [`Gate`] until all are ready, start on one shared clock
@@ -22,6 +28,10 @@ const BATCH_TARGET: Duration = Duration::from_millis(1);
 /// CPU reach its working clock, without eating much of a short measurement.
 const MAX_WARM_UP: Duration = Duration::from_millis(100);
 
+/// The most batch durations one measurement keeps: a 0.5 s run has about 500 batches,
+/// a longer one keeps an even sample of them (see [`BatchTimes`]).
+const MAX_KEPT_BATCHES: usize = 4096;
+
 /// One measurement: how many calls ran in how long, each over how many bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Measurement {
@@ -31,20 +41,42 @@ pub struct Measurement {
     pub seconds: f64,
     /// Bytes processed per call.
     pub bytes_per_iter: usize,
+    /// The median of the per-batch rates, when the batches were timed one by one (one
+    /// stream); `None` for several streams and for figures from elsewhere (OpenSSL).
+    pub batch_rate: Option<BatchRate>,
+}
+
+/// The median of a measurement's per-batch call rates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchRate {
+    /// Median calls per second over the batches.
+    pub ops_per_sec: f64,
+    /// Batches timed (all of them, not only the sample kept).
+    pub batches: u64,
 }
 
 impl Measurement {
-    /// Throughput in bytes per second (wall clock).
+    /// Throughput in bytes per second: the median batch rate when there is one, else the
+    /// wall-clock rate.
     pub fn bytes_per_sec(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.iterations as f64 * self.bytes_per_iter as f64 / self.seconds
-        } else {
-            0.0
+        self.ops_per_sec() * self.bytes_per_iter as f64
+    }
+
+    /// Calls per second: the median batch rate when there is one, else wall clock.
+    pub fn ops_per_sec(&self) -> f64 {
+        match self.batch_rate {
+            Some(b) => b.ops_per_sec,
+            None => self.wall_ops_per_sec(),
         }
     }
 
-    /// Calls per second.
-    pub fn ops_per_sec(&self) -> f64 {
+    /// Throughput in bytes per second over the whole timed part (wall clock).
+    pub fn wall_bytes_per_sec(&self) -> f64 {
+        self.wall_ops_per_sec() * self.bytes_per_iter as f64
+    }
+
+    /// Calls per second over the whole timed part (wall clock).
+    pub fn wall_ops_per_sec(&self) -> f64 {
         if self.seconds > 0.0 {
             self.iterations as f64 / self.seconds
         } else {
@@ -53,11 +85,83 @@ impl Measurement {
     }
 }
 
+/// The durations of a run's batches (each of the same number of calls), in bounded
+/// memory: at most [`MAX_KEPT_BATCHES`] are kept; when that fills, every other one is
+/// dropped and from then on only every second (fourth, ...) batch is recorded, so what
+/// is kept stays an even sample of the whole run.
+#[derive(Debug)]
+struct BatchTimes {
+    calls_per_batch: u64,
+    kept: Vec<Duration>,
+    cap: usize,
+    /// Record one batch in this many.
+    stride: u64,
+    /// Batches seen, recorded or not.
+    seen: u64,
+}
+
+impl BatchTimes {
+    fn new(calls_per_batch: u64, cap: usize) -> BatchTimes {
+        let cap = cap.max(2);
+        BatchTimes {
+            calls_per_batch,
+            kept: Vec::with_capacity(cap.min(1024)),
+            cap,
+            stride: 1,
+            seen: 0,
+        }
+    }
+
+    fn push(&mut self, took: Duration) {
+        self.seen += 1;
+        if !(self.seen - 1).is_multiple_of(self.stride) {
+            return;
+        }
+        self.kept.push(took);
+        if self.kept.len() >= self.cap {
+            let mut i = 0;
+            self.kept.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.stride *= 2;
+        }
+    }
+
+    /// The median of the kept batches' call rates (`None` when no batch took measurable
+    /// time).
+    fn median(&self) -> Option<BatchRate> {
+        let calls = self.calls_per_batch as f64;
+        let mut rates: Vec<f64> = self
+            .kept
+            .iter()
+            .filter(|d| !d.is_zero())
+            .map(|d| calls / d.as_secs_f64())
+            .collect();
+        if rates.is_empty() {
+            return None;
+        }
+        rates.sort_by(f64::total_cmp);
+        let mid = rates.len() / 2;
+        let ops_per_sec = if rates.len() % 2 == 1 {
+            rates[mid]
+        } else {
+            (rates[mid - 1] + rates[mid]) / 2.0
+        };
+        Some(BatchRate {
+            ops_per_sec,
+            batches: self.seen,
+        })
+    }
+}
+
 /// Runs `op` for about `duration` after a warm-up and reports what it did.
 ///
 /// `op` processes `bytes_per_iter` bytes per call. The warm-up runs for a tenth of
 /// `duration` (at most 100 ms, at least one call) and sets the batch size; the timed part
-/// then runs whole batches until `duration` has passed. The first error stops the run.
+/// then runs whole batches until `duration` has passed, timing each. The measurement
+/// carries both the median batch rate and the wall-clock totals. The first error stops
+/// the run.
 pub fn run<E>(
     duration: Duration,
     bytes_per_iter: usize,
@@ -65,14 +169,19 @@ pub fn run<E>(
 ) -> Result<Measurement, E> {
     let batch = warm_up(duration, &mut op)?;
 
+    let mut times = BatchTimes::new(batch, MAX_KEPT_BATCHES);
     let start = Instant::now();
+    let mut batch_start = start;
     let mut iterations: u64 = 0;
     let elapsed = loop {
         for _ in 0..batch {
             op()?;
         }
         iterations += batch;
-        let elapsed = start.elapsed();
+        let now = Instant::now();
+        times.push(now - batch_start);
+        batch_start = now;
+        let elapsed = now - start;
         if elapsed >= duration {
             break elapsed;
         }
@@ -81,6 +190,7 @@ pub fn run<E>(
         iterations,
         seconds: elapsed.as_secs_f64(),
         bytes_per_iter,
+        batch_rate: times.median(),
     })
 }
 
@@ -222,6 +332,7 @@ fn run_stream<E>(
             iterations: 0,
             seconds: 0.0,
             bytes_per_iter,
+            batch_rate: None,
         });
     };
     let mut iterations: u64 = 0;
@@ -239,6 +350,7 @@ fn run_stream<E>(
         iterations,
         seconds: elapsed.as_secs_f64(),
         bytes_per_iter,
+        batch_rate: None,
     })
 }
 
@@ -250,7 +362,8 @@ fn run_stream<E>(
 /// with [`Timing::Alone`], exactly as [`run`] always has.
 ///
 /// The result counts every stream's calls over the wall time from the common start to
-/// the last stream's finish: bytes/s summed across streams. The first stream error is
+/// the last stream's finish: bytes/s summed across streams, what the machine delivered
+/// (no median batch rate: the streams' batches do not line up). The first stream error is
 /// returned (the others stop at their next batch); a failure to start a thread is an
 /// error too, and a panic in a stream is resumed on the calling thread.
 pub fn run_streams<E>(
@@ -297,6 +410,7 @@ where
         iterations: 0,
         seconds: 0.0,
         bytes_per_iter: 0,
+        batch_rate: None,
     };
     let mut first_error = None;
     for result in results {
@@ -387,7 +501,86 @@ mod tests {
         assert!(calls > m.iterations, "warm-up calls are not counted");
         assert!(m.seconds >= 0.02);
         let expected = m.iterations as f64 * 100.0 / m.seconds;
-        assert!((m.bytes_per_sec() - expected).abs() < 1e-6 * expected);
+        assert!((m.wall_bytes_per_sec() - expected).abs() < 1e-6 * expected);
+        let b = m.batch_rate.expect("one stream times its batches");
+        assert!(b.batches > 0 && b.batches <= m.iterations, "{b:?}");
+        assert!(b.ops_per_sec > 0.0);
+        assert_eq!(m.bytes_per_sec(), b.ops_per_sec * 100.0);
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn the_median_batch_rate_ignores_interrupted_batches() {
+        // 1000 calls per batch; clean batches take 1 ms, three were preempted.
+        let mut t = BatchTimes::new(1000, MAX_KEPT_BATCHES);
+        for d in [1, 1, 40, 1, 1, 25, 1, 1, 90] {
+            t.push(ms(d));
+        }
+        let b = t.median().unwrap();
+        assert_eq!(b.batches, 9);
+        assert!((b.ops_per_sec - 1e6).abs() < 1e-6, "{b:?}");
+
+        // An even count: the mean of the two middle rates (1000/2 ms and 1000/4 ms).
+        let mut t = BatchTimes::new(1000, MAX_KEPT_BATCHES);
+        for d in [1, 2, 4, 8] {
+            t.push(ms(d));
+        }
+        let b = t.median().unwrap();
+        assert!(
+            (b.ops_per_sec - (500e3 + 250e3) / 2.0).abs() < 1e-6,
+            "{b:?}"
+        );
+    }
+
+    #[test]
+    fn one_batch_is_its_own_median() {
+        let mut t = BatchTimes::new(7, MAX_KEPT_BATCHES);
+        assert_eq!(t.median(), None, "no batch yet");
+        t.push(ms(2));
+        let b = t.median().unwrap();
+        assert_eq!(b.batches, 1);
+        assert!((b.ops_per_sec - 3500.0).abs() < 1e-9, "{b:?}");
+
+        let mut t = BatchTimes::new(7, MAX_KEPT_BATCHES);
+        t.push(Duration::ZERO);
+        assert_eq!(
+            t.median(),
+            None,
+            "a batch that took no measurable time has no rate"
+        );
+    }
+
+    #[test]
+    fn kept_batches_stay_bounded_and_evenly_sampled() {
+        let mut t = BatchTimes::new(1, 64);
+        // A long run: 10_000 batches, every tenth one interrupted (ten times as long).
+        for i in 0..10_000u64 {
+            t.push(if i % 10 == 9 { ms(10) } else { ms(1) });
+            assert!(t.kept.len() < 64, "kept {} at batch {i}", t.kept.len());
+        }
+        assert!(
+            t.kept.len() >= 32,
+            "a sample of the whole run: {}",
+            t.kept.len()
+        );
+        assert_eq!(t.median().unwrap().batches, 10_000);
+        assert!((t.median().unwrap().ops_per_sec - 1000.0).abs() < 1e-9);
+        // The sample spans the run rather than stopping at the cap.
+        assert!(
+            t.stride > 1 && t.seen / t.stride <= 64,
+            "stride {}",
+            t.stride
+        );
+
+        let mut t = BatchTimes::new(1, MAX_KEPT_BATCHES);
+        for _ in 0..100_000 {
+            t.push(ms(1));
+        }
+        assert!(t.kept.len() < MAX_KEPT_BATCHES);
+        assert!(t.kept.capacity() <= 2 * MAX_KEPT_BATCHES);
     }
 
     #[test]
@@ -503,9 +696,29 @@ mod tests {
             iterations: 0,
             seconds: 0.0,
             bytes_per_iter: 64,
+            batch_rate: None,
         };
         assert_eq!(m.bytes_per_sec(), 0.0);
         assert_eq!(m.ops_per_sec(), 0.0);
+        assert_eq!(m.wall_bytes_per_sec(), 0.0);
+    }
+
+    #[test]
+    fn the_batch_rate_is_reported_beside_the_wall_rate() {
+        // 1000 calls of 10 bytes in 2 s of wall time, but clean batches ran 1000 calls/s.
+        let m = Measurement {
+            iterations: 1000,
+            seconds: 2.0,
+            bytes_per_iter: 10,
+            batch_rate: Some(BatchRate {
+                ops_per_sec: 1000.0,
+                batches: 10,
+            }),
+        };
+        assert_eq!(m.ops_per_sec(), 1000.0);
+        assert_eq!(m.bytes_per_sec(), 10_000.0);
+        assert_eq!(m.wall_ops_per_sec(), 500.0);
+        assert_eq!(m.wall_bytes_per_sec(), 5000.0);
     }
 
     #[test]

@@ -159,6 +159,8 @@ pub fn parse_mr(output: &str, size: usize) -> Result<Measurement, String> {
         iterations,
         seconds,
         bytes_per_iter: size,
+        // `openssl speed` reports only its totals.
+        batch_rate: None,
     })
 }
 

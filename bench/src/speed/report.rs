@@ -63,10 +63,20 @@ pub struct Record {
     /// Wall-clock seconds timed (with several streams: from their common start to the
     /// last one's finish).
     pub seconds: f64,
-    /// Throughput in bytes per second, summed over the streams.
+    /// Throughput in bytes per second: with one stream the median of the ~1 ms batches'
+    /// rates (when `batches` is present; OpenSSL's rows are its own totals), with
+    /// several the wall-clock rate summed over the streams.
     pub bytes_per_sec: f64,
-    /// Calls per second, summed over the streams.
+    /// Calls per second, measured as `bytes_per_sec` is.
     pub ops_per_sec: f64,
+    /// Bytes per second over the whole timed part (wall clock, summed over the streams):
+    /// what the machine delivered, load from elsewhere included.
+    pub wall_bytes_per_sec: f64,
+    /// Calls per second over the whole timed part (wall clock).
+    pub wall_ops_per_sec: f64,
+    /// Batches timed when `bytes_per_sec` is their median rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batches: Option<u64>,
     /// Microseconds per call within one stream (streams / calls per second): at small
     /// sizes, the per-call overhead.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +132,9 @@ impl Record {
             seconds: m.seconds,
             bytes_per_sec,
             ops_per_sec,
+            wall_bytes_per_sec: m.wall_bytes_per_sec(),
+            wall_ops_per_sec: m.wall_ops_per_sec(),
+            batches: m.batch_rate.map(|b| b.batches),
             us_per_call: us_per_call(1, ops_per_sec),
             cycles_per_byte,
             baseline_of: None,
@@ -245,6 +258,10 @@ pub struct Heading {
     pub rounds: usize,
 }
 
+/// How one stream's rate is measured, as the table's heading says it.
+const MEDIAN_OF_BATCHES: &str = "the median of ~1 ms batches \
+     (a batch another process interrupted does not count against the row)";
+
 /// The number of parts in one table cell; see [`cell`].
 const PARTS: usize = 6;
 
@@ -257,7 +274,7 @@ pub fn table(records: &[Record], heading: &Heading, notes: &[String]) -> String 
         let _ = writeln!(
             out,
             "wirecrypt speed: {} s per measurement, GB/s = 10^9 bytes/s summed over streams \
-             (wall clock)",
+             (wall clock); 1 stream: {MEDIAN_OF_BATCHES}",
             heading.seconds
         );
         let _ = writeln!(
@@ -268,8 +285,16 @@ pub fn table(records: &[Record], heading: &Heading, notes: &[String]) -> String 
     } else {
         let _ = writeln!(
             out,
-            "wirecrypt speed: one core, {} s per measurement, GB/s = 10^9 bytes/s",
+            "wirecrypt speed: one core, {} s per measurement, GB/s = 10^9 bytes/s, \
+             {MEDIAN_OF_BATCHES}",
             heading.seconds
+        );
+    }
+    if records.iter().any(|r| r.command.is_some()) {
+        let _ = writeln!(
+            out,
+            "openssl rows: the totals `openssl speed` reports (all calls over its wall time), \
+             not a median of batches"
         );
     }
     let one_stream = if heading.streams {
@@ -532,6 +557,7 @@ mod tests {
             iterations: (gbps * 1e9 / size.max(1) as f64) as u64,
             seconds: 1.0,
             bytes_per_iter: size,
+            batch_rate: None,
         };
         let mut r = Record::new(provider, source, "aes-256-gcm", op, &m, Some(2100.0));
         r.bytes_per_sec = gbps * 1e9;
@@ -578,6 +604,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("nominal clock of 2100 MHz"), "{text}");
+        assert!(text.contains("median of ~1 ms batches"), "{text}");
         assert!(
             !text.contains("us/call"),
             "no latency without --streams: {text}"
@@ -607,6 +634,16 @@ mod tests {
     }
 
     #[test]
+    fn table_says_openssl_rows_are_measured_their_own_way() {
+        let mut v = sample();
+        let text = table(&v, &Heading::default(), &[]);
+        assert!(!text.contains("openssl rows"), "no subprocess ran: {text}");
+        v[3].command = Some("openssl speed -elapsed -evp aes-256-gcm".to_owned());
+        let text = table(&v, &Heading::default(), &[]);
+        assert!(text.contains("openssl rows: the totals"), "{text}");
+    }
+
+    #[test]
     fn table_says_when_the_clock_is_unknown() {
         let mut v = sample();
         for r in &mut v {
@@ -623,6 +660,7 @@ mod tests {
             iterations: 5_000_000,
             seconds: 0.5,
             bytes_per_iter: 0,
+            batch_rate: None,
         };
         let r = Record::new(
             "rustcrypto",
@@ -649,6 +687,8 @@ mod tests {
         assert_eq!(first["size"], 16384);
         assert!(first["bytes_per_sec"].as_f64().unwrap() > 1e9);
         assert!(first["iterations"].as_u64().is_some());
+        assert!(first["wall_bytes_per_sec"].as_f64().unwrap() > 0.0);
+        assert!(first["wall_ops_per_sec"].as_f64().unwrap() > 0.0);
         assert_eq!(first["seconds"], 1.0);
         assert_eq!(first["ratio_to"]["peer"], "aws-lc-rs");
         assert_eq!(first["streams"], 1);
