@@ -307,7 +307,7 @@ pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
         && match openssl::version() {
             Ok(version) => {
                 notes.add(format!(
-                    "openssl: {version}; `openssl speed -elapsed` runs whole seconds ({} s each)",
+                    "openssl: {version}; `openssl speed` runs whole seconds ({} s each)",
                     openssl::whole_seconds(args.seconds)
                 ));
                 if stream_counts.iter().any(|&n| n != 1) {

@@ -293,7 +293,7 @@ pub fn table(records: &[Record], heading: &Heading, notes: &[String]) -> String 
     if records.iter().any(|r| r.command.is_some()) {
         let _ = writeln!(
             out,
-            "openssl rows: the totals `openssl speed` reports (all calls over its wall time), \
+            "openssl rows: what `openssl speed` reports (all calls over its own CPU time), \
              not a median of batches"
         );
     }
@@ -638,9 +638,9 @@ mod tests {
         let mut v = sample();
         let text = table(&v, &Heading::default(), &[]);
         assert!(!text.contains("openssl rows"), "no subprocess ran: {text}");
-        v[3].command = Some("openssl speed -elapsed -evp aes-256-gcm".to_owned());
+        v[3].command = Some("openssl speed -evp aes-256-gcm".to_owned());
         let text = table(&v, &Heading::default(), &[]);
-        assert!(text.contains("openssl rows: the totals"), "{text}");
+        assert!(text.contains("openssl rows: what `openssl speed` reports"), "{text}");
     }
 
     #[test]
