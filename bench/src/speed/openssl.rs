@@ -98,9 +98,7 @@ pub fn measure(alg: Algorithm, op: Op, size: usize, seconds: f64) -> Result<Run,
     }
     let seconds = whole_seconds(seconds).to_string();
     let size_arg = size.to_string();
-    let mut args = vec![
-        "speed", "-mr", "-seconds", &seconds, "-bytes", &size_arg,
-    ];
+    let mut args = vec!["speed", "-mr", "-seconds", &seconds, "-bytes", &size_arg];
     args.extend(selection);
     let command = format!("{PROGRAM} {}", args.join(" "));
     let output = Command::new(PROGRAM)

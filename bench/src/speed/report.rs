@@ -640,7 +640,10 @@ mod tests {
         assert!(!text.contains("openssl rows"), "no subprocess ran: {text}");
         v[3].command = Some("openssl speed -evp aes-256-gcm".to_owned());
         let text = table(&v, &Heading::default(), &[]);
-        assert!(text.contains("openssl rows: what `openssl speed` reports"), "{text}");
+        assert!(
+            text.contains("openssl rows: what `openssl speed` reports"),
+            "{text}"
+        );
     }
 
     #[test]
