@@ -1233,11 +1233,18 @@ impl<'a> Run<'a> {
             .iter()
             .map(|s| self.bytes_of(s).unwrap_or_default())
             .collect();
-        let (ptrs, lens): (Vec<*const u8>, Vec<usize>) =
-            spans.iter().map(|s| self.ptr(s)).unzip();
+        let (ptrs, lens): (Vec<*const u8>, Vec<usize>) = spans.iter().map(|s| self.ptr(s)).unzip();
         let null_arrays = count > 0 && flags & 3 != 0;
-        let pp = if flags & 1 != 0 { null() } else { ptrs.as_ptr() };
-        let lp = if flags & 2 != 0 { null() } else { lens.as_ptr() };
+        let pp = if flags & 1 != 0 {
+            null()
+        } else {
+            ptrs.as_ptr()
+        };
+        let lp = if flags & 2 != 0 {
+            null()
+        } else {
+            lens.as_ptr()
+        };
         let null_len = flags & 4 != 0;
         let before = self.buf.clone();
         let op = self.out_ptr(out);
@@ -1367,7 +1374,10 @@ impl<'a> Run<'a> {
                 r.len
             );
             let (off, _) = range.expect("opened something in a buffer");
-            opened.push((r.kind, self.buf[off + r.offset..off + r.offset + r.len].to_vec()));
+            opened.push((
+                r.kind,
+                self.buf[off + r.offset..off + r.offset + r.len].to_vec(),
+            ));
         }
         if st == WC_OK {
             assert!(consumed <= len, "{what}: consumed {consumed} of {len}");
