@@ -125,7 +125,28 @@ fn account_spent(a: &CpuAccount, start: Start, deadline: std::time::Instant) -> 
     Some((a.seconds() - seconds).max(0.0))
 }
 
+/// Runs `f` (a server's start) inside a new account, which every thread `f` starts
+/// then charges: the server's side of the meter.
+pub fn in_new_account<T>(f: impl FnOnce() -> T) -> (CpuAccount, T) {
+    let account = CpuAccount::new();
+    let made = {
+        let _in = account.enter();
+        f()
+    };
+    (account, made)
+}
+
 impl Meter {
+    /// A meter for our own clients (threads that enter the returned account) against
+    /// `server`.
+    pub fn our_clients(server: Server) -> (Meter, CpuAccount) {
+        let clients = CpuAccount::new();
+        (
+            Meter::start(Clients::Threads(clients.clone()), server),
+            clients,
+        )
+    }
+
     /// Starts counting for `clients` and `server`.
     pub fn start(clients: Clients, server: Server) -> Meter {
         let clients_start = match &clients {

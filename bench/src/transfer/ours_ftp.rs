@@ -84,14 +84,12 @@ impl OurFtp {
         } else {
             ClientOptions::plain()
         };
-        // Started inside its own account: every thread it starts charges its time there.
-        let account = cpu::CpuAccount::new();
-        let server = {
-            let _in = account.enter();
+        let (account, server) = cpu::in_new_account(|| {
             Server::bind("127.0.0.1:0", config)
                 .and_then(Server::spawn)
-                .map_err(|e| format!("starting our FTP server: {e}"))?
-        };
+                .map_err(|e| format!("starting our FTP server: {e}"))
+        });
+        let server = server?;
         let addr = server.local_addr();
         Ok(OurFtp {
             server: Some(server),
@@ -183,13 +181,8 @@ impl super::Target for FtpTarget {
         sha256: &[u8; 32],
         sink_dir: &Path,
     ) -> Result<Run, String> {
-        let landed = |i: usize| match (direction, &self.upload_dir) {
-            (Direction::Upload, Some(dir)) => dir.join(format!("up-{i}.bin")),
-            (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
-            (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
-        };
-        let clients = cpu::CpuAccount::new();
-        let meter = cpu::Meter::start(cpu::Clients::Threads(clients.clone()), self.server.clone());
+        let landed = |i| landed(direction, self.upload_dir.as_deref(), sink_dir, i);
+        let (meter, clients) = cpu::Meter::our_clients(self.server.clone());
         let timing = streams::run(
             streams,
             Some(&clients),
@@ -235,6 +228,22 @@ impl super::Target for FtpTarget {
             cpu,
             verified,
         })
+    }
+}
+
+/// Where stream `i`'s copy of the payload lands: an upload in the server's `upload_dir`
+/// (or, for a server on another machine, where it is fetched back to), a download in
+/// `sink_dir`.
+pub fn landed(
+    direction: Direction,
+    upload_dir: Option<&Path>,
+    sink_dir: &Path,
+    i: usize,
+) -> PathBuf {
+    match (direction, upload_dir) {
+        (Direction::Upload, Some(dir)) => dir.join(format!("up-{i}.bin")),
+        (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
+        (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
     }
 }
 

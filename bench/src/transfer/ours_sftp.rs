@@ -13,7 +13,7 @@ use wirecrypt_xfer::ssh::{
 
 use super::case::{Direction, Run};
 use super::cpu;
-use super::ours_ftp::check_landed;
+use super::ours_ftp::{check_landed, landed};
 use super::payload::{SOURCE_NAME, Scratch};
 use super::peers::SftpLogin;
 use super::streams;
@@ -63,14 +63,12 @@ impl OurSftp {
         // Hundreds of sessions per run: their log lines would bury the table.
         config.log_sessions = false;
         over_ssh::register(&mut config.subsystems, root, Config::default());
-        // Started inside its own account: every thread it starts charges its time there.
-        let account = cpu::CpuAccount::new();
-        let server = {
-            let _in = account.enter();
+        let (account, server) = cpu::in_new_account(|| {
             Server::bind("127.0.0.1:0", config)
                 .and_then(Server::spawn)
-                .map_err(|e| format!("starting our SSH server: {e}"))?
-        };
+                .map_err(|e| format!("starting our SSH server: {e}"))
+        });
+        let server = server?;
         let keys = Scratch::new("ssh-keys").map_err(|e| e.to_string())?;
         let ours = OurSftp {
             server: Some(server),
@@ -226,13 +224,8 @@ impl super::Target for SftpTarget {
         sha256: &[u8; 32],
         sink_dir: &Path,
     ) -> Result<Run, String> {
-        let landed = |i: usize| match (direction, &self.upload_dir) {
-            (Direction::Upload, Some(dir)) => dir.join(format!("up-{i}.bin")),
-            (Direction::Upload, None) => sink_dir.join(format!("back-{i}.bin")),
-            (Direction::Download, _) => sink_dir.join(format!("down-{i}.bin")),
-        };
-        let clients = cpu::CpuAccount::new();
-        let meter = cpu::Meter::start(cpu::Clients::Threads(clients.clone()), self.server.clone());
+        let landed = |i| landed(direction, self.upload_dir.as_deref(), sink_dir, i);
+        let (meter, clients) = cpu::Meter::our_clients(self.server.clone());
         let timing = streams::run(
             streams,
             Some(&clients),
