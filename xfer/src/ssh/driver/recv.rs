@@ -189,6 +189,16 @@ mod tests {
         Engine::builder().build().unwrap()
     }
 
+    /// aes128-gcm@openssh.com and a fixed key for it.
+    fn aes128_gcm() -> (Mode, KeyMaterial<'static>) {
+        let keys = KeyMaterial {
+            iv: &[1; 12],
+            key: &[2; 16],
+            mac_key: &[],
+        };
+        (Mode::new("aes128-gcm@openssh.com", None).unwrap(), keys)
+    }
+
     /// Packets with payloads `[kind, i, i, ...]` of growing length, sealed in `mode`.
     fn stream(sealer: &mut PacketSealer, kinds: &[u8], len: usize) -> Vec<u8> {
         let mut wire = Vec::new();
@@ -222,12 +232,7 @@ mod tests {
     #[test]
     fn packets_cut_anywhere_open_in_place_with_their_sequence_numbers() {
         let e = engine();
-        let keys = KeyMaterial {
-            iv: &[1; 12],
-            key: &[2; 16],
-            mac_key: &[],
-        };
-        let mode = Mode::new("aes128-gcm@openssh.com", None).unwrap();
+        let (mode, keys) = aes128_gcm();
         let mut sealer = PacketSealer::with_keys(&e, mode, &keys).unwrap();
         let wire = stream(&mut sealer, &[94; 40], 3000);
         for chunk in [1, 7, 4096, 1 << 20] {
@@ -284,12 +289,7 @@ mod tests {
     #[test]
     fn a_bad_packet_after_good_ones_fails_after_they_are_handed_up() {
         let e = engine();
-        let keys = KeyMaterial {
-            iv: &[1; 12],
-            key: &[2; 16],
-            mac_key: &[],
-        };
-        let mode = Mode::new("aes128-gcm@openssh.com", None).unwrap();
+        let (mode, keys) = aes128_gcm();
         let mut sealer = PacketSealer::with_keys(&e, mode, &keys).unwrap();
         let mut wire = stream(&mut sealer, &[1, 94, 94], 50);
         let last = wire.len() - 1;
