@@ -17,7 +17,7 @@ use wirecrypt_xfer::ftp::{Client, ClientOptions, tls};
 
 use crate::engine_args::EngineArgs;
 
-mod sftp;
+pub mod sftp;
 
 /// The variable holding the password when the URL has none.
 pub const PASSWORD_ENV: &str = "WIRECRYPT_PASSWORD";

@@ -583,12 +583,7 @@ impl Bench<'_> {
                 .into());
             }
         };
-        let known_hosts = match &args.known_hosts {
-            Some(p) => p.clone(),
-            None => std::env::var_os("HOME")
-                .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-                .ok_or("no --known-hosts and no HOME to find ~/.ssh/known_hosts in")?,
-        };
+        let known_hosts = crate::copy::sftp::known_hosts_or_default(args.known_hosts.as_deref())?;
         let mut rows = Vec::new();
         for engine in engines {
             for cipher in &self.plan.sftp_ciphers {

@@ -41,6 +41,16 @@ impl SshArgs {
     }
 }
 
+/// `--known-hosts`, or `~/.ssh/known_hosts` when it is not given (as OpenSSH's ssh).
+pub fn known_hosts_or_default(given: Option<&Path>) -> Result<PathBuf, String> {
+    match given {
+        Some(p) => Ok(p.to_path_buf()),
+        None => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
+            .ok_or_else(|| "no --known-hosts and no HOME to find ~/.ssh/known_hosts in".into()),
+    }
+}
+
 /// Copies `local` to the server (`upload`) or from it, as `url` says.
 pub fn run(
     url: &FtpUrl,
@@ -49,12 +59,7 @@ pub fn run(
     args: &SshArgs,
     engine: Engine,
 ) -> Result<(), Box<dyn Error>> {
-    let known_hosts = match &args.known_hosts {
-        Some(p) => p.clone(),
-        None => std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-            .ok_or("no --known-hosts and no HOME to find ~/.ssh/known_hosts in")?,
-    };
+    let known_hosts = known_hosts_or_default(args.known_hosts.as_deref())?;
     let mut config = ClientConfig::new(engine, &url.user, known_hosts);
     config.host_name = Some(url.host.clone());
     if args.accept_new_host_key {
