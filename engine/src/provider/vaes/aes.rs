@@ -43,8 +43,8 @@ use core::arch::x86_64::*;
 
 use zeroize::Zeroize;
 
+use super::simd::{Buf64, xor_batch, xor128};
 use super::simd::{from_u128, load_batch, load16, low32, splat32, store_batch, store16};
-use super::simd::{xor_batch, xor128};
 use super::width::{Batch, REGS, Width};
 
 /// The longest AES key schedule: AES-256 has 14 rounds and 15 round keys.
@@ -326,13 +326,13 @@ pub(super) fn ctr_xor<W: Width, const NR: usize>(
         cpu.store(reg, cpu.xor(cpu.load(reg), keystream));
     }
     if !rest.is_empty() {
-        let mut buf = [0u8; 64];
-        buf[..rest.len()].copy_from_slice(rest);
+        let mut buf = Buf64::zeroed();
+        buf.0[..rest.len()].copy_from_slice(rest);
         let keystream = encrypt1::<W, NR>(cpu, rk, counters[whole]);
-        let text = cpu.xor(cpu.load(&buf), keystream);
-        cpu.store(&mut buf, text);
-        rest.copy_from_slice(&buf[..rest.len()]);
-        buf.zeroize();
+        let text = cpu.xor(cpu.load(&buf.0), keystream);
+        cpu.store(&mut buf.0, text);
+        rest.copy_from_slice(&buf.0[..rest.len()]);
+        buf.wipe();
     }
     counting.advance(c, n.div_ceil(16) as u64)
 }

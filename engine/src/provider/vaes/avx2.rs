@@ -100,6 +100,12 @@ unsafe impl Width for Vaes256Cpu {
     }
 
     #[inline(always)]
+    fn lane0(self, v: __m256i) -> __m128i {
+        // SAFETY: `self` proves avx.
+        unsafe { _mm256_castsi256_si128(v) }
+    }
+
+    #[inline(always)]
     fn fold_lanes(self, v: __m256i) -> __m128i {
         // SAFETY: `self` proves avx2.
         unsafe { _mm_xor_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v)) }

@@ -122,6 +122,12 @@ unsafe impl Width for Vaes512Cpu {
     }
 
     #[inline(always)]
+    fn lane0(self, v: __m512i) -> __m128i {
+        // SAFETY: `self` proves avx512f.
+        unsafe { _mm512_castsi512_si128(v) }
+    }
+
+    #[inline(always)]
     fn fold_lanes(self, v: __m512i) -> __m128i {
         // SAFETY: `self` proves avx512f and avx2.
         unsafe {

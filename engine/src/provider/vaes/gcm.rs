@@ -21,6 +21,14 @@
 //!     GHASH(len(A) ‖ len(C)); tag = E(K, J0) ^ X
 //! ```
 //!
+//! `E(K, J0)` and the keystream of a short tail (up to three blocks on 512-bit
+//! registers, one on 256-bit) come from one AES call made before the loop ([`Ends`]),
+//! and such a tail is hashed together with the length block: the message then ends in
+//! GHASH steps alone, not in an AES chain after them.
+//!
+//! ```text
+//! ```
+//!
 //! # Open: one pass, decrypt in place, wipe on failure
 //!
 //! Open's ciphertext is there from the start. On 256-bit registers its loop works one
@@ -77,10 +85,12 @@ use std::hint::black_box;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::aes::{Counting, KeySize, RoundKeys, counter_blocks, ctr_xor, encrypt_batch};
-use super::aes::{encrypt_block, expand_key, last_round_batch, round_batch, with_rounds};
-use super::ghash::{Acc, GhashKey, batch_slot, ghash_batch, ghash_lengths, ghash_update};
+use super::aes::{encrypt_block, encrypt1, expand_key, last_round_batch, round_batch, with_rounds};
+use super::ghash::{
+    Acc, GhashKey, batch_slot, ghash_batch, ghash_lengths, ghash_tail, ghash_update,
+};
 use super::io::{Blocks, InPlace, Separate};
-use super::simd::{from_u128, load_batch, store_batch, store16, xor_batch, xor128};
+use super::simd::{Buf64, from_u128, load_batch, store_batch, store16, xor_batch, xor128};
 use super::width::{Batch, REGS, Width};
 use crate::algorithm::{AeadAlg, Algorithm};
 use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len, open_parts, seal_output};
@@ -220,13 +230,90 @@ fn crypt_ghash_batch<W: Width, const NR: usize, const SEAL: bool, B: Blocks>(
     (xor_batch(cpu, s, load_batch(cpu, text)), x)
 }
 
-/// The tag: `E(K, J0) ^ X`, X turned back into a big-endian block.
+/// GCM's AES work outside the batches, done in one call *before* them so that its
+/// latency hides behind the bulk instead of ending the message: lane 0 is `E(K, J0)`,
+/// the tag's mask; lanes `1..LANES` are the keystream of the blocks after the last whole
+/// batch, which covers a tail of up to `LANES - 1` blocks ([`Ends::covers`]) — the
+/// common TLS tail, the record's content-type byte after 16 KiB, and SSH's last block
+/// after 32 KiB. A register value, like the keystream inside the loop.
+struct Ends<W: Width> {
+    blocks: W::Reg,
+}
+
+impl<W: Width> Ends<W> {
+    /// `E(K, J0)`, and the keystream from counter block `tail` when a tail of
+    /// `tail_len` bytes is covered (otherwise one block alone is cheaper to set up).
+    #[inline(always)]
+    fn new<const NR: usize>(cpu: W, rk: &RoundKeys, j0: u128, tail: u128, tail_len: usize) -> Self {
+        if !Self::covers(tail_len) {
+            let mask = encrypt_block::<W, NR>(cpu, rk, cpu.bswap128(from_u128(j0)));
+            return Ends {
+                blocks: cpu.low_lane(mask),
+            };
+        }
+        // Each lane holds its counter block in AES byte order, as `counter_blocks` does.
+        let mut lanes = [0u128; 4];
+        lanes[0] = u128::from_le_bytes(j0.to_be_bytes());
+        for (k, lane) in lanes.iter_mut().enumerate().skip(1) {
+            let c = Counting::Inc32.advance(tail, k as u64 - 1);
+            *lane = u128::from_le_bytes(c.to_be_bytes());
+        }
+        Ends {
+            blocks: encrypt1::<W, NR>(cpu, rk, cpu.set_lanes(lanes)),
+        }
+    }
+
+    /// Whether a tail of `len` bytes (after the last whole batch) is covered by the
+    /// keystream computed here, leaving room in one register for the length block too.
+    #[inline(always)]
+    fn covers(len: usize) -> bool {
+        len + 16 <= W::REG_BYTES
+    }
+
+    /// XORs the keystream into a covered tail and hashes the tail's ciphertext and GCM's
+    /// length block `len(A) ‖ len(C)` into `x` with one reduction (one register against
+    /// `K_(m+1)..K_1` for `m` tail blocks) instead of two. Seal hashes the tail after
+    /// encrypting it, open before decrypting it.
+    #[inline(always)]
+    fn crypt_tail<const SEAL: bool>(
+        &self,
+        cpu: W,
+        gh: &GhashKey,
+        x: __m128i,
+        tail: &mut [u8],
+        lengths: u128,
+    ) -> __m128i {
+        debug_assert!(!tail.is_empty() && Self::covers(tail.len()));
+        let (t, m) = (tail.len(), tail.len().div_ceil(16));
+        // The tail goes in at lane 1, under its keystream; lane 0 meets E(K, J0), so
+        // both buffers are wiped.
+        let mut input = Buf64::zeroed();
+        input.0[16..16 + t].copy_from_slice(tail);
+        let mut output = Buf64::zeroed();
+        cpu.store(&mut output.0, cpu.xor(cpu.load(&input.0), self.blocks));
+        tail.copy_from_slice(&output.0[16..16 + t]);
+        let ciphertext = if SEAL { &output } else { &input };
+        let mut hashed = [0u8; 64];
+        hashed[..t].copy_from_slice(&ciphertext.0[16..16 + t]);
+        hashed[16 * m..16 * (m + 1)].copy_from_slice(&lengths.to_be_bytes());
+        input.wipe();
+        output.wipe();
+        ghash_tail(cpu, gh, x, &hashed[..16 * (m + 1)])
+    }
+
+    /// The tag: `E(K, J0) ^ X`, X turned back into a big-endian block.
+    #[inline(always)]
+    fn tag(&self, cpu: W, x: __m128i) -> Tag {
+        let mut tag = [0u8; TAG_LEN];
+        store16(&mut tag, xor128(cpu.lane0(self.blocks), cpu.bswap128(x)));
+        tag
+    }
+}
+
+/// GCM's last block, `len(A) ‖ len(C)` in bits, as the integer of its big-endian bytes.
 #[inline(always)]
-fn finish_tag<W: Width, const NR: usize>(cpu: W, rk: &RoundKeys, j0: u128, x: __m128i) -> Tag {
-    let mask = encrypt_block::<W, NR>(cpu, rk, cpu.bswap128(from_u128(j0)));
-    let mut tag = [0u8; TAG_LEN];
-    store16(&mut tag, xor128(mask, cpu.bswap128(x)));
-    tag
+fn lengths_block(aad_len: usize, len: usize) -> u128 {
+    (u128::from(aad_len as u64 * 8) << 64) | u128::from(len as u64 * 8)
 }
 
 /// Encrypts `io`'s input into its output and returns the tag over `aad` and the
@@ -247,6 +334,8 @@ fn seal<W: Width, const NR: usize>(
     let mut x = ghash_update(cpu, gh, from_u128(0), aad);
 
     let n = io.batch_count();
+    let tail_at = Counting::Inc32.advance(c, n as u64 * step);
+    let ends = Ends::new::<NR>(cpu, rk, j0, tail_at, len - n * W::BATCH);
     if n > 0 {
         let mut ks = encrypt_batch::<W, NR>(cpu, rk, counter_blocks(cpu, Counting::Inc32, c));
         c = Counting::Inc32.advance(c, step);
@@ -271,12 +360,17 @@ fn seal<W: Width, const NR: usize>(
         x = ghash_batch(cpu, gh, x, io.output(n - 1));
     }
     let tail = io.tail_in_place();
-    if !tail.is_empty() {
-        ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
-        x = ghash_update(cpu, gh, x, tail);
+    let lengths = lengths_block(aad.len(), len);
+    if !tail.is_empty() && Ends::<W>::covers(tail.len()) {
+        x = ends.crypt_tail::<true>(cpu, gh, x, tail, lengths);
+    } else {
+        if !tail.is_empty() {
+            ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
+            x = ghash_update(cpu, gh, x, tail);
+        }
+        x = ghash_lengths(cpu, gh, x, lengths);
     }
-    x = ghash_lengths(cpu, gh, x, (aad.len() as u64) * 8, (len as u64) * 8);
-    finish_tag::<W, NR>(cpu, rk, j0, x)
+    ends.tag(cpu, x)
 }
 
 /// Decrypts `io`'s input into its output in one pass, hashing each ciphertext batch one
@@ -298,6 +392,8 @@ fn open<W: Width, const NR: usize>(
     let mut x = ghash_update(cpu, gh, from_u128(0), aad);
 
     let n = io.batch_count();
+    let tail_at = Counting::Inc32.advance(c, n as u64 * step);
+    let ends = Ends::new::<NR>(cpu, rk, j0, tail_at, len - n * W::BATCH);
     if !W::OPEN_HASHES_AHEAD {
         // Each iteration hashes the batch it decrypts: its ciphertext is loaded before
         // the plaintext is stored over it, even in place.
@@ -342,12 +438,17 @@ fn open<W: Width, const NR: usize>(
         store_batch(cpu, io.output_mut(n - 1), pt);
     }
     let tail = io.tail_in_place();
-    if !tail.is_empty() {
-        x = ghash_update(cpu, gh, x, tail);
-        ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
+    let lengths = lengths_block(aad.len(), len);
+    if !tail.is_empty() && Ends::<W>::covers(tail.len()) {
+        x = ends.crypt_tail::<false>(cpu, gh, x, tail, lengths);
+    } else {
+        if !tail.is_empty() {
+            x = ghash_update(cpu, gh, x, tail);
+            ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
+        }
+        x = ghash_lengths(cpu, gh, x, lengths);
     }
-    x = ghash_lengths(cpu, gh, x, (aad.len() as u64) * 8, (len as u64) * 8);
-    finish_tag::<W, NR>(cpu, rk, j0, x)
+    ends.tag(cpu, x)
 }
 
 /// [`seal`] for any key size, compiled with the width's features.

@@ -310,7 +310,7 @@ pub(super) fn ghash_batch<W: Width>(cpu: W, key: &GhashKey, x: __m128i, ct: &[u8
 /// for n blocks, with one reduction. The last register is read through a zero-padded
 /// buffer; its lanes past the data meet the zero slots after `K_1`.
 #[inline(always)]
-fn ghash_tail<W: Width>(cpu: W, key: &GhashKey, x: __m128i, data: &[u8]) -> __m128i {
+pub(super) fn ghash_tail<W: Width>(cpu: W, key: &GhashKey, x: __m128i, data: &[u8]) -> __m128i {
     let n = data.len().div_ceil(16);
     debug_assert!((1..=W::BLOCKS).contains(&n));
     let whole = data.len() / W::REG_BYTES;
@@ -349,15 +349,13 @@ pub(super) fn ghash_update<W: Width>(
 }
 
 /// GHASH of GCM's final block, `len(A) ‖ len(C)` in bits as two big-endian 64-bit
-/// integers (its reversed form has len(A) in the high half).
+/// integers, given as the integer of its bytes (which is also its reversed form).
 #[inline(always)]
 pub(super) fn ghash_lengths<W: Width>(
     cpu: W,
     key: &GhashKey,
     x: __m128i,
-    aad_bits: u64,
-    ct_bits: u64,
+    lengths: u128,
 ) -> __m128i {
-    let block = from_u128((u128::from(aad_bits) << 64) | u128::from(ct_bits));
-    gf_mul(cpu, xor128(x, block), key.power(1))
+    gf_mul(cpu, xor128(x, from_u128(lengths)), key.power(1))
 }

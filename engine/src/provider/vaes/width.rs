@@ -85,6 +85,8 @@ pub(crate) unsafe trait Width: Copy + Send + Sync + fmt::Debug + 'static {
     fn zero(self) -> Self::Reg;
     /// `x` in lane 0, zeros in the others.
     fn low_lane(self, x: __m128i) -> Self::Reg;
+    /// Lane 0.
+    fn lane0(self, v: Self::Reg) -> __m128i;
     /// The XOR of all lanes.
     fn fold_lanes(self, v: Self::Reg) -> __m128i;
     /// `a ^ b`.
