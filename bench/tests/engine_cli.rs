@@ -869,6 +869,7 @@ fn bench_serve_and_copy_run_in_fips_mode_from_the_flag_or_the_variable() {
 #[test]
 fn bench_serve_and_copy_take_the_flag_over_the_variable() {
     let site = Site::new();
+    // Every run passes a flag (the `var` slot is unused); the variable comes in `env`.
     // --provider over WIRECRYPT_PROVIDER: the variable's provider could not run.
     let env = [("WIRECRYPT_PROVIDER", "nonexistent")];
     let rows = bench_rows(&[], Way::FlagAfter, "--provider=rustcrypto", ("", ""), &env);
