@@ -3,7 +3,9 @@
 //! `sftp://` is SFTP over our SSH (the path is absolute on the server). The user and
 //! password come from the URL (`ftp://user:password@host/path`) or, for the password,
 //! from `WIRECRYPT_PASSWORD`, which keeps it out of the process list; SFTP can log in
-//! with `--identity` instead.
+//! with `--identity` instead. Before it connects it says on standard error which
+//! provider serves each cipher it offers (`engine: provider ... ; FIPS mode on|off`); an
+//! engine that refuses every one of them stops it there.
 
 use std::error::Error;
 use std::fs::File;
@@ -15,9 +17,13 @@ use rustls::RootCertStore;
 use rustls::pki_types::ServerName;
 use wirecrypt_xfer::ftp::{Client, ClientOptions, tls};
 
+use crate::ciphers::{self, Cipher};
 use crate::engine_args::EngineArgs;
 
 pub mod sftp;
+
+/// How `copy` says that its engine refuses every cipher it would offer.
+const NOTHING_TO_CONNECT_WITH: &str = "no cipher to connect with";
 
 /// The variable holding the password when the URL has none.
 pub const PASSWORD_ENV: &str = "WIRECRYPT_PASSWORD";
@@ -174,6 +180,13 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     let protected = implicit || args.tls;
     if engine.fips_mode() && !protected {
         return Err("FIPS mode protects every byte: use --tls or an ftps:// URL".into());
+    }
+    if protected {
+        let wanted: Vec<Cipher> = ciphers::TLS_AEADS.into_iter().map(Cipher::tls).collect();
+        let served = ciphers::usable(&engine, &wanted, NOTHING_TO_CONNECT_WITH)?.served;
+        eprintln!("{}", ciphers::engine_line(&engine, &served));
+    } else {
+        eprintln!("{}", ciphers::NO_ENGINE_LINE);
     }
     let addr: SocketAddr = (url.host.as_str(), url.port)
         .to_socket_addrs()

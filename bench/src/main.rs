@@ -1,6 +1,7 @@
 //! `wirecrypt`: probe the machine, measure the engine and whole transfers, serve and
 //! copy files, check configurations, manage the keys in a PKCS#11 token.
 
+mod ciphers;
 mod copy;
 mod engine_args;
 mod fips;

@@ -1,7 +1,9 @@
 //! `wirecrypt serve`: run one of wirecrypt's servers in the foreground — plain FTP,
 //! FTPS (explicit AUTH TLS, or implicit) or SFTP over our SSH — with every TLS record or
 //! SSH packet sealed by the engine the global `--provider`/`--fips` switches choose. It
-//! prints the address it listens on and runs until stopped.
+//! prints the address it listens on, then which provider serves each cipher it offers
+//! (`engine: provider ... ; FIPS mode on|off`), and runs until stopped. An engine that
+//! refuses every cipher it would offer stops it before it listens.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -12,9 +14,13 @@ use std::sync::Arc;
 use wirecrypt_xfer::ftp::{Server, ServerConfig, tls};
 use wirecrypt_xfer::users::UsersFile;
 
+use crate::ciphers::{self, Cipher};
 use crate::engine_args::EngineArgs;
 
 mod sftp;
+
+/// How `serve` says that its engine refuses every cipher it would offer.
+const NOTHING_TO_SERVE: &str = "no cipher to serve with";
 
 /// Arguments of `wirecrypt serve`.
 #[derive(clap::Args, Debug)]
@@ -156,6 +162,13 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     if !tls_wanted && engine.fips_mode() {
         return Err("FIPS mode protects every byte: plain FTP is refused; use `serve ftps`".into());
     }
+    let engine_line = if tls_wanted {
+        let wanted: Vec<Cipher> = ciphers::TLS_AEADS.into_iter().map(Cipher::tls).collect();
+        let served = ciphers::usable(&engine, &wanted, NOTHING_TO_SERVE)?.served;
+        ciphers::engine_line(&engine, &served)
+    } else {
+        ciphers::NO_ENGINE_LINE.to_owned()
+    };
     let users = UsersFile::load(&a.users).map_err(|e| format!("{}: {e}", a.users.display()))?;
     // Each user's own root must be a directory: fail now, not at their login.
     for name in users.names() {
@@ -197,6 +210,7 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
             ""
         }
     );
+    println!("{engine_line}");
     server.run()?;
     Ok(())
 }

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use wirecrypt::{AeadAlg, Engine};
 use wirecrypt_xfer::Protocol;
 
+use crate::ciphers::{self, Cipher};
 use crate::engine_args::EngineArgs;
 use case::{Case, Direction, Row, Run, TlsVersion};
 use ours_ftp::{FTPS_CIPHERS, OurFtp};
@@ -49,10 +50,12 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = parse_protocol)]
     pub protocols: Vec<Protocol>,
 
-    /// Ciphers, comma-separated. FTPS: aes-256-gcm, aes-128-gcm, chacha20-poly1305
-    /// (default aes-256-gcm). SFTP: aes256-gcm@openssh.com (default),
-    /// aes128-gcm@openssh.com, chacha20-poly1305@openssh.com,
-    /// aes128-ctr+hmac-sha2-256-etm@openssh.com.
+    /// Ciphers, comma-separated, by their FTPS or their SFTP name: each means the same
+    /// cipher for both protocols where both have it (aes-256-gcm = aes256-gcm@openssh.com,
+    /// aes-128-gcm = aes128-gcm@openssh.com, chacha20-poly1305 =
+    /// chacha20-poly1305@openssh.com); aes128-ctr+hmac-sha2-256-etm@openssh.com is SFTP
+    /// only. A protocol named in --protocols that none of them applies to is an error;
+    /// left to the default, it is not measured. Default: aes-256-gcm for both.
     #[arg(long, value_delimiter = ',', value_name = "NAME")]
     pub ciphers: Vec<String>,
 
@@ -143,6 +146,46 @@ fn parse_streams(s: &str) -> Result<usize, String> {
     }
 }
 
+/// What each `--ciphers` name means for each protocol: the same cipher by its FTPS name
+/// (when FTPS has it) and by its SFTP name. Either name picks the row.
+const CIPHER_NAMES: [(Option<&str>, &str); 4] = [
+    (Some("aes-256-gcm"), "aes256-gcm@openssh.com"),
+    (Some("aes-128-gcm"), "aes128-gcm@openssh.com"),
+    (Some("chacha20-poly1305"), "chacha20-poly1305@openssh.com"),
+    (None, "aes128-ctr+hmac-sha2-256-etm@openssh.com"),
+];
+
+/// The FTPS and the SFTP ciphers `--ciphers` names, each once, in the order given; the
+/// defaults (AES-256-GCM for both) when none is given. An unknown name is an error listing
+/// the valid ones.
+fn ciphers_per_protocol(given: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+    if given.is_empty() {
+        return Ok((vec![FTPS_CIPHERS[0].into()], vec![SFTP_CIPHERS[0].into()]));
+    }
+    let (mut ftps, mut sftp) = (Vec::new(), Vec::new());
+    for name in given {
+        let name = name.trim().to_ascii_lowercase();
+        let (f, s) = CIPHER_NAMES
+            .iter()
+            .find(|(f, s)| *f == Some(name.as_str()) || *s == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown cipher '{name}': FTPS ciphers are {}; SFTP ciphers are {}",
+                    FTPS_CIPHERS.join(", "),
+                    SFTP_CIPHERS.join(", ")
+                )
+            })?;
+        for (list, name) in [(&mut ftps, *f), (&mut sftp, Some(*s))] {
+            if let Some(n) = name
+                && !list.iter().any(|c| c == n)
+            {
+                list.push(n.to_owned());
+            }
+        }
+    }
+    Ok((ftps, sftp))
+}
+
 /// What the run will measure, checked before anything starts.
 struct Plan {
     protocols: Vec<Protocol>,
@@ -150,6 +193,8 @@ struct Plan {
     sftp_ciphers: Vec<String>,
     versions: Vec<TlsVersion>,
     streams: Vec<usize>,
+    /// Why a protocol of the default list is not measured (no cipher given applies).
+    left_out: Option<String>,
 }
 
 impl Plan {
@@ -167,40 +212,41 @@ impl Plan {
                     .into(),
             );
         }
+        let (ftps_ciphers, sftp_ciphers) = ciphers_per_protocol(&args.ciphers)?;
         let mut protocols = if sftp_target {
             Vec::new()
         } else {
             vec![Protocol::Ftp]
         };
+        // A protocol none of the ciphers given applies to: an error when it was asked
+        // for by name, left out when it came with the default list.
+        let mut left_out = None;
         for p in asked {
-            if !protocols.contains(p) {
+            if *p == Protocol::Ftps && ftps_ciphers.is_empty() {
+                let why = format!(
+                    "ftps: none of --ciphers {} is an FTPS cipher; FTPS ciphers are {} (or their \
+                     SFTP names, {})",
+                    args.ciphers.join(","),
+                    FTPS_CIPHERS.join(", "),
+                    CIPHER_NAMES
+                        .iter()
+                        .filter(|(ftps, _)| ftps.is_some())
+                        .map(|(_, sftp)| *sftp)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                if !args.protocols.is_empty() {
+                    return Err(why);
+                }
+                left_out = Some(why);
+            } else if !protocols.contains(p) {
                 protocols.push(*p);
             }
         }
-        let mut ftps_ciphers = Vec::new();
-        let mut sftp_ciphers = Vec::new();
-        for c in &args.ciphers {
-            let c = c.trim().to_ascii_lowercase();
-            let list = if FTPS_CIPHERS.contains(&c.as_str()) {
-                &mut ftps_ciphers
-            } else if SFTP_CIPHERS.contains(&c.as_str()) {
-                &mut sftp_ciphers
-            } else {
-                return Err(format!(
-                    "unknown cipher '{c}': FTPS ciphers are {}; SFTP ciphers are {}",
-                    FTPS_CIPHERS.join(", "),
-                    SFTP_CIPHERS.join(", ")
-                ));
-            };
-            if !list.contains(&c) {
-                list.push(c);
-            }
-        }
-        if ftps_ciphers.is_empty() {
-            ftps_ciphers.push(FTPS_CIPHERS[0].to_string());
-        }
-        if sftp_ciphers.is_empty() {
-            sftp_ciphers.push(SFTP_CIPHERS[0].to_string());
+        if let Some(why) = &left_out
+            && protocols.iter().all(|p| *p == Protocol::Ftp)
+        {
+            return Err(why.clone());
         }
         let mut versions = vec![TlsVersion::Tls13];
         if args.tls12 {
@@ -217,7 +263,55 @@ impl Plan {
             sftp_ciphers,
             versions,
             streams,
+            left_out,
         })
+    }
+
+    /// Every encrypted cipher of the plan, FTPS's then SFTP's.
+    fn wanted(&self) -> Vec<Cipher> {
+        let mut wanted = Vec::new();
+        for protocol in &self.protocols {
+            match protocol {
+                Protocol::Ftp => {}
+                Protocol::Ftps => wanted.extend(
+                    self.ftps_ciphers
+                        .iter()
+                        .map(|c| Cipher::tls(ftps_algorithm(c))),
+                ),
+                Protocol::Sftp => {
+                    wanted.extend(self.sftp_ciphers.iter().filter_map(|c| Cipher::ssh(c)))
+                }
+            }
+        }
+        wanted
+    }
+
+    /// Fails, before any server starts, when `engines` would refuse every encrypted case
+    /// of the plan (FIPS mode, or no forced provider implements the ciphers asked):
+    /// measuring plain FTP alone is not what was asked. Some refused and some not, the
+    /// refused ones become rows that say why.
+    fn check_engines(&self, engines: &[Engine]) -> Result<(), ciphers::Refused> {
+        let wanted = self.wanted();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut refused = ciphers::Refused {
+            outcome: "nothing to measure",
+            reasons: Vec::new(),
+        };
+        for engine in engines {
+            match ciphers::usable(engine, &wanted, refused.outcome) {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    for why in e.reasons {
+                        if !refused.reasons.contains(&why) {
+                            refused.reasons.push(why);
+                        }
+                    }
+                }
+            }
+        }
+        Err(refused)
     }
 }
 
@@ -225,6 +319,10 @@ impl Plan {
 pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> {
     let plan = Plan::from(args)?;
     let engines = engine_args.engines()?;
+    plan.check_engines(&engines)?;
+    if let Some(why) = &plan.left_out {
+        eprintln!("note: not measured: {why}");
+    }
     let payload = match &args.file {
         Some(path) => {
             Payload::from_file(path).map_err(|e| format!("reading {}: {e}", path.display()))?
@@ -301,6 +399,7 @@ pub fn run(args: &Args, engine_args: &EngineArgs) -> Result<(), Box<dyn Error>> 
     }
     bench.progress.done();
     case::attach_ftp_ratios(&mut rows);
+    case::mark_fips_mode(&mut rows, engines[0].fips_mode());
     print!("{}", table::render(&rows, payload.bytes.len()));
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&rows)?;
@@ -905,5 +1004,154 @@ impl Progress {
 
     fn done(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: Args,
+    }
+
+    fn plan(argv: &[&str]) -> Result<Plan, String> {
+        let cli = Cli::try_parse_from(std::iter::once("bench").chain(argv.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        Plan::from(&cli.bench)
+    }
+
+    #[test]
+    fn the_name_table_covers_each_protocol_list_in_its_order() {
+        let ftps: Vec<&str> = CIPHER_NAMES.iter().filter_map(|(f, _)| *f).collect();
+        let sftp: Vec<&str> = CIPHER_NAMES.iter().map(|(_, s)| *s).collect();
+        assert_eq!(ftps, FTPS_CIPHERS);
+        assert_eq!(sftp, SFTP_CIPHERS);
+        // Both names of a row are one algorithm for the engine.
+        for (f, s) in CIPHER_NAMES {
+            assert!(Cipher::ssh(s).is_some(), "{s} is an SSH cipher");
+            if let Some(f) = f {
+                assert_eq!(
+                    sftp_algorithm(s),
+                    Some(ftps_algorithm(f).into()),
+                    "{f} and {s}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_cipher_name_means_the_same_cipher_for_both_protocols() {
+        // The issue's session: an FTPS name asked of SFTP measured SFTP's default.
+        let p = plan(&["--protocols", "sftp", "--ciphers", "chacha20-poly1305"]).unwrap();
+        assert_eq!(p.protocols, [Protocol::Ftp, Protocol::Sftp]);
+        assert_eq!(p.sftp_ciphers, ["chacha20-poly1305@openssh.com"]);
+        // And an SFTP name asked of FTPS.
+        let p = plan(&["--protocols", "ftps", "--ciphers", "aes128-gcm@openssh.com"]).unwrap();
+        assert_eq!(p.ftps_ciphers, ["aes-128-gcm"]);
+        // Both names of one cipher, in either case and order: once each, in the order given.
+        let p = plan(&[
+            "--ciphers",
+            "AES-256-GCM, chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,\
+             aes128-ctr+hmac-sha2-256-etm@openssh.com",
+        ])
+        .unwrap();
+        assert_eq!(p.protocols, Protocol::ALL);
+        assert_eq!(p.ftps_ciphers, ["aes-256-gcm", "chacha20-poly1305"]);
+        assert_eq!(
+            p.sftp_ciphers,
+            [
+                "aes256-gcm@openssh.com",
+                "chacha20-poly1305@openssh.com",
+                "aes128-ctr+hmac-sha2-256-etm@openssh.com"
+            ]
+        );
+        // No --ciphers: AES-256-GCM for both.
+        let p = plan(&[]).unwrap();
+        assert_eq!(p.ftps_ciphers, ["aes-256-gcm"]);
+        assert_eq!(p.sftp_ciphers, ["aes256-gcm@openssh.com"]);
+    }
+
+    #[test]
+    fn a_protocol_no_cipher_given_applies_to() {
+        let ctr = "aes128-ctr+hmac-sha2-256-etm@openssh.com";
+        // Asked for by name: an error naming the protocol and its ciphers.
+        for protocols in ["ftps", "ftps,sftp"] {
+            let Err(err) = plan(&["--protocols", protocols, "--ciphers", ctr]) else {
+                panic!("{protocols}: accepted");
+            };
+            assert!(
+                err.starts_with(&format!("ftps: none of --ciphers {ctr} is an FTPS cipher")),
+                "{err}"
+            );
+            assert!(
+                err.contains("FTPS ciphers are aes-256-gcm, aes-128-gcm, chacha20-poly1305"),
+                "{err}"
+            );
+        }
+        // From the default list: left out.
+        let p = plan(&["--ciphers", ctr]).unwrap();
+        assert_eq!(p.protocols, [Protocol::Ftp, Protocol::Sftp]);
+        assert_eq!(p.sftp_ciphers, [ctr]);
+        assert!(p.left_out.unwrap().starts_with("ftps: none of"));
+        assert_eq!(plan(&[]).unwrap().left_out, None);
+        // Against a target the default is ftp,ftps: nothing encrypted would be left.
+        let Err(err) = plan(&["--target", "127.0.0.1:1", "--ciphers", ctr]) else {
+            panic!("accepted");
+        };
+        assert!(err.starts_with("ftps: none of --ciphers"), "{err}");
+        // Unknown names list both protocols' ciphers.
+        let Err(err) = plan(&["--ciphers", "rc4"]) else {
+            panic!("accepted");
+        };
+        assert!(err.contains("unknown cipher 'rc4'"), "{err}");
+        assert!(err.contains(&SFTP_CIPHERS.join(", ")), "{err}");
+    }
+
+    fn engine(provider: Option<&str>, fips: bool) -> Engine {
+        let mut b = Engine::builder().ignore_env().fips(fips);
+        if let Some(id) = provider {
+            b = b.provider(id);
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn a_plan_the_engines_refuse_entirely_stops_before_anything_runs() {
+        let fips = engine(None, true);
+        let chacha = plan(&["--protocols", "ftps,sftp", "--ciphers", "chacha20-poly1305"]).unwrap();
+        let err = chacha
+            .check_engines(std::slice::from_ref(&fips))
+            .unwrap_err();
+        assert_eq!(err.outcome, "nothing to measure");
+        assert_eq!(err.reasons.len(), 2, "{err}");
+        assert!(
+            err.reasons[0].starts_with("FIPS mode refuses chacha20-poly1305: "),
+            "{err}"
+        );
+        assert!(
+            err.reasons[1].starts_with("chacha20-poly1305@openssh.com: FIPS mode refuses"),
+            "{err}"
+        );
+        assert!(chacha.check_engines(&[engine(None, false)]).is_ok());
+        // Part refused: the rest is measured.
+        let both = plan(&[
+            "--protocols",
+            "ftps",
+            "--ciphers",
+            "chacha20-poly1305,aes-256-gcm",
+        ])
+        .unwrap();
+        assert!(both.check_engines(std::slice::from_ref(&fips)).is_ok());
+        // Plain FTP alone asks nothing of the engine.
+        assert!(
+            plan(&["--protocols", "ftp"])
+                .unwrap()
+                .check_engines(&[fips])
+                .is_ok()
+        );
     }
 }

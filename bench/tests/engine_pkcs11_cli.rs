@@ -97,6 +97,31 @@ const FIPS_CHECK: &[&str] = &[
     "--tls-ciphersuites",
     "TLS_AES_128_GCM_SHA256",
 ];
+const BENCH: &[&str] = &[
+    "bench",
+    "--protocols",
+    "ftps",
+    "--size",
+    "64KiB",
+    "--runs",
+    "1",
+];
+/// Paths that do not exist: the engine's refusal comes first, and the server never
+/// listens whatever happens.
+const SERVE: &[&str] = &[
+    "serve",
+    "sftp",
+    "--root",
+    "/nonexistent/root",
+    "--host-key",
+    "/nonexistent/host_key",
+    "--users",
+    "/nonexistent/users",
+    "--listen",
+    "127.0.0.1:0",
+];
+/// No password: past the engine it stops before it connects.
+const COPY: &[&str] = &["copy", "sftp://alice@127.0.0.1:9/x", "/nonexistent/y"];
 
 #[test]
 fn every_command_honours_a_forced_token_and_refuses_a_wrong_pin() {
@@ -223,6 +248,9 @@ fn every_command_honours_a_forced_token_and_refuses_a_wrong_pin() {
             (SELFTEST, 1),
             (FIPS_CHECK, 2),
             (&["token", "show", "--label", "x"][..], 1),
+            (BENCH, 1),
+            (SERVE, 1),
+            (COPY, 1),
         ] {
             let out = run(&token, way, command, &wrong);
             assert_eq!(out.status.code(), Some(status), "{}", said(&out));
@@ -247,4 +275,62 @@ fn every_command_honours_a_forced_token_and_refuses_a_wrong_pin() {
         "$ WIRECRYPT_PKCS11_PIN=... WIRECRYPT_PROVIDER=pkcs11 wirecrypt speed --alg aes-256-gcm\n{}",
         said(&out)
     );
+}
+
+/// `bench` measures through the forced token and says so in its rows; `bench`, `serve`
+/// and `copy` asked only for ChaCha20-Poly1305, which the token lacks, stop saying so
+/// before anything starts.
+#[test]
+fn bench_serve_and_copy_work_through_the_forced_token_only() {
+    let Some(token) = common::softhsm_token() else {
+        return;
+    };
+    let json =
+        std::env::temp_dir().join(format!("wirecrypt-engine-p11-{}.json", std::process::id()));
+    for way in WAYS {
+        let mut bench = BENCH.to_vec();
+        bench.extend(["--json", json.to_str().unwrap()]);
+        let out = run(&token, way, &bench, &[]);
+        assert!(out.status.success(), "{way:?}: {}", said(&out));
+        let rows: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let _ = std::fs::remove_file(&json);
+        let ftps: Vec<&Value> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["protocol"] == "ftps")
+            .collect();
+        assert_eq!(ftps.len(), 2, "{way:?}: upload, download: {rows}");
+        for r in ftps {
+            assert_eq!(r["provider"], "pkcs11", "{way:?}: {r}");
+            assert_eq!(r["verified"], true, "{way:?}: {r}");
+        }
+
+        for (command, chacha, expect) in [
+            (BENCH, "chacha20-poly1305", "nothing to measure"),
+            (
+                SERVE,
+                "chacha20-poly1305@openssh.com",
+                "no cipher to serve with",
+            ),
+            (
+                COPY,
+                "chacha20-poly1305@openssh.com",
+                "no cipher to connect with",
+            ),
+        ] {
+            let mut argv = command.to_vec();
+            argv.extend(["--ciphers", chacha]);
+            let out = run(&token, way, &argv, &[]);
+            assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+            assert!(out.stdout.is_empty(), "{}", said(&out));
+            let err = String::from_utf8_lossy(&out.stderr);
+            let why = "provider 'pkcs11' does not implement chacha20-poly1305";
+            assert!(
+                err.contains(expect) && err.contains(why),
+                "{command:?} {way:?}: {}",
+                said(&out)
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@ use wirecrypt_xfer::sftp::{ClientOptions, over_ssh};
 use wirecrypt_xfer::ssh::{Client, ClientConfig, HostKeyPolicy, KeyPair};
 
 use super::{FtpUrl, PASSWORD_ENV};
+use crate::ciphers;
 
 /// The SSH options of `wirecrypt copy`.
 #[derive(clap::Args, Debug)]
@@ -59,13 +60,18 @@ pub fn run(
     args: &SshArgs,
     engine: Engine,
 ) -> Result<(), Box<dyn Error>> {
+    // Offer only what the engine serves, and say who serves it.
+    let wanted = ciphers::ssh_offer(args.ciphers.as_deref())?;
+    let served = ciphers::usable(&engine, &wanted, super::NOTHING_TO_CONNECT_WITH)?.served;
+    let offered: Vec<String> = served.iter().map(|(c, _)| c.name.clone()).collect();
+    eprintln!("{}", ciphers::engine_line(&engine, &served));
     let known_hosts = known_hosts_or_default(args.known_hosts.as_deref())?;
     let mut config = ClientConfig::new(engine, &url.user, known_hosts);
     config.host_name = Some(url.host.clone());
     if args.accept_new_host_key {
         config.host_key_policy = HostKeyPolicy::AcceptNew;
     }
-    config.ciphers = args.ciphers.clone();
+    config.ciphers = Some(offered);
     match &args.identity {
         Some(path) => config.identity = Some(KeyPair::read_openssh_file(path)?),
         None => {

@@ -13,6 +13,8 @@ use wirecrypt_xfer::sftp::{Config, over_ssh};
 use wirecrypt_xfer::ssh::{AuthorizedKeys, KeyPair, Server, ServerConfig};
 use wirecrypt_xfer::users::UsersFile;
 
+use crate::ciphers;
+
 /// Arguments of `wirecrypt serve sftp`.
 #[derive(clap::Args, Debug)]
 pub struct SftpArgs {
@@ -62,6 +64,18 @@ pub fn run(a: &SftpArgs, engine: Engine) -> Result<(), Box<dyn Error>> {
                     otherwise nobody can log in"
             .into());
     }
+    // Offer only what the engine serves: a cipher the client picked but the engine
+    // refused would fail every handshake.
+    let wanted = ciphers::ssh_offer(a.ciphers.as_deref())?;
+    let ciphers::Usable { served, refused } =
+        ciphers::usable(&engine, &wanted, super::NOTHING_TO_SERVE)?;
+    if a.ciphers.is_some() {
+        for why in &refused {
+            eprintln!("note: not offered: {why}");
+        }
+    }
+    let engine_line = ciphers::engine_line(&engine, &served);
+    let offered: Vec<String> = served.iter().map(|(c, _)| c.name.clone()).collect();
     // Fail now, not at the first session, when the root is missing.
     Root::open(&a.root).map_err(|e| format!("root {}: {e}", a.root.display()))?;
     let host = load_host_key(&a.host_key)?;
@@ -71,7 +85,7 @@ pub fn run(a: &SftpArgs, engine: Engine) -> Result<(), Box<dyn Error>> {
     if let Some(path) = &a.authorized_keys {
         config.auth.authorized_keys = Some(AuthorizedKeys::read_file(path)?);
     }
-    config.ciphers = a.ciphers.clone();
+    config.ciphers = Some(offered);
     config.max_connections = a.max_connections;
     if let Some(path) = &a.users {
         let users = UsersFile::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -95,6 +109,7 @@ pub fn run(a: &SftpArgs, engine: Engine) -> Result<(), Box<dyn Error>> {
         a.root.display(),
         if fips { " (FIPS mode)" } else { "" }
     );
+    println!("{engine_line}");
     server.serve();
     Ok(())
 }

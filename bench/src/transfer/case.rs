@@ -144,6 +144,9 @@ pub struct Row {
     pub ratio_to_ftp: Option<f64>,
     /// Why the case has no numbers (a missing peer, a failure).
     pub error: Option<String>,
+    /// wirecrypt's engine protected this case in FIPS mode (never plain FTP, nor a pair
+    /// of peers without wirecrypt).
+    pub fips_mode: bool,
 }
 
 impl Row {
@@ -183,6 +186,7 @@ impl Row {
             verified: !runs.is_empty() && runs.iter().all(|r| r.verified),
             ratio_to_ftp: None,
             error: None,
+            fips_mode: false,
         }
     }
 
@@ -203,6 +207,7 @@ impl Row {
             verified: false,
             ratio_to_ftp: None,
             error: Some(why),
+            fips_mode: false,
         }
     }
 }
@@ -214,6 +219,16 @@ pub fn median(values: &mut [f64]) -> f64 {
         0 => 0.0,
         n if n % 2 == 1 => values[n / 2],
         n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Marks the rows wirecrypt protected when its engine ran in FIPS mode: every encrypted
+/// case with wirecrypt at one end or both.
+pub fn mark_fips_mode(rows: &mut [Row], fips_mode: bool) {
+    for row in rows {
+        let c = &row.case;
+        let ours = c.peer.as_deref().is_none_or(|p| p.contains("wirecrypt"));
+        row.fips_mode = fips_mode && ours && c.protocol != Protocol::Ftp;
     }
 }
 

@@ -68,6 +68,8 @@ pub struct Serving {
     pub addr: String,
     /// The first line it printed (where, and in which mode).
     pub line: String,
+    /// The second: which provider serves each cipher it offers (`engine: ...`).
+    pub engine: String,
 }
 
 /// How [`serve_with`] starts a server; the default is this host, a free port on
@@ -97,7 +99,8 @@ pub fn serve(args: &[&str]) -> Serving {
     serve_with(args, &Launch::default())
 }
 
-/// Starts `wirecrypt serve ARGS` as `how` says and reads the address from its first line.
+/// Starts `wirecrypt serve ARGS` as `how` says and reads the address from its first line
+/// and the engine's providers from its second.
 pub fn serve_with(args: &[&str], how: &Launch<'_>) -> Serving {
     let mut cmd = match how.under.split_first() {
         Some((program, rest)) => {
@@ -119,15 +122,20 @@ pub fn serve_with(args: &[&str], how: &Launch<'_>) -> Serving {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut line, mut engine) = (String::new(), String::new());
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
+    stdout.read_line(&mut engine).unwrap();
     let addr = line
         .split("listening on ")
         .nth(1)
         .and_then(|r| r.split(',').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    Serving { child, addr, line }
+    Serving {
+        child,
+        addr,
+        line,
+        engine,
+    }
 }
