@@ -61,13 +61,8 @@ impl CpuAccount {
     /// Charges this thread's CPU time from now on to this account, and makes it the
     /// account of the threads this crate starts from this thread, until the guard drops.
     pub fn enter(&self) -> Entered {
-        let previous = CURRENT.with(|c| c.replace(Some(self.clone())));
         self.0.inside.fetch_add(1, Ordering::Relaxed);
-        Entered {
-            account: self.clone(),
-            since: thread_nanos(),
-            previous,
-        }
+        Entered::begin(self.clone())
     }
 
     /// The account this thread is in, if any.
@@ -82,6 +77,46 @@ pub struct Entered {
     account: CpuAccount,
     since: u64,
     previous: Option<CpuAccount>,
+}
+
+impl Entered {
+    /// Makes `account` this thread's, its place there already counted.
+    fn begin(account: CpuAccount) -> Entered {
+        let previous = CURRENT.with(|c| c.replace(Some(account.clone())));
+        Entered {
+            account,
+            since: thread_nanos(),
+            previous,
+        }
+    }
+}
+
+/// A place in an account, counted by the thread that starts another one, for the new
+/// thread: a meter that starts right after the start counts that thread as inside even
+/// if it has not run yet (counted only once it ran, it would look like a thread that
+/// came and never left).
+struct Seat(Option<CpuAccount>);
+
+impl Seat {
+    /// Counts one more thread inside `account`.
+    fn take(account: CpuAccount) -> Seat {
+        account.0.inside.fetch_add(1, Ordering::Relaxed);
+        Seat(Some(account))
+    }
+
+    /// The started thread enters the account on the place counted for it.
+    fn enter(mut self) -> Option<Entered> {
+        self.0.take().map(Entered::begin)
+    }
+}
+
+impl Drop for Seat {
+    /// A thread that was never started gives its place back.
+    fn drop(&mut self) {
+        if let Some(account) = self.0.take() {
+            account.0.inside.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Drop for Entered {
@@ -100,9 +135,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let account = CpuAccount::current();
+    let seat = CpuAccount::current().map(Seat::take);
     builder.spawn(move || {
-        let _in = account.as_ref().map(CpuAccount::enter);
+        let _in = seat.and_then(Seat::enter);
         f()
     })
 }
@@ -117,9 +152,9 @@ where
     F: FnOnce() -> T + Send + 'scope,
     T: Send + 'scope,
 {
-    let account = CpuAccount::current();
+    let seat = CpuAccount::current().map(Seat::take);
     builder.spawn_scoped(scope, move || {
-        let _in = account.as_ref().map(CpuAccount::enter);
+        let _in = seat.and_then(Seat::enter);
         f()
     })
 }
@@ -134,6 +169,32 @@ mod tests {
         while thread_nanos() - start < nanos {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
         }
+    }
+
+    #[test]
+    fn a_started_thread_is_inside_before_it_first_runs() {
+        let account = CpuAccount::new();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let t = {
+            let _in = account.enter();
+            spawn(thread::Builder::new(), move || {
+                let _ = wait.recv();
+            })
+            .unwrap()
+        };
+        // Whether or not the new thread has run yet, it is counted: a meter starting now
+        // sees it, and sees it leave.
+        assert_eq!(account.threads_inside(), 1);
+        go.send(()).unwrap();
+        t.join().unwrap();
+        assert_eq!(account.threads_inside(), 0);
+        thread::scope(|s| {
+            let _in = account.enter();
+            let t = spawn_scoped(thread::Builder::new(), s, || ()).unwrap();
+            assert!(account.threads_inside() >= 1);
+            t.join().unwrap();
+        });
+        assert_eq!(account.threads_inside(), 0);
     }
 
     #[test]
