@@ -263,10 +263,10 @@ enum wc_status wc_fips_check_sshd_config(const char *text, int *compliant, char 
 // key and IV come from the caller's key exchange (RFC 4253 §7.2), and from there the
 // sealer alone moves them on — GCM nonces are the fixed field ‖ an invocation counter
 // that only increases (RFC 5647 §7.1), a CTR keystream runs on across packets, and the
-// 2^32nd packet under one key is refused (`WC_ERR_LIMIT`). Two sealers from one key and
-// IV would repeat each other's nonces or keystream: in FIPS mode a second sealer from a
-// key and IV already used is refused for the engine's life (`WC_ERR_FIPS_REFUSED`);
-// outside FIPS mode, make one sealer per key exchange.
+// 2^32nd packet under one key is refused (`WC_ERR_LIMIT`). Two sealers under one key
+// could repeat each other's nonces or keystream: in FIPS mode a second sealer under an
+// encryption key already used — whatever its IV or mode — is refused for the engine's
+// life (`WC_ERR_FIPS_REFUSED`); outside FIPS mode, make one sealer per key exchange.
 //
 // # Safety
 // `engine` live; names NULL or C strings as described; each buffer valid for its length;

@@ -81,8 +81,10 @@ unsafe fn new_direction<D, H>(
 }
 
 /// A sealer; in FIPS mode not in the `none` mode (sending in clear, which the FIPS
-/// policy does not approve), and from each key and IV once for the engine's life: a
-/// second sealer would repeat the first one's GCM nonces or CTR keystream.
+/// policy does not approve), and under each encryption key once for the engine's life: a
+/// second sealer could repeat the first one's GCM nonces or CTR keystream — with the
+/// same IV, or in another mode or at another IV whose counter blocks run into the
+/// first's (GCM's counter blocks are CTR's).
 fn make_sealer(
     engine: &wc_engine,
     mode: Mode,
@@ -102,12 +104,9 @@ fn make_sealer(
     }
     // Made first, so that a cipher the policy refuses claims nothing.
     let sealer = PacketSealer::with_keys(e, mode, keys)?;
-    engine.sealing_secrets.claim(
-        e,
-        mode.cipher().name,
-        &[keys.key, keys.iv],
-        "SSH cipher key and IV",
-    )?;
+    engine
+        .sealing_secrets
+        .claim(e, "ssh", &[keys.key], "SSH encryption key")?;
     Ok(sealer)
 }
 
@@ -137,10 +136,10 @@ fn make_opener(
 /// key and IV come from the caller's key exchange (RFC 4253 §7.2), and from there the
 /// sealer alone moves them on — GCM nonces are the fixed field ‖ an invocation counter
 /// that only increases (RFC 5647 §7.1), a CTR keystream runs on across packets, and the
-/// 2^32nd packet under one key is refused (`WC_ERR_LIMIT`). Two sealers from one key and
-/// IV would repeat each other's nonces or keystream: in FIPS mode a second sealer from a
-/// key and IV already used is refused for the engine's life (`WC_ERR_FIPS_REFUSED`);
-/// outside FIPS mode, make one sealer per key exchange.
+/// 2^32nd packet under one key is refused (`WC_ERR_LIMIT`). Two sealers under one key
+/// could repeat each other's nonces or keystream: in FIPS mode a second sealer under an
+/// encryption key already used — whatever its IV or mode — is refused for the engine's
+/// life (`WC_ERR_FIPS_REFUSED`); outside FIPS mode, make one sealer per key exchange.
 ///
 /// # Safety
 /// `engine` live; names NULL or C strings as described; each buffer valid for its length;
