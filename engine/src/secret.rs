@@ -61,6 +61,26 @@ mod tests {
         assert_ne!(Output::new(&[0; 16]), Output::new(&[0; 17]));
     }
 
+    /// `==` on MAC tags and digests stays constant time: `Output` derives no comparison
+    /// (a derived one exits at the first differing byte), and its own goes through the
+    /// constant-time helper.
+    #[test]
+    fn output_equality_is_constant_time() {
+        let src = include_str!("provider/output.rs");
+        let at = src.find("pub struct Output").expect("Output is declared");
+        let derive = src[..at].lines().last().unwrap_or_default();
+        assert!(derive.starts_with("#[derive("), "{derive}");
+        assert!(
+            !derive.contains("PartialEq"),
+            "a derived == on Output: {derive}"
+        );
+        let imp = src
+            .find("impl PartialEq for Output")
+            .expect("Output has its own ==");
+        let body = &src[imp..imp + src[imp..].find("\n}\n").expect("the impl ends")];
+        assert!(body.contains("crate::ct::bytes_eq("), "{body}");
+    }
+
     #[test]
     fn debug_redacts() {
         let s = SecretBytes::new(&[0x41; 16]);

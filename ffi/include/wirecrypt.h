@@ -259,6 +259,15 @@ enum wc_status wc_fips_check_sshd_config(const char *text, int *compliant, char 
 // exchange packets itself. Openers accept `none` in any mode: reading the peer's clear
 // key exchange sends nothing.
 //
+// What the engine guarantees about nonces (GCM IVs) and keystreams sealed through it: the
+// key and IV come from the caller's key exchange (RFC 4253 §7.2), and from there the
+// sealer alone moves them on — GCM nonces are the fixed field ‖ an invocation counter
+// that only increases (RFC 5647 §7.1), a CTR keystream runs on across packets, and the
+// 2^32nd packet under one key is refused (`WC_ERR_LIMIT`). Two sealers under one key
+// could repeat each other's nonces or keystream: in FIPS mode a second sealer under an
+// encryption key already used — whatever its IV or mode — is refused for the engine's
+// life (`WC_ERR_FIPS_REFUSED`); outside FIPS mode, make one sealer per key exchange.
+//
 // # Safety
 // `engine` live; names NULL or C strings as described; each buffer valid for its length;
 // `out` writable.
@@ -313,7 +322,8 @@ enum wc_status wc_ssh_header_len(const struct wc_ssh_opener *opener, size_t *hea
 // Streaming: learns the next packet's length from its first `n` bytes (at least
 // `wc_ssh_header_len`; extra bytes are ignored) and sets `*remaining` to how many more
 // bytes of the packet to read after those header bytes. Then pass the whole packet to
-// `wc_ssh_open`. Once per packet.
+// `wc_ssh_open`. Once per packet. `remaining` must not overlap `first_bytes`
+// (`WC_ERR_INVALID_ARGUMENT`).
 //
 // # Safety
 // `opener` live and used by this thread only; `first_bytes` valid for `n` bytes;
@@ -327,7 +337,8 @@ enum wc_status wc_ssh_packet_length(struct wc_ssh_opener *opener,
 // at `packet + *payload_offset` for `*payload_len` bytes. Calls `wc_ssh_packet_length`
 // itself when it has not been called for this packet. On failure the packet is wiped
 // and, except for a packet that is merely short (`WC_ERR_INVALID_ARGUMENT`), the opener
-// refuses everything after (the connection must close).
+// refuses everything after (the connection must close). Both out-pointers must not
+// overlap `packet` (`WC_ERR_INVALID_ARGUMENT`).
 //
 // # Safety
 // `opener` live and used by this thread only; `packet` valid for reads and writes of
@@ -505,7 +516,8 @@ enum wc_status wc_tls_seal(struct wc_tls_sealer *sealer,
 // does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`). A record that fails to open
 // ends the connection (RFC 8446 §5.2): every later call on this opener fails with the
 // same status — except when `len` is not the record's length (shorter than the 5-byte
-// header, or not matching its length field), which is the caller's framing.
+// header, or not matching its length field), which is the caller's framing. The three
+// out-pointers must not overlap `record` (`WC_ERR_INVALID_ARGUMENT`).
 //
 // # Safety
 // `opener` live and used by this thread only; `record` valid for reads and writes of

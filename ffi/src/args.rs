@@ -56,6 +56,32 @@ pub(crate) fn overlaps(a: *const u8, alen: usize, b: *const u8, blen: usize) -> 
     alen != 0 && blen != 0 && a < b.saturating_add(blen) && b < a.saturating_add(alen)
 }
 
+/// Refuses out-parameters that share a byte with `buf[..len]`, the buffer a call works
+/// on in place: writing a result there would corrupt the buffer (and alias the mutable
+/// slice made of it). Each entry is (pointer, size in bytes, name).
+pub(crate) fn outputs_beside(
+    buf: *const u8,
+    len: usize,
+    buf_name: &str,
+    outputs: &[(*const u8, usize, &str)],
+) -> Result<(), Fail> {
+    for &(ptr, n, what) in outputs {
+        if overlaps(buf, len, ptr, n) {
+            return Err(Fail::invalid(format!("{what} overlaps {buf_name}")));
+        }
+    }
+    Ok(())
+}
+
+/// An out-parameter of type `T` as an entry for [`outputs_beside`].
+pub(crate) fn out_bytes<T>(ptr: *mut T, what: &str) -> (*const u8, usize, &str) {
+    (
+        ptr.cast::<u8>().cast_const(),
+        std::mem::size_of::<T>(),
+        what,
+    )
+}
+
 /// Input bytes that may overlap an output buffer.
 pub(crate) enum Input<'a> {
     /// No overlap: read in place.

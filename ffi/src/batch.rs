@@ -95,30 +95,17 @@ unsafe fn open_checked(
         .filter(|&n| n <= isize::MAX as usize)
         .ok_or_else(|| Fail::invalid(format!("opened_cap {} is too large", raw.opened_cap)))?;
     // Results written into the buffer being opened would corrupt it (and alias it).
-    let buf = raw.buf.cast_const();
-    let outputs = [
-        (raw.opened.cast::<u8>().cast_const(), array_len, "opened"),
-        (
-            raw.opened_count.cast::<u8>().cast_const(),
-            size_of::<usize>(),
-            "opened_count",
-        ),
-        (
-            raw.consumed.cast::<u8>().cast_const(),
-            size_of::<usize>(),
-            "consumed",
-        ),
-        (
-            raw.needed.cast::<u8>().cast_const(),
-            size_of::<usize>(),
-            "needed",
-        ),
-    ];
-    for (ptr, n, what) in outputs {
-        if args::overlaps(buf, raw.len, ptr, n) {
-            return Err(Fail::invalid(format!("{what} overlaps buf")));
-        }
-    }
+    args::outputs_beside(
+        raw.buf.cast_const(),
+        raw.len,
+        "buf",
+        &[
+            (raw.opened.cast::<u8>().cast_const(), array_len, "opened"),
+            args::out_bytes(raw.opened_count, "opened_count"),
+            args::out_bytes(raw.consumed, "consumed"),
+            args::out_bytes(raw.needed, "needed"),
+        ],
+    )?;
     // SAFETY: the caller guarantees `buf` is valid for reads and writes of `len` bytes;
     // no output overlaps it.
     let data = unsafe { args::bytes_mut(raw.buf, raw.len, "buf") }?;

@@ -14,16 +14,18 @@ use crate::status::{Fail, guard, wc_status};
 /// shared by any number of threads. Handles made from it stay valid after it is freed.
 pub struct wc_engine {
     pub(crate) engine: Engine,
-    /// In FIPS mode, the traffic secrets sealers have been made from.
+    /// In FIPS mode, the TLS traffic secrets and SSH keys sealers have been made from.
     pub(crate) sealing_secrets: SealingSecrets,
 }
 
-/// The TLS traffic secrets an engine's sealers were made from, so that in FIPS mode no
-/// secret seals through two sealers (which would repeat every nonce).
+/// The TLS traffic secrets and SSH keys an engine's sealers were made from, so that in
+/// FIPS mode no secret seals through two sealers (which would repeat every nonce, or
+/// every CTR keystream).
 ///
-/// Only salted fingerprints are kept — SHA-256(salt ‖ suite ‖ secret), the salt drawn
-/// per engine — never the secrets. One fingerprint (32 bytes) per sealer stays for the
-/// engine's life: a secret freed with its sealer must still not seal again.
+/// Only salted fingerprints are kept — SHA-256 over the salt, the suite or cipher and
+/// each part of the secret with its length, the salt drawn per engine — never the
+/// secrets. One fingerprint (32 bytes) per sealer stays for the engine's life: a secret
+/// freed with its sealer must still not seal again.
 pub(crate) struct SealingSecrets {
     /// Drawn at the first claim (an engine in its error state draws nothing).
     salt: OnceLock<[u8; 32]>,
@@ -50,13 +52,23 @@ impl SealingSecrets {
         Ok(self.salt.get_or_init(|| salt))
     }
 
-    /// Records that `secret` now seals for `suite`; refused when it already has.
-    pub(crate) fn claim(&self, engine: &Engine, suite: &str, secret: &[u8]) -> Result<(), Fail> {
+    /// Records that the secret made of `parts` (a TLS traffic secret; an SSH key and IV)
+    /// now seals for `suite`; refused, naming `what`, when it already has.
+    pub(crate) fn claim(
+        &self,
+        engine: &Engine,
+        suite: &str,
+        parts: &[&[u8]],
+        what: &str,
+    ) -> Result<(), Fail> {
         let mut h = engine.hash(HashAlg::Sha256)?;
         h.update(self.salt(engine)?)?;
         h.update(suite.as_bytes())?;
         h.update(&[0])?;
-        h.update(secret)?;
+        for part in parts {
+            h.update(&(part.len() as u64).to_be_bytes())?;
+            h.update(part)?;
+        }
         let digest = h.finish()?;
         let fingerprint: [u8; 32] = digest
             .as_ref()
@@ -66,8 +78,9 @@ impl SealingSecrets {
         if !seen.insert(fingerprint) {
             return Err(Fail::new(
                 wc_status::WC_ERR_FIPS_REFUSED,
-                "FIPS mode refuses a second sealer from one TLS traffic secret: it would \
-                 repeat every nonce",
+                format!(
+                    "FIPS mode refuses a second sealer from one {what}: it would repeat every nonce"
+                ),
             ));
         }
         Ok(())

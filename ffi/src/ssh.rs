@@ -66,7 +66,7 @@ impl KeyArgs {
 unsafe fn new_direction<D, H>(
     raw: KeyArgs,
     out: *mut *mut H,
-    make: impl FnOnce(&wirecrypt_engine::Engine, Mode, &KeyMaterial<'_>) -> Result<D, Error>,
+    make: impl FnOnce(&wc_engine, Mode, &KeyMaterial<'_>) -> Result<D, Fail>,
     wrap: impl FnOnce(D) -> H,
 ) -> wc_status {
     guard(|| {
@@ -74,26 +74,49 @@ unsafe fn new_direction<D, H>(
         unsafe {
             args::new_handle(out, || {
                 let (engine, mode, keys) = raw.check()?;
-                Ok(wrap(make(&engine.engine, mode, &keys)?))
+                Ok(wrap(make(engine, mode, &keys)?))
             })
         }
     })
 }
 
-/// A sealer in the `none` mode sends in clear, which the FIPS policy does not approve.
+/// A sealer; in FIPS mode not in the `none` mode (sending in clear, which the FIPS
+/// policy does not approve), and under each encryption key once for the engine's life: a
+/// second sealer could repeat the first one's GCM nonces or CTR keystream — with the
+/// same IV, or in another mode or at another IV whose counter blocks run into the
+/// first's (GCM's counter blocks are CTR's).
 fn make_sealer(
-    engine: &wirecrypt_engine::Engine,
+    engine: &wc_engine,
     mode: Mode,
     keys: &KeyMaterial<'_>,
-) -> Result<PacketSealer, Error> {
-    if mode.is_none() && engine.fips_mode() {
-        engine.status()?;
+) -> Result<PacketSealer, Fail> {
+    let e = &engine.engine;
+    if !e.fips_mode() {
+        return Ok(PacketSealer::with_keys(e, mode, keys)?);
+    }
+    if mode.is_none() {
+        e.status()?;
         return Err(Error::FipsNotApproved {
             what: "an SSH sealer in the none mode (sending in clear)",
             rule: wirecrypt_engine::fips::policy::ssh_cipher("none").rule,
-        });
+        }
+        .into());
     }
-    PacketSealer::with_keys(engine, mode, keys)
+    // Made first, so that a cipher the policy refuses claims nothing.
+    let sealer = PacketSealer::with_keys(e, mode, keys)?;
+    engine
+        .sealing_secrets
+        .claim(e, "ssh", &[keys.key], "SSH encryption key")?;
+    Ok(sealer)
+}
+
+/// An opener (in any mode: reading chooses no nonce and sends nothing).
+fn make_opener(
+    engine: &wc_engine,
+    mode: Mode,
+    keys: &KeyMaterial<'_>,
+) -> Result<PacketOpener, Fail> {
+    Ok(PacketOpener::with_keys(&engine.engine, mode, keys)?)
 }
 
 /// Makes a packet sealer for SSH `cipher_name` (`aes128-ctr`, `aes192-ctr`,
@@ -108,6 +131,15 @@ fn make_sealer(
 /// is refused (`WC_ERR_FIPS_REFUSED`) and a FIPS-mode program frames its few clear key
 /// exchange packets itself. Openers accept `none` in any mode: reading the peer's clear
 /// key exchange sends nothing.
+///
+/// What the engine guarantees about nonces (GCM IVs) and keystreams sealed through it: the
+/// key and IV come from the caller's key exchange (RFC 4253 §7.2), and from there the
+/// sealer alone moves them on — GCM nonces are the fixed field ‖ an invocation counter
+/// that only increases (RFC 5647 §7.1), a CTR keystream runs on across packets, and the
+/// 2^32nd packet under one key is refused (`WC_ERR_LIMIT`). Two sealers under one key
+/// could repeat each other's nonces or keystream: in FIPS mode a second sealer under an
+/// encryption key already used — whatever its IV or mode — is refused for the engine's
+/// life (`WC_ERR_FIPS_REFUSED`); outside FIPS mode, make one sealer per key exchange.
 ///
 /// # Safety
 /// `engine` live; names NULL or C strings as described; each buffer valid for its length;
@@ -169,11 +201,7 @@ pub unsafe extern "C" fn wc_ssh_opener_new(
         mac_key_len,
     };
     // SAFETY: forwarded from the caller's contract.
-    unsafe {
-        new_direction(raw, out, PacketOpener::with_keys, |inner| wc_ssh_opener {
-            inner,
-        })
-    }
+    unsafe { new_direction(raw, out, make_opener, |inner| wc_ssh_opener { inner }) }
 }
 
 /// Writes one packet (length ‖ padding length ‖ payload ‖ random padding ‖ MAC or tag)
@@ -240,7 +268,8 @@ pub unsafe extern "C" fn wc_ssh_header_len(
 /// Streaming: learns the next packet's length from its first `n` bytes (at least
 /// `wc_ssh_header_len`; extra bytes are ignored) and sets `*remaining` to how many more
 /// bytes of the packet to read after those header bytes. Then pass the whole packet to
-/// `wc_ssh_open`. Once per packet.
+/// `wc_ssh_open`. Once per packet. `remaining` must not overlap `first_bytes`
+/// (`WC_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `opener` live and used by this thread only; `first_bytes` valid for `n` bytes;
@@ -254,15 +283,23 @@ pub unsafe extern "C" fn wc_ssh_packet_length(
 ) -> wc_status {
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
-        let (opener, remaining, first) = unsafe {
+        let (opener, remaining_out) = unsafe {
             (
                 args::handle_mut(opener, "opener")?,
                 args::out(remaining, "remaining")?,
-                args::bytes(first_bytes, n, "first_bytes")?,
             )
         };
-        remaining.set(0);
-        remaining.set(opener.inner.decrypt_length(first)?);
+        // The count written into the bytes being read would change them under the read.
+        args::outputs_beside(
+            first_bytes,
+            n,
+            "first_bytes",
+            &[args::out_bytes(remaining, "remaining")],
+        )?;
+        // SAFETY: forwarded from the caller's contract; `remaining` does not overlap it.
+        let first = unsafe { args::bytes(first_bytes, n, "first_bytes") }?;
+        remaining_out.set(0);
+        remaining_out.set(opener.inner.decrypt_length(first)?);
         Ok(())
     })
 }
@@ -271,7 +308,8 @@ pub unsafe extern "C" fn wc_ssh_packet_length(
 /// at `packet + *payload_offset` for `*payload_len` bytes. Calls `wc_ssh_packet_length`
 /// itself when it has not been called for this packet. On failure the packet is wiped
 /// and, except for a packet that is merely short (`WC_ERR_INVALID_ARGUMENT`), the opener
-/// refuses everything after (the connection must close).
+/// refuses everything after (the connection must close). Both out-pointers must not
+/// overlap `packet` (`WC_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `opener` live and used by this thread only; `packet` valid for reads and writes of
@@ -286,16 +324,28 @@ pub unsafe extern "C" fn wc_ssh_open(
 ) -> wc_status {
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
-        let (opener, off_out, len_out, packet) = unsafe {
+        let (opener, off_out, len_out) = unsafe {
             (
                 args::handle_mut(opener, "opener")?,
                 args::out(payload_offset, "payload_offset")?,
                 args::out(payload_len, "payload_len")?,
-                args::bytes_mut(packet, len, "packet")?,
             )
         };
+        // Results written into the packet being opened would corrupt it (and alias it).
+        args::outputs_beside(
+            packet,
+            len,
+            "packet",
+            &[
+                args::out_bytes(payload_offset, "payload_offset"),
+                args::out_bytes(payload_len, "payload_len"),
+            ],
+        )?;
         off_out.set(0);
         len_out.set(0);
+        // SAFETY: the caller guarantees `packet` is valid for reads and writes of `len`
+        // bytes; no out-parameter overlaps it.
+        let packet = unsafe { args::bytes_mut(packet, len, "packet") }?;
         let range = opener.inner.open(packet)?;
         off_out.set(range.start);
         len_out.set(range.len());

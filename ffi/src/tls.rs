@@ -134,9 +134,12 @@ fn sealer_from_secret(
     (engine, secret, keys): (&wc_engine, &[u8], Tls13Keys),
 ) -> Result<wc_tls_sealer, Fail> {
     if engine.engine.fips_mode() {
-        engine
-            .sealing_secrets
-            .claim(&engine.engine, keys.algorithm().id(), secret)?;
+        engine.sealing_secrets.claim(
+            &engine.engine,
+            keys.algorithm().id(),
+            &[secret],
+            "TLS traffic secret",
+        )?;
     }
     Ok(wc_tls_sealer {
         inner: TlsSealer::new(keys),
@@ -327,7 +330,8 @@ pub unsafe extern "C" fn wc_tls_seal(
 /// does not advance (`WC_ERR_AUTH_FAILED`, `WC_ERR_RECORD`). A record that fails to open
 /// ends the connection (RFC 8446 §5.2): every later call on this opener fails with the
 /// same status — except when `len` is not the record's length (shorter than the 5-byte
-/// header, or not matching its length field), which is the caller's framing.
+/// header, or not matching its length field), which is the caller's framing. The three
+/// out-pointers must not overlap `record` (`WC_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `opener` live and used by this thread only; `record` valid for reads and writes of
@@ -343,18 +347,31 @@ pub unsafe extern "C" fn wc_tls_open(
 ) -> wc_status {
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
-        let (opener, typ_out, off_out, len_out, record) = unsafe {
+        let (opener, typ_out, off_out, len_out) = unsafe {
             (
                 args::handle_mut(opener, "opener")?,
                 args::out(content_type, "content_type")?,
                 args::out(plaintext_offset, "plaintext_offset")?,
                 args::out(plaintext_len, "plaintext_len")?,
-                args::bytes_mut(record, len, "record")?,
             )
         };
+        // Results written into the record being opened would corrupt it (and alias it).
+        args::outputs_beside(
+            record,
+            len,
+            "record",
+            &[
+                args::out_bytes(content_type, "content_type"),
+                args::out_bytes(plaintext_offset, "plaintext_offset"),
+                args::out_bytes(plaintext_len, "plaintext_len"),
+            ],
+        )?;
         off_out.set(0);
         len_out.set(0);
         typ_out.set(0);
+        // SAFETY: the caller guarantees `record` is valid for reads and writes of `len`
+        // bytes; no out-parameter overlaps it.
+        let record = unsafe { args::bytes_mut(record, len, "record") }?;
         let base = record.as_ptr() as usize;
         let (typ, content) = opener.inner.open(record)?;
         typ_out.set(typ.to_u8());

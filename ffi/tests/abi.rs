@@ -108,3 +108,69 @@ fn strings_round_trip_through_wc_string_free() {
         wc_engine_free(e);
     }
 }
+
+/// An input that overlaps the output buffer is copied before the output is written; a
+/// hostile length there must come back as a status, not abort the host when the copy
+/// cannot be allocated.
+#[test]
+fn an_overlapping_input_of_hostile_length_is_refused() {
+    let e = engine();
+    let key = [7u8; 16];
+    let iv = [9u8; 12];
+    let (mut a, mut s) = (null_mut(), null_mut());
+    // SAFETY: a live engine, a C string, key and IV valid for their lengths, out-pointers
+    // writable.
+    unsafe {
+        let name = c"aes-128-gcm".as_ptr();
+        assert_eq!(
+            wc_aead_new(e, name, key.as_ptr(), 16, &mut a),
+            wc_status::WC_OK
+        );
+        let st = wc_tls_sealer_new(e, 13, name, key.as_ptr(), 16, iv.as_ptr(), 12, &mut s);
+        assert_eq!(st, wc_status::WC_OK);
+    }
+    let mut buf = [0u8; 64];
+    let mut n = 0usize;
+    let hostile = isize::MAX as usize;
+    // SAFETY: the input claims `hostile` bytes at `buf` — the lie under test; the library
+    // must refuse before reading past `buf`. Everything else is valid.
+    let (aead, tls) = unsafe {
+        (
+            wc_aead_seal(
+                a,
+                iv.as_ptr(),
+                12,
+                null(),
+                0,
+                buf.as_ptr(),
+                hostile,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n,
+            ),
+            wc_tls_seal(
+                s,
+                23,
+                buf.as_ptr(),
+                hostile,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n,
+            ),
+        )
+    };
+    for (what, st) in [("wc_aead_seal", aead), ("wc_tls_seal", tls)] {
+        assert_eq!(st, wc_status::WC_ERR_INVALID_ARGUMENT, "{what}");
+    }
+    assert!(
+        last_error().contains("cannot be copied"),
+        "{}",
+        last_error()
+    );
+    // SAFETY: handles from this library, each freed once.
+    unsafe {
+        wc_aead_free(a);
+        wc_tls_sealer_free(s);
+        wc_engine_free(e);
+    }
+}

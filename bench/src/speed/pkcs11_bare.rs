@@ -180,9 +180,13 @@ mod imp {
     /// The user PIN from the environment or the PIN file; never printed.
     fn pin() -> Result<AuthPin, String> {
         if let Some(pin) = std::env::var_os(PIN_ENV).filter(|p| !p.is_empty()) {
-            let pin = pin
-                .into_string()
-                .map_err(|_| format!("{PIN_ENV} is not UTF-8"))?;
+            let pin = pin.into_string().map_err(|bad| {
+                // Not a PIN after all, but still secret: overwritten before it is freed.
+                let mut bytes = std::os::unix::ffi::OsStringExt::into_vec(bad);
+                bytes.fill(0);
+                black_box(&bytes);
+                format!("{PIN_ENV} is not UTF-8")
+            })?;
             return Ok(AuthPin::from(pin));
         }
         let path = var(PIN_FILE_ENV)

@@ -116,6 +116,14 @@ pub struct Candidate {
 /// A hardware provider that runs here is available only once it has passed the
 /// known-answer guard ([`super::kat::check`]) for everything it serves; otherwise its
 /// status says `known-answer test failed: ...`, and selection passes it over.
+///
+/// These are the raw providers, outside any engine: no FIPS policy, no error state, no
+/// GCM IV rule. A program in FIPS mode takes providers from its [`Engine`]
+/// ([`provider`](crate::Engine::provider), [`provider_for`](crate::Engine::provider_for),
+/// [`available`](crate::Engine::available), [`candidates`](crate::Engine::candidates)),
+/// which carry all three.
+///
+/// [`Engine`]: crate::Engine
 pub fn candidates(cpu: &CpuFeatures) -> Vec<Candidate> {
     ProviderId::ALL
         .iter()

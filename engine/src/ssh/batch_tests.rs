@@ -154,3 +154,46 @@ fn opening_stops_at_newkeys_and_a_bad_packet_is_final() {
         "final"
     );
 }
+
+/// A batch whose sealing fails part-way (here the FIPS error state, as a lost token would)
+/// is wiped whole: no payload stays in the wire buffer.
+#[test]
+fn a_batch_that_fails_to_seal_is_wiped() {
+    const PAYLOAD: u8 = 0x5a;
+    let engine = Engine::builder().ignore_env().fips(true).build().unwrap();
+    let modes = [
+        Mode::new("aes256-gcm@openssh.com", None).unwrap(),
+        Mode::new("aes128-ctr", Some("hmac-sha2-256")).unwrap(),
+    ];
+    let mut sealers: Vec<PacketSealer> = modes
+        .iter()
+        .map(|&mode| {
+            let (key, iv, mac_key) = material(mode, 11);
+            let keys = KeyMaterial {
+                key: &key,
+                iv: &iv,
+                mac_key: &mac_key,
+            };
+            PacketSealer::with_keys(&engine, mode, &keys).unwrap()
+        })
+        .collect();
+    engine
+        .inner_state()
+        .fail(crate::Error::SelfTestFailed("tripped by the test".into()));
+    for (mode, s) in modes.iter().zip(&mut sealers) {
+        let lens = [100, 7];
+        let mut slots = Vec::new();
+        let total = s.slots(&lens, &mut slots).unwrap();
+        let mut wire = vec![0xee; total + 8];
+        for slot in &slots {
+            wire[slot.clone()].fill(PAYLOAD);
+        }
+        let err = s.seal_batch(&mut wire, &lens).unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Fatal, "{mode}: {err}");
+        assert!(
+            wire[..total].iter().all(|&b| b == 0),
+            "{mode}: a failed batch left bytes behind"
+        );
+        assert!(wire[total..].iter().all(|&b| b == 0xee), "{mode}");
+    }
+}

@@ -380,3 +380,64 @@ fn reservations_die_with_the_sealer_that_made_them() {
         .unwrap_err();
     assert_eq!(e.class(), ErrorClass::Bug);
 }
+
+/// Sealing that fails part-way (here the FIPS error state, as a lost token would) leaves
+/// no content behind: not from a batch framed in place, nor from one sealed from the
+/// caller's buffers, nor from a reserved record; and a failed batch finishes the sealer.
+#[test]
+fn a_batch_or_reserved_record_that_fails_to_seal_is_wiped() {
+    const CONTENT: u8 = 0x5a;
+    for version in [13, 12] {
+        let e = Engine::builder().ignore_env().fips(true).build().unwrap();
+        let make = |k: u8| match version {
+            13 => {
+                TlsSealer::new(Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &[k; 16], &[2; 12]).unwrap())
+            }
+            _ => TlsSealer::new(Tls12Keys::new(&e, AeadAlg::Aes128Gcm, &[k; 16], &[2; 4]).unwrap()),
+        };
+        let (mut batch, mut from, mut reserved) = (make(1), make(2), make(3));
+        let ticket = reserved.reserve(1).unwrap().next().unwrap();
+        e.inner_state()
+            .fail(Error::SelfTestFailed("tripped by the test".into()));
+        let typ = ContentType::ApplicationData;
+
+        let lens = [100, 7];
+        let mut slots = Vec::new();
+        let total = batch.slots(&lens, &mut slots).unwrap();
+        let mut wire = vec![0xee; total + 8];
+        for slot in &slots {
+            wire[slot.clone()].fill(CONTENT);
+        }
+        let err = batch.seal_batch(typ, &mut wire, &lens).unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Fatal, "TLS {version}: {err}");
+        assert!(
+            wire[..total].iter().all(|&b| b == 0),
+            "TLS {version}: a failed batch left bytes behind"
+        );
+        assert!(wire[total..].iter().all(|&b| b == 0xee), "TLS {version}");
+        assert_eq!(
+            batch.seal_batch(typ, &mut wire, &lens),
+            Err(err),
+            "finished"
+        );
+
+        let contents: [&[u8]; 2] = [&[CONTENT; 100], &[CONTENT; 7]];
+        let mut wire = vec![0xee; total];
+        assert!(from.seal_from(typ, &contents, &mut wire).is_err());
+        assert!(
+            wire.iter().all(|&b| b == 0),
+            "TLS {version}: seal_from left bytes behind"
+        );
+
+        let mut record = vec![CONTENT; reserved.record_len(100)];
+        assert!(
+            reserved
+                .seal_reserved(ticket, typ, &mut record, 100)
+                .is_err()
+        );
+        assert!(
+            record.iter().all(|&b| b == 0),
+            "TLS {version}: a failed reserved record left bytes behind"
+        );
+    }
+}

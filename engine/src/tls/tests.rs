@@ -593,6 +593,9 @@ fn a_seal_that_fails_leaves_no_header_or_plaintext() {
         .unwrap();
     s12.seal(ContentType::ApplicationData, b"ok", &mut Vec::new())
         .unwrap();
+    // One more, for the appending form, keyed before the error state.
+    let mut s13_append =
+        Tls13Sealer::new(Tls13Keys::new(&e, AeadAlg::Aes128Gcm, &[3; 16], &[4; 12]).unwrap());
     e.inner_state()
         .fail(Error::SelfTestFailed("tripped by the test".into()));
     let results = [
@@ -620,10 +623,16 @@ fn a_seal_that_fails_leaves_no_header_or_plaintext() {
         assert!(out[len..].iter().all(|&b| b == 0xEE), "TLS {version}");
         assert_eq!(seq, 1, "TLS {version}: the sequence number moved");
     }
-    let mut appended = b"earlier".to_vec();
-    assert!(
-        s13.seal(ContentType::ApplicationData, SECRET, &mut appended)
-            .is_err()
-    );
-    assert_eq!(appended, b"earlier");
+    // Appending: the failed sealer refuses at once; one that has not failed yet gets as
+    // far as the AEAD, and still leaves nothing appended.
+    for sealer in [&mut s13, &mut s13_append] {
+        let mut appended = b"earlier".to_vec();
+        assert!(
+            sealer
+                .seal(ContentType::ApplicationData, SECRET, &mut appended)
+                .is_err()
+        );
+        assert_eq!(appended, b"earlier");
+    }
+    assert_eq!(s13_append.sequence(), 0);
 }

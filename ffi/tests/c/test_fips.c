@@ -73,6 +73,28 @@ int main(void) {
     OK(wc_ssh_sealer_new(e, "aes256-ctr", "hmac-sha2-256-etm@openssh.com", KEY, 32, IV, 16, KEY, 32, &ss));
     wc_ssh_sealer_free(ss);
 
+    /* SSH keys come from the caller's key exchange: a second sealer under an encryption
+     * key already used — same IV, another IV, another mode (GCM's counter blocks are
+     * CTR's) — could repeat the first one's nonces or keystream, so it is refused for the
+     * engine's life. Another key, and openers, are fine. */
+    const uint8_t *key2 = KEY + 32;
+    static const uint8_t IV2[12] = {10};
+    OK(wc_ssh_sealer_new(e, "aes256-gcm@openssh.com", NULL, key2, 32, IV, 12, NULL, 0, &ss));
+    wc_ssh_sealer *ss2 = (wc_ssh_sealer *)1;
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_ssh_sealer_new(e, "aes256-gcm@openssh.com", NULL, key2, 32, IV, 12, NULL, 0, &ss2));
+    CHECK(ss2 == NULL && strstr(wc_last_error(), "second sealer") != NULL);
+    wc_ssh_sealer_free(ss);
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_ssh_sealer_new(e, "aes256-gcm@openssh.com", NULL, key2, 32, IV, 12, NULL, 0, &ss2));
+    EXPECT(WC_ERR_FIPS_REFUSED, wc_ssh_sealer_new(e, "aes256-gcm@openssh.com", NULL, key2, 32, IV2, 12, NULL, 0, &ss2));
+    EXPECT(WC_ERR_FIPS_REFUSED,
+           wc_ssh_sealer_new(e, "aes256-ctr", "hmac-sha2-512", key2, 32, IV, 16, KEY, 64, &ss2));
+    OK(wc_ssh_sealer_new(e, "aes128-gcm@openssh.com", NULL, KEY, 16, IV2, 12, NULL, 0, &ss2));
+    wc_ssh_sealer_free(ss2);
+    for (int i = 0; i < 2; i++) {
+        OK(wc_ssh_opener_new(e, "aes256-gcm@openssh.com", NULL, key2, 32, IV, 12, NULL, 0, &so));
+        wc_ssh_opener_free(so);
+    }
+
     /* Self-tests: all pass, with a JSON report. */
     char *json = NULL;
     OK(wc_selftest_run(e, &json));

@@ -136,6 +136,47 @@ static void tls13_from_secret(wc_engine *e) {
     EXPECT(WC_ERR_NULL_POINTER, wc_tls13_sealer_from_secret(e, "aes-128-gcm", NULL, 32, &s));
 }
 
+/* The results of an open written into the record or packet being opened would corrupt
+ * it (zeroed before the open, a record fails and ends the connection): an out-pointer
+ * inside the buffer is refused, with nothing written, and the opener carries on. */
+static void results_outside_the_buffer(wc_engine *e) {
+    wc_tls_sealer *s = NULL;
+    wc_tls_opener *o = NULL;
+    OK(wc_tls_sealer_new(e, 13, "aes-128-gcm", KEY, 16, IV, 12, &s));
+    OK(wc_tls_opener_new(e, 13, "aes-128-gcm", KEY, 16, IV, 12, &o));
+    size_t words[16]; /* a record, aligned so that a size_t out-pointer fits inside */
+    uint8_t *rec = (uint8_t *)words, copy[sizeof words], typ = 0;
+    size_t n = 0, off = 0, len = 0;
+    OK(wc_tls_seal(s, 23, (const uint8_t *)"inside", 6, rec, sizeof words, &n));
+    CHECK(n == 28);
+    memcpy(copy, rec, n);
+    EXPECT(WC_ERR_INVALID_ARGUMENT, wc_tls_open(o, rec, n, &typ, &off, &words[2]));
+    CHECK(strstr(wc_last_error(), "plaintext_len overlaps record") != NULL);
+    EXPECT(WC_ERR_INVALID_ARGUMENT, wc_tls_open(o, rec, n, rec + 7, &off, &len));
+    CHECK(memcmp(rec, copy, n) == 0);
+    OK(wc_tls_open(o, rec, n, &typ, &off, &len));
+    CHECK(typ == 23 && len == 6 && memcmp(rec + off, "inside", 6) == 0);
+    wc_tls_sealer_free(s);
+    wc_tls_opener_free(o);
+
+    wc_ssh_sealer *ss;
+    wc_ssh_opener *so;
+    if (!ssh_pair(e, "aes128-gcm@openssh.com", NULL, KEY, 16, IV, 12, NULL, 0, &ss, &so)) return;
+    uint8_t *pkt = (uint8_t *)words;
+    OK(wc_ssh_seal(ss, (const uint8_t *)"\x5einside", 7, pkt, sizeof words, &n));
+    CHECK(n == 36);
+    memcpy(copy, pkt, n);
+    EXPECT(WC_ERR_INVALID_ARGUMENT, wc_ssh_packet_length(so, pkt, 4, &words[0]));
+    CHECK(strstr(wc_last_error(), "remaining overlaps first_bytes") != NULL);
+    EXPECT(WC_ERR_INVALID_ARGUMENT, wc_ssh_open(so, pkt, n, &off, &words[1]));
+    CHECK(strstr(wc_last_error(), "payload_len overlaps packet") != NULL);
+    CHECK(memcmp(pkt, copy, n) == 0);
+    OK(wc_ssh_open(so, pkt, n, &off, &len));
+    CHECK(len == 7 && memcmp(pkt + off, "\x5einside", 7) == 0);
+    wc_ssh_sealer_free(ss);
+    wc_ssh_opener_free(so);
+}
+
 int main(void) {
     for (int i = 0; i < 64; i++) KEY[i] = (uint8_t)i, MACKEY[i] = (uint8_t)(0xA0 ^ i);
     for (int i = 0; i < 16; i++) IV[i] = (uint8_t)(0x50 + i);
@@ -148,6 +189,7 @@ int main(void) {
     tls_round_trip(e, 12, "aes-256-gcm", 32, 4);
     tls_round_trip(e, 12, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 32, 12);
     tls13_from_secret(e);
+    results_outside_the_buffer(e);
 
     const char *ctr[] = {"aes128-ctr", "aes192-ctr", "aes256-ctr"};
     const size_t ctr_keys[] = {16, 24, 32};

@@ -20,6 +20,9 @@ use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 use crate::cpu::{CpuFeatures, Feature};
 
 /// The RustCrypto-backed provider.
+///
+/// Made directly, it is a raw provider outside any engine (no FIPS policy or error
+/// state); see [`candidates`](crate::provider::candidates).
 #[derive(Debug, Clone)]
 pub struct RustCrypto {
     details: Vec<(String, String)>,
