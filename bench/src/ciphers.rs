@@ -187,10 +187,12 @@ pub fn engine_line(engine: &Engine, served: &[(&Cipher, ProviderId)]) -> String 
 pub const NO_ENGINE_LINE: &str = "engine: none (plain FTP is not protected)";
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn engine(provider: Option<&str>, fips: bool) -> Engine {
+    /// An engine that ignores the environment: `provider` forced if given, FIPS mode or
+    /// not (the other modules' tests use it too).
+    pub(crate) fn engine(provider: Option<&str>, fips: bool) -> Engine {
         let mut b = Engine::builder().ignore_env().fips(fips);
         if let Some(id) = provider {
             b = b.provider(id);

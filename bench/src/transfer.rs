@@ -1010,6 +1010,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ciphers::tests::engine;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -1109,14 +1110,6 @@ mod tests {
         };
         assert!(err.contains("unknown cipher 'rc4'"), "{err}");
         assert!(err.contains(&SFTP_CIPHERS.join(", ")), "{err}");
-    }
-
-    fn engine(provider: Option<&str>, fips: bool) -> Engine {
-        let mut b = Engine::builder().ignore_env().fips(fips);
-        if let Some(id) = provider {
-            b = b.provider(id);
-        }
-        b.build().unwrap()
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 mod cli_support;
 
-use cli_support::{Dir, Launch, Serving, serve_with};
+use cli_support::{BENCH_TINY, COPY_NOWHERE, Dir, Launch, SERVE_NOWHERE, Serving, serve_with};
 
 /// A command as a user types it, cheap enough to run many times.
 struct Cmd {
@@ -57,33 +57,19 @@ const TOKEN: Cmd = Cmd {
     refused: 1,
 };
 
-/// A whole-transfer run kept tiny; refusals come before anything starts.
 const BENCH: Cmd = Cmd {
     name: "bench",
-    args: &["--protocols", "ftps", "--size", "64KiB", "--runs", "1"],
+    args: BENCH_TINY,
     refused: 1,
 };
-/// Paths that do not exist: a refusal must come first, and anything else stops the
-/// server too (it never listens, so a test cannot hang on it).
 const SERVE: Cmd = Cmd {
     name: "serve",
-    args: &[
-        "sftp",
-        "--root",
-        "/nonexistent/root",
-        "--host-key",
-        "/nonexistent/host_key",
-        "--users",
-        "/nonexistent/users",
-        "--listen",
-        "127.0.0.1:0",
-    ],
+    args: SERVE_NOWHERE,
     refused: 1,
 };
-/// No password anywhere: past the engine it stops before it connects.
 const COPY: Cmd = Cmd {
     name: "copy",
-    args: &["sftp://alice@127.0.0.1:9/x", "/nonexistent/y"],
+    args: COPY_NOWHERE,
     refused: 1,
 };
 

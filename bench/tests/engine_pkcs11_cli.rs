@@ -13,7 +13,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod cli_support;
 mod common;
+
+use cli_support::{BENCH_TINY, COPY_NOWHERE, SERVE_NOWHERE};
 
 /// A wrong PIN that can be searched for in the output.
 const WRONG_PIN: &str = "27182818wrong";
@@ -97,31 +100,16 @@ const FIPS_CHECK: &[&str] = &[
     "--tls-ciphersuites",
     "TLS_AES_128_GCM_SHA256",
 ];
-const BENCH: &[&str] = &[
-    "bench",
-    "--protocols",
-    "ftps",
-    "--size",
-    "64KiB",
-    "--runs",
-    "1",
-];
-/// Paths that do not exist: the engine's refusal comes first, and the server never
-/// listens whatever happens.
-const SERVE: &[&str] = &[
-    "serve",
-    "sftp",
-    "--root",
-    "/nonexistent/root",
-    "--host-key",
-    "/nonexistent/host_key",
-    "--users",
-    "/nonexistent/users",
-    "--listen",
-    "127.0.0.1:0",
-];
-/// No password: past the engine it stops before it connects.
-const COPY: &[&str] = &["copy", "sftp://alice@127.0.0.1:9/x", "/nonexistent/y"];
+/// `bench`, `serve` and `copy` as `engine_cli.rs` runs them.
+fn bench() -> Vec<&'static str> {
+    [&["bench"][..], BENCH_TINY].concat()
+}
+fn serve() -> Vec<&'static str> {
+    [&["serve"][..], SERVE_NOWHERE].concat()
+}
+fn copy() -> Vec<&'static str> {
+    [&["copy"][..], COPY_NOWHERE].concat()
+}
 
 #[test]
 fn every_command_honours_a_forced_token_and_refuses_a_wrong_pin() {
@@ -248,9 +236,9 @@ fn every_command_honours_a_forced_token_and_refuses_a_wrong_pin() {
             (SELFTEST, 1),
             (FIPS_CHECK, 2),
             (&["token", "show", "--label", "x"][..], 1),
-            (BENCH, 1),
-            (SERVE, 1),
-            (COPY, 1),
+            (&bench(), 1),
+            (&serve(), 1),
+            (&copy(), 1),
         ] {
             let out = run(&token, way, command, &wrong);
             assert_eq!(out.status.code(), Some(status), "{}", said(&out));
@@ -288,9 +276,9 @@ fn bench_serve_and_copy_work_through_the_forced_token_only() {
     let json =
         std::env::temp_dir().join(format!("wirecrypt-engine-p11-{}.json", std::process::id()));
     for way in WAYS {
-        let mut bench = BENCH.to_vec();
-        bench.extend(["--json", json.to_str().unwrap()]);
-        let out = run(&token, way, &bench, &[]);
+        let mut with_json = bench();
+        with_json.extend(["--json", json.to_str().unwrap()]);
+        let out = run(&token, way, &with_json, &[]);
         assert!(out.status.success(), "{way:?}: {}", said(&out));
         let rows: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         let _ = std::fs::remove_file(&json);
@@ -307,19 +295,19 @@ fn bench_serve_and_copy_work_through_the_forced_token_only() {
         }
 
         for (command, chacha, expect) in [
-            (BENCH, "chacha20-poly1305", "nothing to measure"),
+            (bench(), "chacha20-poly1305", "nothing to measure"),
             (
-                SERVE,
+                serve(),
                 "chacha20-poly1305@openssh.com",
                 "no cipher to serve with",
             ),
             (
-                COPY,
+                copy(),
                 "chacha20-poly1305@openssh.com",
                 "no cipher to connect with",
             ),
         ] {
-            let mut argv = command.to_vec();
+            let mut argv = command.clone();
             argv.extend(["--ciphers", chacha]);
             let out = run(&token, way, &argv, &[]);
             assert_eq!(out.status.code(), Some(1), "{}", said(&out));

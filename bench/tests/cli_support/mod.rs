@@ -11,6 +11,24 @@ use std::process::{Child, Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirecrypt");
 
+/// `bench` kept tiny, for the tests of its options (refusals come before anything starts).
+pub const BENCH_TINY: &[&str] = &["--protocols", "ftps", "--size", "64KiB", "--runs", "1"];
+/// `serve sftp` on paths that do not exist: the engine's refusal comes first, and the
+/// server never listens whatever happens (a test cannot hang on it).
+pub const SERVE_NOWHERE: &[&str] = &[
+    "sftp",
+    "--root",
+    "/nonexistent/root",
+    "--host-key",
+    "/nonexistent/host_key",
+    "--users",
+    "/nonexistent/users",
+    "--listen",
+    "127.0.0.1:0",
+];
+/// `copy` with no password anywhere: past the engine it stops before it connects.
+pub const COPY_NOWHERE: &[&str] = &["sftp://alice@127.0.0.1:9/x", "/nonexistent/y"];
+
 /// A scratch directory, removed when dropped.
 pub struct Dir(pub PathBuf);
 
