@@ -25,11 +25,20 @@
 //!   `rustcrypto`, and the Wycheproof empty-AAD cases pass. The provider therefore sends
 //!   them to the token like any other; `cryptoki` passes a non-null AAD pointer with
 //!   length 0.
+//! * Batches (`seal_batch`, `open_batch`, which the TLS and SSH layers call for the
+//!   records of one write) keep several messages in flight: a PKCS#11 call is
+//!   synchronous and costs 10–20 µs of overhead, but a token (an HSM's engines, ICSF's
+//!   CPACF on several processors, SoftHSM2 on the calling threads) serves calls from
+//!   several sessions at once, so the batch is split over up to 8 scoped threads (no
+//!   more than the cores), each with its own session. A batch of one stays on the
+//!   caller's thread. The contract holds whole: on any failure, a panicking worker
+//!   included, every message is wiped and no plaintext is released (`batch.rs`).
 //! * SoftHSM 2.6.1: `C_DecryptUpdate` returns nothing until `C_DecryptFinal`, so every
 //!   operation is single-part (`C_Encrypt`, `C_Decrypt`, `C_Sign`, `C_Digest`); a GCM
 //!   open therefore releases plaintext only after the token verified the tag.
 
 mod aead;
+mod batch;
 mod cipher;
 mod config;
 mod der;
