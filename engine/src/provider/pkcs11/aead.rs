@@ -136,12 +136,19 @@ impl Key {
         let result = if workers < 2 {
             messages.iter_mut().try_for_each(&each)
         } else {
-            batch::run(messages, workers, each, || Error::Token {
-                token: self.key.token.label.clone(),
-                operation: "batch worker thread",
-                code: "the worker panicked".to_owned(),
-                lost: false,
-            })
+            let token = &self.key.token;
+            batch::run(
+                messages,
+                workers,
+                each,
+                |f| token.lend_session(f),
+                || Error::Token {
+                    token: self.key.token.label.clone(),
+                    operation: "batch worker thread",
+                    code: "the worker panicked".to_owned(),
+                    lost: false,
+                },
+            )
         };
         if result.is_err() {
             wipe_batch(messages);
