@@ -10,7 +10,9 @@
 use std::process::Command;
 use std::sync::Arc;
 
-use wirecrypt::provider::pkcs11::{MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
+use wirecrypt::provider::pkcs11::{
+    BATCH_THREADS_ENV, MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV,
+};
 use wirecrypt::{
     AeadAlg, CipherAlg, Engine, Error, HashAlg, MacAlg, NONCE_LEN, Provider, ProviderId, TAG_LEN,
 };
@@ -462,6 +464,10 @@ fn faults_give_clear_errors() {
     );
     child(&[(MODULE_ENV, None)], "set WIRECRYPT_PKCS11_MODULE");
     child(
+        &[(BATCH_THREADS_ENV, Some("0"))],
+        "WIRECRYPT_PKCS11_BATCH_THREADS must be a whole number from 1 to 8",
+    );
+    child(
         &[(PIN_FILE_ENV, Some("/nonexistent/pin")), (PIN_ENV, None)],
         "cannot read the PIN file",
     );
@@ -553,6 +559,41 @@ impl Batch {
 #[test]
 fn batches_on_worker_threads_equal_one_message_at_a_time() {
     let Some(p) = token_provider() else { return };
+    check_batches(p.as_ref());
+}
+
+/// The same batches on 8 workers whatever the cores (`WIRECRYPT_PKCS11_BATCH_THREADS=8`,
+/// in a child process, as a process reads the token's settings once), and with every
+/// batch kept on the calling thread (`=1`).
+#[test]
+fn batches_on_eight_workers_and_on_one() {
+    let Some(tok) = token() else { return };
+    for threads in ["8", "1"] {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "batch_child", "--nocapture"])
+            .envs(tok.vars.iter().map(|(k, v)| (k, v)))
+            .env(BATCH_THREADS_ENV, threads)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{BATCH_THREADS_ENV}={threads}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("pkcs11 batches with {BATCH_THREADS_ENV}={threads}: equal to one at a time");
+    }
+}
+
+/// The child half of [`batches_on_eight_workers_and_on_one`].
+#[test]
+#[ignore = "run by batches_on_eight_workers_and_on_one in a child process"]
+fn batch_child() {
+    assert!(std::env::var_os(BATCH_THREADS_ENV).is_some());
+    check_batches(token_provider().expect("the token").as_ref());
+}
+
+fn check_batches(p: &dyn Provider) {
     let soft = rustcrypto();
     let mut rng = TestRng::for_test("pkcs11 batches");
     for (n, alg) in [

@@ -36,12 +36,23 @@ pub(super) fn aes_key_template(key: &[u8], decrypt: bool) -> Vec<Attribute> {
 struct Key {
     alg: AeadAlg,
     key: SessionKey,
+    /// The most threads a batch runs on; `None`: the cores (see [`batch::workers`]).
+    batch_threads: Option<usize>,
 }
 
-pub(super) fn new(token: &Arc<Token>, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+pub(super) fn new(
+    token: &Arc<Token>,
+    alg: AeadAlg,
+    key: &[u8],
+    batch_threads: Option<usize>,
+) -> Result<Box<dyn AeadKey>, Error> {
     check_key_len(Algorithm::Aead(alg), key)?;
     let key = token.create_key("C_CreateObject (AES key)", aes_key_template(key, true))?;
-    Ok(Box::new(Key { alg, key }))
+    Ok(Box::new(Key {
+        alg,
+        key,
+        batch_threads,
+    }))
 }
 
 impl fmt::Debug for Key {
@@ -132,7 +143,7 @@ impl Key {
         messages: &mut [InPlace<'_>],
         each: impl Fn(&mut InPlace<'_>) -> Result<(), Error> + Sync,
     ) -> Result<(), Error> {
-        let workers = batch::workers(messages.len());
+        let workers = batch::workers(messages.len(), self.batch_threads);
         let result = if workers < 2 {
             messages.iter_mut().try_for_each(&each)
         } else {

@@ -43,9 +43,10 @@ fn cores() -> usize {
 }
 
 /// The threads a batch of `len` messages runs on: 1 (the caller alone) below
-/// [`MIN_PARALLEL_BATCH`], else one per message up to the cores and [`MAX_WORKERS`].
-pub(super) fn workers(len: usize) -> usize {
-    workers_on(len, cores())
+/// [`MIN_PARALLEL_BATCH`], else one per message up to `limit` (the configured most, or
+/// else the cores) and [`MAX_WORKERS`].
+pub(super) fn workers(len: usize, limit: Option<usize>) -> usize {
+    workers_on(len, limit.unwrap_or_else(cores))
 }
 
 fn workers_on(len: usize, cores: usize) -> usize {
