@@ -393,18 +393,27 @@ impl Token {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        SESSIONS.with(|cell| {
+        let unused = SESSIONS.with(|cell| {
             let mut sessions = cell.borrow_mut();
-            if let Some(session) = spare
-                && !sessions.iter().any(|t| t.generation == self.generation)
-            {
-                sessions.push(ThreadSession {
-                    generation: self.generation,
-                    lost: self.lost.clone(),
-                    session: Some(session),
-                });
+            match spare {
+                Some(session) if !sessions.iter().any(|t| t.generation == self.generation) => {
+                    sessions.push(ThreadSession {
+                        generation: self.generation,
+                        lost: self.lost.clone(),
+                        session: Some(session),
+                    });
+                    None
+                }
+                // A thread that has its own session already keeps it; the spare goes back.
+                other => other,
             }
         });
+        if let Some(session) = unused {
+            self.spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(session);
+        }
         f();
         let back = SESSIONS.with(|cell| {
             let mut sessions = cell.borrow_mut();
