@@ -131,6 +131,32 @@ pub struct Args {
         value_enum
     )]
     pub layers: Vec<layer::Layer>,
+
+    /// With `--layer`: records (TLS) or packets (SSH) per call — laid out and sealed by
+    /// one `seal_batch`, or opened from one receive buffer by one `open_buffer`;
+    /// comma-separate to compare batch sizes in one run (1 to 64; default 1).
+    #[arg(
+        long = "records",
+        value_name = "N",
+        value_delimiter = ',',
+        value_parser = parse_records,
+        allow_negative_numbers = true
+    )]
+    pub records: Vec<usize>,
+}
+
+/// The most `--records` accepted.
+pub const MAX_RECORDS: usize = 64;
+
+/// Parses one `--records` value: 1 to [`MAX_RECORDS`].
+pub fn parse_records(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_RECORDS).contains(&n) => Ok(n),
+        Ok(_) => Err(format!(
+            "records must be from 1 to {MAX_RECORDS} per call, got '{s}'"
+        )),
+        Err(_) => Err(format!("'{s}' is not a number of records (e.g. 8)")),
+    }
 }
 
 /// Parses one `--alg` value: an engine id (or an SSH name) from the catalogue.
@@ -259,6 +285,9 @@ pub fn run(args: &Args, engine: &EngineArgs) -> Result<(), Box<dyn Error>> {
     let providers = providers_of(&engines)?;
     if !args.layers.is_empty() {
         return run_layers(args, &providers, engines[0].fips_mode());
+    }
+    if !args.records.is_empty() {
+        return Err("--records counts records per call of a record layer: give --layer too".into());
     }
     let requested: Vec<Algorithm> = if args.algs.is_empty() {
         Algorithm::all().collect()
@@ -481,9 +510,16 @@ fn run_layers(
         &dedup(&args.layers),
         &algs,
         &dedup(&args.sizes),
+        &if args.records.is_empty() {
+            vec![1]
+        } else {
+            dedup(&args.records)
+        },
         providers,
-        Duration::from_secs_f64(args.seconds),
-        args.rounds,
+        layer::Timing {
+            duration: Duration::from_secs_f64(args.seconds),
+            rounds: args.rounds,
+        },
         fips,
     )
 }
@@ -765,6 +801,11 @@ mod tests {
 
     #[test]
     fn streams_forms() {
+        assert_eq!(parse_records("8"), Ok(8));
+        assert_eq!(parse_records(" 1 "), Ok(1));
+        assert!(parse_records("0").is_err());
+        assert!(parse_records("65").is_err());
+        assert!(parse_records("-1").is_err());
         assert_eq!(parse_streams("1"), Ok(1));
         assert_eq!(parse_streams(" 8 "), Ok(8));
         assert_eq!(parse_streams("256"), Ok(MAX_STREAMS));

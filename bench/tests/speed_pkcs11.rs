@@ -126,3 +126,76 @@ fn pkcs11_beside_rustcrypto_and_its_bare_loop_at_one_and_eight_streams() {
         "3 rows x 2 ops x 2 sizes x 2 stream counts"
     );
 }
+
+/// `speed --layer tls13,ssh --records 1,8` on the token: one row per records-per-call
+/// count, the 8-record rows carrying their gain over the 1-record rows (`x 1 rec`), and
+/// `--records` refused without `--layer`.
+#[test]
+fn layer_rows_at_one_and_eight_records_per_call() {
+    let Some(token) = common::softhsm_token() else {
+        return;
+    };
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wirecrypt"))
+            .args(args)
+            .env_remove("WIRECRYPT_PROVIDER")
+            .env_remove("WIRECRYPT_FIPS")
+            .env_remove("WIRECRYPT_PKCS11_PIN")
+            .envs(token.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .expect("the wirecrypt binary runs")
+    };
+    let out = run(&[
+        "speed",
+        "--layer",
+        "tls13,ssh",
+        "--provider",
+        "pkcs11",
+        "--alg",
+        "aes-256-gcm",
+        "--size",
+        "4k",
+        "--records",
+        "1,8",
+        "--seconds",
+        "0.02",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let header = stdout.lines().next().expect("a table");
+    assert!(
+        header.contains("recs") && header.contains("x 1 rec"),
+        "{header}"
+    );
+    for layer in ["tls13", "ssh"] {
+        for op in ["seal", "open"] {
+            let cells = |recs: &str| -> Vec<Vec<String>> {
+                stdout
+                    .lines()
+                    .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+                    .filter(|c| c.len() == 9 && c[0] == layer && c[4] == op && c[7] == recs)
+                    .collect()
+            };
+            let (one, eight) = (cells("1"), cells("8"));
+            assert_eq!((one.len(), eight.len()), (1, 1), "{layer} {op}:\n{stdout}");
+            assert_eq!(one[0][8], "-", "{layer} {op}");
+            let gain: f64 = eight[0][8]
+                .parse()
+                .unwrap_or_else(|_| panic!("{layer} {op}: no gain in {:?}", eight[0]));
+            assert!(gain.is_finite() && gain > 0.0, "{layer} {op}: {gain}");
+            assert_eq!(eight[0][3], "pkcs11");
+        }
+    }
+    let refused = run(&["speed", "--provider", "pkcs11", "--records", "8"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--layer"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -10,7 +10,9 @@
 use std::process::Command;
 use std::sync::Arc;
 
-use wirecrypt::provider::pkcs11::{MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
+use wirecrypt::provider::pkcs11::{
+    BATCH_THREADS_ENV, MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV,
+};
 use wirecrypt::{
     AeadAlg, CipherAlg, Engine, Error, HashAlg, MacAlg, NONCE_LEN, Provider, ProviderId, TAG_LEN,
 };
@@ -462,6 +464,10 @@ fn faults_give_clear_errors() {
     );
     child(&[(MODULE_ENV, None)], "set WIRECRYPT_PKCS11_MODULE");
     child(
+        &[(BATCH_THREADS_ENV, Some("0"))],
+        "WIRECRYPT_PKCS11_BATCH_THREADS must be a whole number from 1 to 8",
+    );
+    child(
         &[(PIN_FILE_ENV, Some("/nonexistent/pin")), (PIN_ENV, None)],
         "cannot read the PIN file",
     );
@@ -496,4 +502,219 @@ fn fault_child() {
         .build()
         .expect("the default engine builds");
     println!("pkcs11 fault: {msg}");
+}
+
+/// Messages for the batch tests: sizes from 0 to 64 KiB, AAD of several lengths (some
+/// empty), distinct nonces.
+struct Batch {
+    nonces: Vec<[u8; NONCE_LEN]>,
+    aads: Vec<Vec<u8>>,
+    plain: Vec<Vec<u8>>,
+}
+
+impl Batch {
+    fn new(n: usize, rng: &mut TestRng) -> Batch {
+        const SIZES: [usize; 9] = [0, 1, 15, 16, 17, 1000, 4096, 16 << 10, 64 << 10];
+        let mut b = Batch {
+            nonces: Vec::new(),
+            aads: Vec::new(),
+            plain: Vec::new(),
+        };
+        for i in 0..n {
+            let mut nonce = [0u8; NONCE_LEN];
+            nonce[..4].copy_from_slice(&rng.bytes(4));
+            nonce[4..].copy_from_slice(&(i as u64).to_be_bytes());
+            b.nonces.push(nonce);
+            b.aads.push(rng.bytes([13, 0, 5, 64][i % 4]));
+            // Never all zero, so a wiped message cannot pass for its plaintext.
+            let mut p = rng.bytes(SIZES[(i * 5) % SIZES.len()]);
+            p.iter_mut().for_each(|x| *x |= 1);
+            b.plain.push(p);
+        }
+        b
+    }
+
+    /// The batch over `data` and `tags`, message `i` under nonce and AAD `i`.
+    fn in_place<'a>(
+        &'a self,
+        data: &'a mut [Vec<u8>],
+        tags: &'a mut [[u8; TAG_LEN]],
+    ) -> Vec<wirecrypt::provider::InPlace<'a>> {
+        data.iter_mut()
+            .zip(tags.iter_mut())
+            .enumerate()
+            .map(|(i, (d, t))| wirecrypt::provider::InPlace {
+                nonce: self.nonces[i],
+                aad: &self.aads[i],
+                data: d,
+                tag: t,
+            })
+            .collect()
+    }
+}
+
+/// `seal_batch`/`open_batch` keep several messages in flight on the token (one worker
+/// thread and session each): batches of 1 (the caller's thread alone), 4 (the smallest sent to workers), and more than
+/// the workers, each equal byte for byte to the one-by-one seal and to `rustcrypto`.
+#[test]
+fn batches_on_worker_threads_equal_one_message_at_a_time() {
+    let Some(p) = token_provider() else { return };
+    check_batches(p.as_ref());
+}
+
+/// The same batches on 8 workers whatever the cores (`WIRECRYPT_PKCS11_BATCH_THREADS=8`,
+/// in a child process, as a process reads the token's settings once), and with every
+/// batch kept on the calling thread (`=1`).
+#[test]
+fn batches_on_eight_workers_and_on_one() {
+    let Some(tok) = token() else { return };
+    for threads in ["8", "1"] {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "batch_child", "--nocapture"])
+            .envs(tok.vars.iter().map(|(k, v)| (k, v)))
+            .env(BATCH_THREADS_ENV, threads)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{BATCH_THREADS_ENV}={threads}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("pkcs11 batches with {BATCH_THREADS_ENV}={threads}: equal to one at a time");
+    }
+}
+
+/// The child half of [`batches_on_eight_workers_and_on_one`].
+#[test]
+#[ignore = "run by batches_on_eight_workers_and_on_one in a child process"]
+fn batch_child() {
+    assert!(std::env::var_os(BATCH_THREADS_ENV).is_some());
+    check_batches(token_provider().expect("the token").as_ref());
+}
+
+fn check_batches(p: &dyn Provider) {
+    let soft = rustcrypto();
+    let mut rng = TestRng::for_test("pkcs11 batches");
+    for (n, alg) in [
+        (1, AeadAlg::Aes256Gcm),
+        (4, AeadAlg::Aes128Gcm),
+        (9, AeadAlg::Aes256Gcm),
+        (21, AeadAlg::Aes128Gcm),
+    ] {
+        let key_bytes = rng.bytes(alg.info().key_len);
+        let (hsm, sw) = (
+            p.aead(alg, &key_bytes).unwrap(),
+            soft.aead(alg, &key_bytes).unwrap(),
+        );
+        let b = Batch::new(n, &mut rng);
+        let mut data = b.plain.clone();
+        let mut tags = vec![[0u8; TAG_LEN]; n];
+        hsm.seal_batch(&mut b.in_place(&mut data, &mut tags))
+            .unwrap();
+        for i in 0..n {
+            let mut one = b.plain[i].clone();
+            let tag = hsm
+                .seal_in_place(&b.nonces[i], &b.aads[i], &mut one)
+                .unwrap();
+            assert_eq!(
+                (&one, &tag),
+                (&data[i], &tags[i]),
+                "batch of {n}: message {i}"
+            );
+            let mut opened = data[i].clone();
+            sw.open_in_place(&b.nonces[i], &b.aads[i], &mut opened, &tags[i])
+                .unwrap_or_else(|e| panic!("batch of {n}: rustcrypto opens message {i}: {e}"));
+            assert_eq!(opened, b.plain[i]);
+        }
+        hsm.open_batch(&mut b.in_place(&mut data, &mut tags))
+            .unwrap();
+        assert_eq!(data, b.plain, "batch of {n} opened");
+    }
+    println!(
+        "pkcs11 batches of 1, 4, 9 and 21 messages (0 to 64 KiB): equal to one at a time and to rustcrypto"
+    );
+}
+
+/// One forged tag in the middle of a batch: the open fails and every message is wiped,
+/// the ones before and after the forgery too (their tags were good).
+#[test]
+fn a_forged_tag_in_a_batch_wipes_every_message() {
+    let Some(p) = token_provider() else { return };
+    let mut rng = TestRng::for_test("pkcs11 batch forgery");
+    let key = p.aead(AeadAlg::Aes256Gcm, &rng.bytes(32)).unwrap();
+    for (n, forged) in [(12, 6), (3, 0), (12, 11)] {
+        let b = Batch::new(n, &mut rng);
+        let mut data = b.plain.clone();
+        let mut tags = vec![[0u8; TAG_LEN]; n];
+        key.seal_batch(&mut b.in_place(&mut data, &mut tags))
+            .unwrap();
+        tags[forged][3] ^= 0x40;
+        assert_eq!(
+            key.open_batch(&mut b.in_place(&mut data, &mut tags)),
+            Err(Error::AuthenticationFailed),
+            "batch of {n}, message {forged} forged"
+        );
+        for (i, d) in data.iter().enumerate() {
+            assert!(
+                d.iter().all(|&x| x == 0),
+                "batch of {n}: message {i} released after a forgery in message {forged}"
+            );
+        }
+    }
+    println!("pkcs11: a forged tag anywhere in a batch fails it and wipes every message");
+}
+
+/// TLS 1.3 records sealed as one batch over the token are the records sealed one at a
+/// time, and open again.
+#[test]
+fn tls13_batch_over_the_token_equals_the_sequential_records() {
+    use wirecrypt::tls::{ContentType, Tls13Keys, TlsOpener, TlsSealer};
+
+    let Some(engine) = engine() else { return };
+    let lens = [0, 1, 100, 16 << 10, 7, 4000, 16 << 10, 300, 16 << 10, 2];
+    let content =
+        |i: usize, len: usize| -> Vec<u8> { (0..len).map(|j| (i * 31 + j) as u8).collect() };
+    let keys = || Tls13Keys::new(&engine, AeadAlg::Aes256Gcm, &[0x42; 32], &[7; 12]).unwrap();
+    let mut one = TlsSealer::new(keys());
+    let mut expected = Vec::new();
+    for (i, &len) in lens.iter().enumerate() {
+        one.seal(
+            ContentType::ApplicationData,
+            &content(i, len),
+            &mut expected,
+        )
+        .unwrap();
+    }
+    let mut batch = TlsSealer::new(keys());
+    let mut slots = Vec::new();
+    let total = batch.slots(&lens, &mut slots).unwrap();
+    let mut wire = vec![0xee; total];
+    for (i, slot) in slots.iter().enumerate() {
+        wire[slot.clone()].copy_from_slice(&content(i, lens[i]));
+    }
+    let n = batch
+        .seal_batch(ContentType::ApplicationData, &mut wire, &lens)
+        .unwrap();
+    assert_eq!(n, total);
+    assert_eq!(
+        wire, expected,
+        "TLS 1.3 batch over pkcs11 = one record at a time"
+    );
+    let mut opener = TlsOpener::new(keys());
+    let mut opened = Vec::new();
+    let progress = opener.open_buffer(&mut wire, &mut opened).unwrap();
+    assert_eq!(progress.consumed, total);
+    assert_eq!(opened.len(), lens.len());
+    for (i, o) in opened.iter().enumerate() {
+        assert_eq!(
+            wire[o.payload.clone()],
+            content(i, lens[i])[..],
+            "record {i}"
+        );
+    }
+    println!(
+        "pkcs11: a TLS 1.3 batch of {} records equals the records sealed one at a time",
+        lens.len()
+    );
 }

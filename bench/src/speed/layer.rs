@@ -14,6 +14,14 @@
 //!   socket's part) and `open_buffer` opens it there; the key does the same copy and
 //!   opens in place.
 //!
+//! `--records N` puts N records (packets) in each call: N payload slots laid out and
+//! sealed by one `seal_batch` — which hands the batch to the key's batch call, where a
+//! provider may keep several in flight (the `pkcs11` provider runs them on several token
+//! sessions at once) — or N sealed records in one receive buffer for one `open_buffer`.
+//! Rates stay payload bytes per second, so the N = 1 rows mean what they always did;
+//! each row with N > 1 also shows its gain over the N = 1 row (`x 1 rec`). The key rows
+//! stay one message per call, the reference for every N.
+//!
 //! Peers, with the `ring-peers` feature (part of `peers`): rustls's own *ring* provider
 //! for TLS records (its `MessageEncrypter`/`MessageDecrypter`), and ring's
 //! `chacha20_poly1305_openssh` for `chacha20-poly1305@openssh.com` packets.
@@ -74,8 +82,9 @@ const DEFAULT_ALGS: [AeadAlg; 3] = [
     AeadAlg::ChaCha20Poly1305,
 ];
 
-/// Records (or packets) sealed ahead for the open measurements; the opener is made anew
-/// each time they run out, since its sequence number must match theirs.
+/// Records (or packets) sealed ahead for the open measurements, in receive buffers of
+/// `--records` each (at least one buffer); the opener is made anew each time they run
+/// out, since its sequence number must match theirs.
 const OPEN_RING: usize = 64;
 
 /// One measured row.
@@ -89,12 +98,17 @@ pub struct Row {
     pub who: String,
     /// seal or open.
     pub op: &'static str,
-    /// Payload bytes per call.
+    /// Payload bytes per record or packet.
     pub size: usize,
+    /// Records or packets per call (1 for the key rows).
+    pub records: usize,
     /// Payload bytes per second.
     pub rate: f64,
     /// The rate over the `key` row of the same provider, algorithm, size and operation.
     pub ratio_to_key: Option<f64>,
+    /// For more than one record per call: `ratio_to_key` over that of the one-record row
+    /// of the same layer, implementation, algorithm, size and operation.
+    pub ratio_to_single: Option<f64>,
 }
 
 /// The SSH mode on `alg`.
@@ -107,14 +121,23 @@ fn ssh_mode(alg: AeadAlg) -> Mode {
     Mode::new(name, None).expect("an AEAD mode in the table")
 }
 
+/// How long each measurement runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// Time per round and side.
+    pub duration: Duration,
+    /// Rounds per cell (the best round's rate is kept, the median ratio).
+    pub rounds: usize,
+}
+
 /// Runs the layer measurements and prints the table.
 pub fn run(
     layers: &[Layer],
     algs: &[AeadAlg],
     sizes: &[usize],
+    records: &[usize],
     providers: &[std::sync::Arc<dyn Provider>],
-    duration: Duration,
-    rounds: usize,
+    timing: Timing,
     fips: bool,
 ) -> Result<(), Box<dyn Error>> {
     let algs: Vec<AeadAlg> = if algs.is_empty() {
@@ -125,19 +148,20 @@ pub fn run(
     .into_iter()
     .filter(|a| !fips || wirecrypt::Algorithm::Aead(*a).info().fips.is_approved())
     .collect();
-    let rows = measure_all(layers, &algs, sizes, providers, duration, rounds, fips)?;
+    let rows = measure_all(layers, &algs, sizes, records, providers, timing, fips)?;
     print!("{}", table(&rows, fips));
     Ok(())
 }
 
-/// Measures every (layer, algorithm, size, implementation) cell, key rows first.
+/// Measures every (layer, algorithm, size, implementation, records per call) cell, key
+/// rows first.
 pub fn measure_all(
     layers: &[Layer],
     algs: &[AeadAlg],
     sizes: &[usize],
+    records: &[usize],
     providers: &[std::sync::Arc<dyn Provider>],
-    duration: Duration,
-    rounds: usize,
+    timing: Timing,
     fips: bool,
 ) -> Result<Vec<Row>, Box<dyn Error>> {
     let mut rows: Vec<Row> = Vec::new();
@@ -164,25 +188,36 @@ pub fn measure_all(
                         .build()?;
                     let who = provider.id().to_string();
                     for op in ["seal", "open"] {
-                        // Key and layer take turns, round by round, so a burst of load
-                        // from elsewhere hits one round of one of them, not a whole row.
-                        let mut key_op = key(provider.as_ref(), alg, op, size)?;
-                        let mut layer_op = if layer == Layer::Key {
-                            None
-                        } else {
-                            Some(engine_layer(&engine, layer, alg, op, size)?)
-                        };
-                        let p = paired(&mut key_op, layer_op.as_mut(), size, duration, rounds)?;
-                        keep_key(&mut rows, row(Layer::Key, alg, &who, op, size, p.key));
-                        if let Some(rate) = p.layer {
-                            let mut r = row(layer, alg, &who, op, size, rate);
-                            r.ratio_to_key = Some(p.ratio);
-                            rows.push(r);
+                        // The key rows are one message per call whatever `--records`.
+                        let per_call: &[usize] = if layer == Layer::Key { &[1] } else { records };
+                        for &n in per_call {
+                            // Key and layer take turns, round by round, so a burst of
+                            // load from elsewhere hits one round of one of them, not a
+                            // whole row.
+                            let mut key_op = key(provider.as_ref(), alg, op, size)?;
+                            let mut layer_op = if layer == Layer::Key {
+                                None
+                            } else {
+                                Some(engine_layer(&engine, layer, alg, op, size, n)?)
+                            };
+                            let p = paired(
+                                (&mut key_op, size),
+                                layer_op.as_mut().map(|w| (w, size * n)),
+                                timing.duration,
+                                timing.rounds,
+                            )?;
+                            keep_key(&mut rows, row(Layer::Key, alg, &who, op, size, p.key));
+                            if let Some(rate) = p.layer {
+                                let mut r = row(layer, alg, &who, op, size, rate);
+                                r.records = n;
+                                r.ratio_to_key = Some(p.ratio);
+                                rows.push(r);
+                            }
                         }
                     }
                 }
                 for op in ["seal", "open"] {
-                    if let Some(m) = peer::measure(layer, alg, op, size, duration) {
+                    if let Some(m) = peer::measure(layer, alg, op, size, timing.duration) {
                         let (who, m) = m?;
                         // Wall clock, as `paired` times the engine's rows.
                         rows.push(row(layer, alg, who, op, size, m.wall_bytes_per_sec()));
@@ -192,7 +227,27 @@ pub fn measure_all(
         }
     }
     attach_ratios(&mut rows);
+    attach_single_ratios(&mut rows);
     Ok(rows)
+}
+
+/// Each many-records row's `x key` over the one-record row's: both are medians against
+/// the key measured beside them, so load from elsewhere cancels out of the gain.
+fn attach_single_ratios(rows: &mut [Row]) {
+    let singles: Vec<Row> = rows.iter().filter(|r| r.records == 1).cloned().collect();
+    for r in rows.iter_mut().filter(|r| r.records > 1) {
+        let single = singles.iter().find(|s| {
+            s.layer == r.layer
+                && s.alg == r.alg
+                && s.who == r.who
+                && s.op == r.op
+                && s.size == r.size
+        });
+        r.ratio_to_single = match (single.and_then(|s| s.ratio_to_key), r.ratio_to_key) {
+            (Some(one), Some(many)) if one > 0.0 => Some(many / one),
+            _ => None,
+        };
+    }
 }
 
 /// One call of a measured operation; its key and buffers are made before.
@@ -214,13 +269,17 @@ const TURN: Duration = Duration::from_millis(2);
 /// Measures the key and the layer in alternating batches of about [`TURN`] each, for
 /// `duration` per round and side, `rounds` times: on a machine shared with other work a
 /// burst of load falls on both sides alike, so the ratio holds where the rates do not.
+/// Each side is its work and the payload bytes one call of it moves.
 fn paired(
-    key: &mut Work<'_>,
-    mut layer: Option<&mut Work<'_>>,
-    size: usize,
+    (key, key_bytes): (&mut Work<'_>, usize),
+    layer: Option<(&mut Work<'_>, usize)>,
     duration: Duration,
     rounds: usize,
 ) -> Result<Paired, Box<dyn Error>> {
+    let (mut layer, layer_bytes) = match layer {
+        Some((w, b)) => (Some(w), b),
+        None => (None, 0),
+    };
     let batch = |op: &mut Work<'_>| -> Result<u64, wirecrypt::Error> {
         // Warm up, then size a batch to about one turn.
         let start = Instant::now();
@@ -257,11 +316,13 @@ fn paired(
                 layer_calls += layer_batch;
             }
         }
-        let rate = |calls: u64, time: Duration| calls as f64 * size as f64 / time.as_secs_f64();
-        let k = rate(key_calls, key_time);
+        let rate = |calls: u64, bytes: usize, time: Duration| {
+            calls as f64 * bytes as f64 / time.as_secs_f64()
+        };
+        let k = rate(key_calls, key_bytes, key_time);
         best_key = best_key.max(k);
         if layer.is_some() {
-            let l = rate(layer_calls, layer_time);
+            let l = rate(layer_calls, layer_bytes, layer_time);
             best_layer = best_layer.max(l);
             ratios.push(l / k);
         }
@@ -296,8 +357,10 @@ fn row(layer: Layer, alg: AeadAlg, who: &str, op: &'static str, size: usize, rat
         who: who.to_owned(),
         op,
         size,
+        records: 1,
         rate,
         ratio_to_key: None,
+        ratio_to_single: None,
     }
 }
 
@@ -329,17 +392,20 @@ fn attach_ratios(rows: &mut [Row]) {
 
 /// The table: one line per row, with the ratio to the key.
 pub fn table(rows: &[Row], fips: bool) -> String {
+    let many = rows.iter().any(|r| r.records > 1);
     let mut out = String::new();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{:<6} {:<18} {:>6} {:<16} {:<5} {:>10} {:>7}",
         "layer", "aead", "bytes", "implementation", "op", "MB/s", "x key"
     );
+    if many {
+        let _ = write!(out, " {:>4} {:>8}", "recs", "x 1 rec");
+    }
+    out.push('\n');
+    let fmt = |q: Option<f64>| q.map_or_else(|| "-".to_owned(), |q| format!("{q:.3}"));
     for r in rows {
-        let ratio = r
-            .ratio_to_key
-            .map_or_else(|| "-".to_owned(), |q| format!("{q:.3}"));
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{:<6} {:<18} {:>6} {:<16} {:<5} {:>10.1} {:>7}",
             r.layer.name(),
@@ -348,8 +414,12 @@ pub fn table(rows: &[Row], fips: bool) -> String {
             r.who,
             r.op,
             r.rate / 1e6,
-            ratio
+            fmt(r.ratio_to_key)
         );
+        if many {
+            let _ = write!(out, " {:>4} {:>8}", r.records, fmt(r.ratio_to_single));
+        }
+        out.push('\n');
     }
     let _ = writeln!(
         out,
@@ -364,6 +434,15 @@ pub fn table(rows: &[Row], fips: bool) -> String {
          there (the key: the same copy, then open in place). The layers' wire buffers are \
          placed so the ciphertext starts on a cache line, like the key's buffer."
     );
+    if many {
+        let _ = writeln!(
+            out,
+            "recs = records (packets) per call: one seal_batch, or one open_buffer over a \
+             receive buffer holding them all; MB/s counts payload bytes. 'x 1 rec' = the \
+             row's 'x key' over the 1-record row's (each against the key measured beside \
+             it, one message per call): the gain from batching."
+        );
+    }
     if fips {
         let _ = writeln!(
             out,
@@ -411,16 +490,19 @@ fn key<'a>(
     Ok(Box::new(move || open().map(drop)))
 }
 
-/// A record layer on `engine`: seal one record/packet into a caller's buffer, or open
-/// one in the receive buffer.
+/// A record layer on `engine`: seal `records` records/packets laid out in a caller's
+/// buffer with one call, or open that many from one receive buffer.
 fn engine_layer<'a>(
     engine: &'a Engine,
     layer: Layer,
     alg: AeadAlg,
     op: &str,
     size: usize,
+    records: usize,
 ) -> Result<Work<'a>, Box<dyn Error>> {
     let content = op::message(size);
+    let payload_lens = vec![size; records];
+    let mut slots = Vec::with_capacity(records);
     let key = op::key(alg.info().key_len);
     match layer {
         Layer::Key => unreachable!("the key rows are measured by `key`"),
@@ -437,34 +519,38 @@ fn engine_layer<'a>(
                 })
             };
             let mut sealer = TlsSealer::new(keys()?);
-            let mut wire = Wire::new(sealer.record_len(size), sealer.payload_offset());
+            let total = sealer.slots(&payload_lens, &mut slots)?;
+            let mut wire = Wire::new(total, sealer.payload_offset());
             if op == "seal" {
-                let at = sealer.payload_offset();
-                wire[at..at + size].copy_from_slice(&content);
+                for slot in &slots {
+                    wire[slot.clone()].copy_from_slice(&content);
+                }
                 return Ok(Box::new(move || {
                     sealer
-                        .seal_batch(ContentType::ApplicationData, &mut wire, &[size])
+                        .seal_batch(ContentType::ApplicationData, &mut wire, &payload_lens)
                         .map(drop)?;
                     Ok(())
                 }));
             }
-            let records = ring(
+            let record_len = sealer.record_len(size);
+            let buffers = ring(
                 |w| sealer.seal_into(ContentType::ApplicationData, &content, w),
-                wire.len(),
+                record_len,
+                records,
             )?;
             let mut opener = TlsOpener::new(keys()?);
-            let mut opened = Vec::with_capacity(1);
+            let mut opened = Vec::with_capacity(records);
             let mut i = 0;
             Ok(Box::new(move || {
-                if i == OPEN_RING {
+                if i == buffers.len() {
                     opener = TlsOpener::new(keys()?);
                     i = 0;
                 }
-                wire.copy_from_slice(&records[i]);
+                wire.copy_from_slice(&buffers[i]);
                 i += 1;
                 opened.clear();
                 opener.open_buffer(&mut wire, &mut opened)?;
-                check_opened(&opened, size)
+                check_opened(&opened, records, size)
             }))
         }
         Layer::Ssh => {
@@ -483,31 +569,34 @@ fn engine_layer<'a>(
                 ))
             };
             let (mut sealer, mut opener) = keyed()?;
+            let total = sealer.slots(&payload_lens, &mut slots)?;
             // The cipher's input starts after the length field, one byte before the payload.
-            let mut wire = Wire::new(sealer.sealed_len(size)?, sealer.payload_offset() - 1);
+            let mut wire = Wire::new(total, sealer.payload_offset() - 1);
             if op == "seal" {
-                let at = sealer.payload_offset();
-                wire[at..at + size].copy_from_slice(&content);
+                for slot in &slots {
+                    wire[slot.clone()].copy_from_slice(&content);
+                }
                 return Ok(Box::new(move || {
-                    sealer.seal_batch(&mut wire, &[size]).map(drop)?;
+                    sealer.seal_batch(&mut wire, &payload_lens).map(drop)?;
                     Ok(())
                 }));
             }
-            let packets = ring(|w| sealer.seal_into(&content, w), wire.len())?;
-            let mut opened = Vec::with_capacity(1);
+            let packet_len = sealer.sealed_len(size)?;
+            let buffers = ring(|w| sealer.seal_into(&content, w), packet_len, records)?;
+            let mut opened = Vec::with_capacity(records);
             let mut i = 0;
             Ok(Box::new(move || {
-                if i == OPEN_RING {
+                if i == buffers.len() {
                     opener = keyed()?.1;
                     i = 0;
                 }
-                wire.copy_from_slice(&packets[i]);
+                wire.copy_from_slice(&buffers[i]);
                 i += 1;
                 opened.clear();
                 opener
                     .open_buffer(&mut wire, &mut opened)
                     .map_err(wirecrypt::Error::from)?;
-                check_opened(&opened, size)
+                check_opened(&opened, records, size)
             }))
         }
     }
@@ -548,22 +637,27 @@ impl std::ops::DerefMut for Wire {
     }
 }
 
-/// [`OPEN_RING`] records sealed one after another by `seal`, each `len` bytes.
+/// Receive buffers of `per_buffer` records each, every record `len` bytes, sealed one
+/// after another by `seal`: [`OPEN_RING`] records in all, or one buffer when it holds
+/// more.
 fn ring(
     mut seal: impl FnMut(&mut [u8]) -> Result<usize, wirecrypt::Error>,
     len: usize,
+    per_buffer: usize,
 ) -> Result<Vec<Aligned>, wirecrypt::Error> {
-    (0..OPEN_RING)
+    (0..(OPEN_RING / per_buffer).max(1))
         .map(|_| {
-            let mut w = Aligned::zeroed(len);
-            seal(&mut w)?;
+            let mut w = Aligned::zeroed(len * per_buffer);
+            for record in w.chunks_mut(len) {
+                seal(record)?;
+            }
             Ok(w)
         })
         .collect()
 }
 
-fn check_opened(opened: &[Opened], want: usize) -> Result<(), wirecrypt::Error> {
-    if opened.len() == 1 && opened[0].payload.len() == want {
+fn check_opened(opened: &[Opened], records: usize, want: usize) -> Result<(), wirecrypt::Error> {
+    if opened.len() == records && opened.iter().all(|o| o.payload.len() == want) {
         Ok(())
     } else {
         Err(wirecrypt::Error::Malformed(
@@ -775,9 +869,12 @@ mod tests {
             &[Layer::Tls13, Layer::Tls12, Layer::Ssh],
             &[AeadAlg::Aes256Gcm, AeadAlg::ChaCha20Poly1305],
             &[1000],
+            &[1],
             &providers,
-            Duration::from_millis(2),
-            1,
+            Timing {
+                duration: Duration::from_millis(2),
+                rounds: 1,
+            },
             false,
         )
         .unwrap();
@@ -802,12 +899,60 @@ mod tests {
             &[Layer::Tls13, Layer::Ssh],
             &[AeadAlg::Aes128Gcm],
             &[256],
+            &[1],
             &providers,
-            Duration::from_millis(2),
-            1,
+            Timing {
+                duration: Duration::from_millis(2),
+                rounds: 1,
+            },
             true,
         )
         .unwrap();
         assert!(rows.iter().any(|r| r.layer == Layer::Ssh && r.op == "open"));
+    }
+
+    #[test]
+    fn several_records_per_call_are_compared_to_one() {
+        let engine = Engine::builder().ignore_env().build().unwrap();
+        let providers: Vec<_> = engine.available().take(1).collect();
+        let rows = measure_all(
+            &[Layer::Tls13, Layer::Ssh],
+            &[AeadAlg::Aes256Gcm],
+            &[500],
+            &[1, 3],
+            &providers,
+            Timing {
+                duration: Duration::from_millis(2),
+                rounds: 1,
+            },
+            false,
+        )
+        .unwrap();
+        for layer in [Layer::Tls13, Layer::Ssh] {
+            for op in ["seal", "open"] {
+                let of = |n: usize| {
+                    rows.iter()
+                        .find(|r| r.layer == layer && r.op == op && r.records == n)
+                        .unwrap_or_else(|| panic!("{layer:?} {op} x{n} missing"))
+                };
+                assert!(of(1).ratio_to_single.is_none(), "{:?}", of(1));
+                let three = of(3);
+                assert!(three.rate > 0.0, "{three:?}");
+                let gain = three.ratio_to_single.expect("a gain over one record");
+                let expected = three.ratio_to_key.unwrap() / of(1).ratio_to_key.unwrap();
+                assert!((gain - expected).abs() < 1e-9, "{three:?}");
+            }
+        }
+        // The key rows stay one message per call.
+        assert!(
+            rows.iter()
+                .filter(|r| r.layer == Layer::Key)
+                .all(|r| r.records == 1)
+        );
+        let t = table(&rows, false);
+        assert!(t.contains("x 1 rec") && t.contains("recs"), "{t}");
+        // Without several records per call the table keeps its old columns.
+        let single: Vec<Row> = rows.into_iter().filter(|r| r.records == 1).collect();
+        assert!(!table(&single, false).contains("x 1 rec"));
     }
 }

@@ -1,5 +1,6 @@
 //! AES-GCM through CKM_AES_GCM: single-part C_Encrypt / C_Decrypt, 96-bit nonce,
-//! 128-bit tag, on a session key object.
+//! 128-bit tag, on a session key object. Batches keep several messages in flight on the
+//! token, one per worker thread and session ([`super::batch`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,9 +11,10 @@ use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::object::{Attribute, KeyType, ObjectClass};
 use zeroize::Zeroize;
 
+use super::batch;
 use super::token::{SessionKey, Token};
 use crate::algorithm::{AeadAlg, Algorithm};
-use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len};
+use crate::provider::{AeadKey, InPlace, Tag, check_aead_args, check_key_len, wipe_batch};
 use crate::{Error, NONCE_LEN, TAG_LEN};
 
 /// The template of a sensitive, non-extractable AES session key.
@@ -34,12 +36,23 @@ pub(super) fn aes_key_template(key: &[u8], decrypt: bool) -> Vec<Attribute> {
 struct Key {
     alg: AeadAlg,
     key: SessionKey,
+    /// The most threads a batch runs on; `None`: the cores (see [`batch::workers`]).
+    batch_threads: Option<usize>,
 }
 
-pub(super) fn new(token: &Arc<Token>, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+pub(super) fn new(
+    token: &Arc<Token>,
+    alg: AeadAlg,
+    key: &[u8],
+    batch_threads: Option<usize>,
+) -> Result<Box<dyn AeadKey>, Error> {
     check_key_len(Algorithm::Aead(alg), key)?;
     let key = token.create_key("C_CreateObject (AES key)", aes_key_template(key, true))?;
-    Ok(Box::new(Key { alg, key }))
+    Ok(Box::new(Key {
+        alg,
+        key,
+        batch_threads,
+    }))
 }
 
 impl fmt::Debug for Key {
@@ -103,9 +116,57 @@ impl AeadKey for Key {
         }
         result
     }
+
+    /// Seals the messages on several threads at once (see [`batch`]); a batch too small
+    /// to gain from that is sealed here, one message after another.
+    fn seal_batch(&self, messages: &mut [InPlace<'_>]) -> Result<(), Error> {
+        let seal = |m: &mut InPlace<'_>| {
+            *m.tag = self.seal_in_place(&m.nonce, m.aad, m.data)?;
+            Ok(())
+        };
+        self.in_flight(messages, seal)
+    }
+
+    /// Opens the messages on several threads at once (see [`batch`]). Plaintext is
+    /// released only when every tag verified: on any failure the whole batch is wiped.
+    fn open_batch(&self, messages: &mut [InPlace<'_>]) -> Result<(), Error> {
+        let open = |m: &mut InPlace<'_>| self.open_in_place(&m.nonce, m.aad, m.data, &m.tag[..]);
+        self.in_flight(messages, open)
+    }
 }
 
 impl Key {
+    /// Runs `each` over the batch, on worker threads when it is large enough, and wipes
+    /// every message on any failure (a panicking worker included).
+    fn in_flight(
+        &self,
+        messages: &mut [InPlace<'_>],
+        each: impl Fn(&mut InPlace<'_>) -> Result<(), Error> + Sync,
+    ) -> Result<(), Error> {
+        let workers = batch::workers(messages.len(), self.batch_threads);
+        let result = if workers < 2 {
+            messages.iter_mut().try_for_each(&each)
+        } else {
+            let token = &self.key.token;
+            batch::run(
+                messages,
+                workers,
+                each,
+                |f| token.lend_session(f),
+                || Error::Token {
+                    token: self.key.token.label.clone(),
+                    operation: "batch worker thread",
+                    code: "the worker panicked".to_owned(),
+                    lost: false,
+                },
+            )
+        };
+        if result.is_err() {
+            wipe_batch(messages);
+        }
+        result
+    }
+
     fn open_checked(
         &self,
         nonce: &[u8],

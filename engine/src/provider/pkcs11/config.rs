@@ -14,12 +14,19 @@ pub const TOKEN_ENV: &str = "WIRECRYPT_PKCS11_TOKEN";
 pub const PIN_ENV: &str = "WIRECRYPT_PKCS11_PIN";
 /// A file holding the user PIN (one line; a trailing newline is ignored).
 pub const PIN_FILE_ENV: &str = "WIRECRYPT_PKCS11_PIN_FILE";
+/// The most threads (each with its own session) one AES-GCM batch runs on, 1 to 8;
+/// unset, the machine's cores (at most 8). 1 keeps every batch on the calling thread —
+/// for a software token on a host whose cores are busy; more than the cores pays off on
+/// an HSM, whose calls wait on the device.
+pub const BATCH_THREADS_ENV: &str = "WIRECRYPT_PKCS11_BATCH_THREADS";
 
 /// A token to use.
 pub(super) struct Config {
     pub(super) module: PathBuf,
     pub(super) label: String,
     pub(super) pin: Pin,
+    /// [`BATCH_THREADS_ENV`], when set.
+    pub(super) batch_threads: Option<usize>,
 }
 
 /// A user PIN, zeroized on drop and redacted in `Debug`.
@@ -47,6 +54,7 @@ impl fmt::Debug for Config {
             .field("module", &self.module)
             .field("label", &self.label)
             .field("pin", &self.pin)
+            .field("batch_threads", &self.batch_threads)
             .finish()
     }
 }
@@ -104,6 +112,36 @@ impl Config {
             module: PathBuf::from(module),
             label,
             pin: Pin(pin),
+            batch_threads: parse_batch_threads(var(BATCH_THREADS_ENV).as_deref())?,
         })
+    }
+}
+
+/// [`BATCH_THREADS_ENV`]'s value: unset, or a whole number from 1 to the most workers.
+fn parse_batch_threads(value: Option<&str>) -> Result<Option<usize>, String> {
+    let Some(v) = value else { return Ok(None) };
+    let max = super::batch::MAX_WORKERS;
+    match v.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(format!(
+            "{BATCH_THREADS_ENV} must be a whole number from 1 to {max} (1 keeps batches on \
+             the calling thread), got '{v}'"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_threads_are_1_to_8_or_unset() {
+        assert_eq!(parse_batch_threads(None), Ok(None));
+        assert_eq!(parse_batch_threads(Some("1")), Ok(Some(1)));
+        assert_eq!(parse_batch_threads(Some(" 8 ")), Ok(Some(8)));
+        for bad in ["0", "9", "-1", "two", "1.5"] {
+            let e = parse_batch_threads(Some(bad)).unwrap_err();
+            assert!(e.contains(BATCH_THREADS_ENV) && e.contains(bad), "{e}");
+        }
     }
 }

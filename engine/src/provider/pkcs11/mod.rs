@@ -25,11 +25,21 @@
 //!   `rustcrypto`, and the Wycheproof empty-AAD cases pass. The provider therefore sends
 //!   them to the token like any other; `cryptoki` passes a non-null AAD pointer with
 //!   length 0.
+//! * Batches (`seal_batch`, `open_batch`, which the TLS and SSH layers call for the
+//!   records of one write) keep several messages in flight: a PKCS#11 call is
+//!   synchronous and costs 10–20 µs of overhead, but a token (an HSM's engines, ICSF's
+//!   CPACF on several processors, SoftHSM2 on the calling threads) serves calls from
+//!   several sessions at once, so a batch of 4 or more is split over up to 8 scoped
+//!   threads (no more than the cores, or `WIRECRYPT_PKCS11_BATCH_THREADS`: 1 keeps
+//!   batches on the calling thread, for a software token on busy cores), each with its
+//!   own session. The contract holds whole: on any failure, a panicking worker
+//!   included, every message is wiped and no plaintext is released (`batch.rs`).
 //! * SoftHSM 2.6.1: `C_DecryptUpdate` returns nothing until `C_DecryptFinal`, so every
 //!   operation is single-part (`C_Encrypt`, `C_Decrypt`, `C_Sign`, `C_Digest`); a GCM
 //!   open therefore releases plaintext only after the token verified the tag.
 
 mod aead;
+mod batch;
 mod cipher;
 mod config;
 mod der;
@@ -49,7 +59,7 @@ use super::{AeadKey, HashContext, MacKey, Provider, ProviderId, ProviderInfo, St
 use crate::Error;
 use crate::algorithm::{AeadAlg, Algorithm, CipherAlg, HashAlg, MacAlg};
 
-pub use config::{MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
+pub use config::{BATCH_THREADS_ENV, MODULE_ENV, PIN_ENV, PIN_FILE_ENV, TOKEN_ENV};
 pub use keypair::{KeyKind, SignScheme, TokenKey};
 use token::Token;
 
@@ -57,6 +67,8 @@ use token::Token;
 #[derive(Clone)]
 pub struct Pkcs11 {
     token: Arc<Token>,
+    /// The most threads an AES-GCM batch runs on, from [`BATCH_THREADS_ENV`].
+    batch_threads: Option<usize>,
 }
 
 impl fmt::Debug for Pkcs11 {
@@ -79,6 +91,7 @@ impl Pkcs11 {
         let config = config::Config::from_env()?;
         Ok(Pkcs11 {
             token: token::open(&config)?,
+            batch_threads: config.batch_threads,
         })
     }
 
@@ -164,6 +177,20 @@ impl Provider for Pkcs11 {
                 "sessions".to_owned(),
                 "one context per process, one session per thread, user login".to_owned(),
             ),
+            (
+                "batches".to_owned(),
+                match self.batch_threads {
+                    Some(1) => {
+                        "AES-GCM batches on the calling thread (WIRECRYPT_PKCS11_BATCH_THREADS=1)"
+                            .to_owned()
+                    }
+                    n => format!(
+                        "AES-GCM batches of {}+ messages on up to {} threads, one session each",
+                        batch::MIN_PARALLEL_BATCH,
+                        batch::workers(usize::MAX, n)
+                    ),
+                },
+            ),
             ("rng".to_owned(), "C_GenerateRandom".to_owned()),
         ];
         ProviderInfo {
@@ -180,7 +207,7 @@ impl Provider for Pkcs11 {
 
     fn aead(&self, alg: AeadAlg, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
         self.require(Algorithm::Aead(alg))?;
-        aead::new(&self.token, alg, key)
+        aead::new(&self.token, alg, key, self.batch_threads)
     }
 
     fn cipher(

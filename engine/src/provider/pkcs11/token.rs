@@ -45,6 +45,10 @@ pub(super) struct Token {
     /// not in a worker thread's session. It also keeps the login alive: PKCS#11 logs the
     /// application out when its last session closes. `None` only while dropping.
     owner: Mutex<Option<Session>>,
+    /// Sessions that batch workers (short-lived threads) hand back when they finish, lent
+    /// to the next batch's workers: a batch then pays neither `C_OpenSession` nor
+    /// `C_CloseSession` per worker.
+    spare: Mutex<Vec<Session>>,
     /// Set once the module answered that the token, its login or its sessions are gone.
     lost: Arc<AtomicBool>,
     /// The answer that lost it, for the errors of every later call.
@@ -56,14 +60,24 @@ pub(super) struct Token {
 impl Drop for Token {
     fn drop(&mut self) {
         let owner = self.owner.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let lost = self.lost.load(Ordering::Acquire);
+        let spare = self.spare.get_mut().unwrap_or_else(PoisonError::into_inner);
+        for session in spare.drain(..) {
+            if !lost {
+                let _ = session.close();
+            }
+        }
         if let Some(session) = owner.take()
-            && !self.lost.load(Ordering::Acquire)
+            && !lost
         {
             // Nothing to do about a failure: the module is shutting the session anyway.
             let _ = session.close();
         }
     }
 }
+
+/// The most spare sessions a token keeps for batch workers (one per worker).
+const MAX_SPARE: usize = super::batch::MAX_WORKERS;
 
 /// Return values after which the engine's sessions, login or key objects are gone.
 const LOST: [RvError; 8] = [
@@ -239,6 +253,7 @@ fn login(reg: &mut Registry, config: &Config) -> Result<Token, String> {
         key_sizes: Vec::new(),
         context: ctx.clone(),
         owner: Mutex::new(Some(owner)),
+        spare: Mutex::new(Vec::new()),
         lost: Arc::new(AtomicBool::new(false)),
         lost_code: OnceLock::new(),
         generation: GENERATION.fetch_add(1, Ordering::Relaxed),
@@ -365,6 +380,60 @@ impl Token {
             }
             Ok(result)
         })
+    }
+
+    /// Runs `f` — a batch worker on a thread of its own — with a spare session as this
+    /// thread's session, and hands the thread's session back to the spares afterwards
+    /// (closing it only past [`MAX_SPARE`]; forgetting it once the token is lost, as
+    /// every session of a lost token). A worker that finds no spare opens one on its
+    /// first call, as any thread does.
+    pub(super) fn lend_session(&self, f: &mut dyn FnMut()) {
+        let spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let unused = SESSIONS.with(|cell| {
+            let mut sessions = cell.borrow_mut();
+            match spare {
+                Some(session) if !sessions.iter().any(|t| t.generation == self.generation) => {
+                    sessions.push(ThreadSession {
+                        generation: self.generation,
+                        lost: self.lost.clone(),
+                        session: Some(session),
+                    });
+                    None
+                }
+                // A thread that has its own session already keeps it; the spare goes back.
+                other => other,
+            }
+        });
+        if let Some(session) = unused {
+            self.spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(session);
+        }
+        f();
+        let back = SESSIONS.with(|cell| {
+            let mut sessions = cell.borrow_mut();
+            let i = sessions
+                .iter()
+                .position(|t| t.generation == self.generation)?;
+            // Taken out, the entry's drop closes nothing.
+            sessions.swap_remove(i).session.take()
+        });
+        if let Some(session) = back
+            && !self.lost.load(Ordering::Acquire)
+        {
+            let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+            if spare.len() < MAX_SPARE {
+                spare.push(session);
+            } else {
+                drop(spare);
+                let _ = session.close();
+            }
+        }
     }
 
     /// Fails fast once the token is lost: its keys and sessions are gone.
