@@ -9,15 +9,15 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
 use super::codec::{
-    self, Attrs, CodecError, ExtendedRequest, MAX_DATA_LEN, NameEntry, Payload, Request, Response,
-    fx, fxf, fxp,
+    self, Attrs, Buffered, CodecError, ExtendedRequest, FrameSource, MAX_DATA_LEN, NameEntry,
+    Payload, Request, Response, fx, fxf, fxp,
 };
 
 /// Why a client operation failed.
@@ -209,13 +209,27 @@ impl Client {
         R: Read + Send + 'static,
         W: Write + Send + 'static,
     {
-        // Buffered, so a packet's length and the start of its body come in one read.
-        let mut reader = BufReader::with_capacity(64 * 1024, reader);
+        Client::with_source(Buffered::new(reader), writer, options)
+    }
+
+    /// [`with_options`](Self::with_options) with replies from any [`FrameSource`].
+    pub(crate) fn with_source<S, W>(
+        mut reader: S,
+        writer: W,
+        options: ClientOptions,
+    ) -> ClientResult<Client>
+    where
+        S: FrameSource + 'static,
+        W: Write + Send + 'static,
+    {
         let mut writer: BufWriter<Box<dyn Write + Send>> =
             BufWriter::with_capacity(64 * 1024, Box::new(writer));
         writer.write_all(&codec::encode_init(codec::VERSION))?;
         writer.flush()?;
-        let frame = codec::read_frame(&mut reader)?.ok_or(ClientError::Closed)?;
+        let mut frame = Vec::new();
+        if !reader.next_frame(&mut frame)? {
+            return Err(ClientError::Closed);
+        }
         let (version, ext) = codec::decode_version(&frame)?;
         if version != codec::VERSION {
             return Err(ClientError::Protocol(format!(
@@ -246,7 +260,7 @@ impl Client {
                         .unwrap_or_else(|e| e.into_inner())
                         .pop()
                         .unwrap_or_default();
-                    let msg = match codec::read_frame_into(&mut reader, &mut frame) {
+                    let msg = match reader.next_frame(&mut frame) {
                         Ok(true) => Ok(frame),
                         Ok(false) => break,
                         Err(e) => Err(e),

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::client::{Client, ClientError, ClientOptions, ClientResult};
+use super::codec::{CodecError, FrameSource, MAX_PACKET_LEN};
 use super::server::{Config, Server};
 use crate::root::Root;
 use crate::ssh::{self, PasswordCheck, SubsystemRegistry};
@@ -66,10 +67,26 @@ fn register_by(
             )
         })?;
         Server::new(confined, config.clone())
-            .serve(reader, writer)
+            .serve_frames(reader, writer)
             .map(drop)
             .map_err(|e| eprintln!("sftp: session ended: {e}"))
     });
+}
+
+/// SFTP frames straight from the channel: each is copied once, from where it was
+/// decrypted into its own buffer, without passing through a byte stream.
+impl FrameSource for ssh::ChannelReader {
+    fn next_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool, CodecError> {
+        self.read_message(frame, MAX_PACKET_LEN).map_err(|e| {
+            match e
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<ssh::BadMessageLength>())
+            {
+                Some(&ssh::BadMessageLength(len)) => CodecError::BadPacketLength(len),
+                None => e.into(),
+            }
+        })
+    }
 }
 
 /// Opens the `sftp` subsystem on `client` and starts an SFTP session on it.
@@ -77,7 +94,7 @@ pub fn open(client: &ssh::Client, options: ClientOptions) -> ClientResult<Client
     let (reader, writer) = client
         .open_subsystem(SUBSYSTEM)
         .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
-    Client::with_options(reader, writer, options)
+    Client::with_source(reader, writer, options)
 }
 
 /// The users file checks SSH passwords the way it checks FTP ones (the same PBKDF2

@@ -10,14 +10,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 
 use super::codec::{
-    self, Attrs, CodecError, ExtendedRequest, MAX_DATA_LEN, NameEntry, Request, Response, fx, fxf,
-    fxp,
+    self, Attrs, Buffered, CodecError, ExtendedRequest, FrameSource, MAX_DATA_LEN, NameEntry,
+    Request, Response, fx, fxf, fxp,
 };
 use super::longname::longname;
 use crate::root::{DirReader, FsError, Metadata, OpenOptions, Root, SetAttrs};
@@ -122,15 +122,30 @@ impl Server {
 
     /// Serves one connection until the client closes its side (then `Ok`) or sends
     /// something that cannot be SFTP (then `Err`). Returns once `reader` has ended.
-    pub fn serve<R, W>(&self, mut reader: R, writer: W) -> Result<ServeStats, ServeError>
+    pub fn serve<R, W>(&self, reader: R, writer: W) -> Result<ServeStats, ServeError>
     where
         R: Read + Send,
         W: Write + Send,
     {
-        let first = match codec::read_frame(&mut reader).map_err(ServeError::Codec)? {
-            None => return Ok(ServeStats::default()),
-            Some(f) => f,
-        };
+        // Buffered, so a packet's length and the start of its body come in one read;
+        // large bodies pass straight through into the frame.
+        self.serve_frames(Buffered::new(reader), writer)
+    }
+
+    /// [`serve`](Self::serve) with requests from any [`FrameSource`].
+    pub(crate) fn serve_frames<S, W>(
+        &self,
+        mut source: S,
+        writer: W,
+    ) -> Result<ServeStats, ServeError>
+    where
+        S: FrameSource,
+        W: Write + Send,
+    {
+        let mut first = Vec::new();
+        if !source.next_frame(&mut first).map_err(ServeError::Codec)? {
+            return Ok(ServeStats::default());
+        }
         let _client_version = codec::decode_init(&first).map_err(ServeError::Codec)?;
 
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
@@ -139,9 +154,11 @@ impl Server {
 
         std::thread::scope(|s| {
             let reader_pool = pool.clone();
-            let reader = crate::cpu::spawn_scoped(std::thread::Builder::new(), s, move || {
-                read_loop(reader, in_tx, &reader_pool)
-            })
+            let reader = crate::cpu::spawn_scoped(
+                std::thread::Builder::new().name("sftp-requests".into()),
+                s,
+                move || read_loop(source, in_tx, &reader_pool),
+            )
             .map_err(ServeError::Io)?;
             let mut session = Session {
                 root: &self.root,
@@ -155,9 +172,11 @@ impl Server {
                 let (out_tx, out_rx) =
                     mpsc::sync_channel::<Vec<u8>>(self.config.queue_depth.max(1));
                 let writer_pool = pool.clone();
-                let writer = crate::cpu::spawn_scoped(std::thread::Builder::new(), s, move || {
-                    write_loop(writer, out_rx, &writer_pool)
-                })
+                let writer = crate::cpu::spawn_scoped(
+                    std::thread::Builder::new().name("sftp-replies".into()),
+                    s,
+                    move || write_loop(writer, out_rx, &writer_pool),
+                )
                 .map_err(ServeError::Io)?;
                 let mut sink = ChannelSink(out_tx);
                 // A send fails only when the writer has stopped; its own error is the
@@ -238,16 +257,13 @@ fn give_back(pool: &Mutex<Vec<Vec<u8>>>, buf: Vec<u8>) {
     }
 }
 
-fn read_loop<R: Read>(
-    reader: R,
+fn read_loop(
+    mut source: impl FrameSource,
     tx: SyncSender<Inbound>,
     pool: &Mutex<Vec<Vec<u8>>>,
 ) -> Result<(), CodecError> {
-    // Buffered, so a packet's length and the start of its body come in one read; large
-    // bodies pass straight through into the frame.
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut frame = Vec::new();
-    while codec::read_frame_into(&mut reader, &mut frame)? {
+    while source.next_frame(&mut frame)? {
         // A WRITE keeps its (large) frame until the data is on disk, and the worker hands
         // the buffer back; anything else is copied out small so the buffer stays here.
         let owned = if frame.first() == Some(&fxp::WRITE) {

@@ -44,6 +44,76 @@ impl ChannelReader {
     }
 }
 
+/// A message length outside what [`ChannelReader::read_message`] was asked to accept
+/// (the error's inner value, kind [`io::ErrorKind::InvalidData`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadMessageLength(pub u32);
+
+impl std::fmt::Display for BadMessageLength {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "message length {} out of bounds", self.0)
+    }
+}
+
+impl std::error::Error for BadMessageLength {}
+
+impl ChannelReader {
+    /// Reads the next message of a stream where each message begins with its length
+    /// (a big-endian `u32`, as SFTP frames its packets), putting its body in `body`.
+    /// Returns `false` at the peer's EOF or CLOSE between messages.
+    ///
+    /// From the first call on, the channel cuts what it receives into messages as it
+    /// arrives: each byte is copied once, from where it was decrypted into its
+    /// message's buffer, and this reader wakes once per message. The buffer `body` held
+    /// is kept for a later message. Mixing this with [`Read`](io::Read) on one channel
+    /// loses data.
+    ///
+    /// A length of 0 or above `max` fails with [`BadMessageLength`]; a stream that ends
+    /// inside a message fails with [`io::ErrorKind::UnexpectedEof`].
+    pub fn read_message(&mut self, body: &mut Vec<u8>, max: u32) -> io::Result<bool> {
+        let mut g = self.conn.chans();
+        loop {
+            let Ok(ch) = g.get(self.id) else {
+                return Ok(false);
+            };
+            let framer = ch.frame_messages(max);
+            if let Some(next) = framer.pop() {
+                let old = std::mem::replace(body, next);
+                framer.recycle(old);
+                let adjust = ch.consume(body.len() + 4);
+                let rid = ch.remote_id;
+                drop(g);
+                if let Some(add) = adjust {
+                    self.conn
+                        .link
+                        .queue_conn(connection::window_adjust(rid, add));
+                }
+                return Ok(true);
+            }
+            if let Some(len) = framer.bad_length() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    BadMessageLength(len),
+                ));
+            }
+            let partial = framer.partial();
+            if ch.eof_in || ch.close_in {
+                if partial {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the channel ended inside a message",
+                    ));
+                }
+                return Ok(false);
+            }
+            if let Some(why) = self.conn.link.dead() {
+                return Err(broken(why));
+            }
+            g = self.conn.wait(g);
+        }
+    }
+}
+
 impl io::Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
