@@ -3,21 +3,16 @@
 //! as a range of this buffer — no reassembly copy, no copy into a payload `Vec`.
 //!
 //! A batch is every whole packet the buffer holds, up to and including NEWKEYS (the
-//! opener stops there, so the packets after it wait for the new keys). Reads are sized
-//! so that packets are not cut off at the end of the buffer ([`RecvBuf::spare`]); one
-//! that is all the same (a packet limit above the default) moves to the front, and the
-//! buffer grows only to what the opener asks for, which it has bounded by the largest
-//! packet allowed.
+//! opener stops there, so the packets after it wait for the new keys). A packet cut off
+//! at the end of the buffer stays where it is; when it needs more room than is left,
+//! its bytes move to the front, and the buffer grows only to what the opener asks for,
+//! which it has bounded by the largest packet allowed.
 
 use std::ops::Range;
 
 use wirecrypt::record::{Opened, RecordError};
 use wirecrypt::ssh::PacketOpener;
 use zeroize::Zeroize;
-
-/// Room for the largest packet: `packet_length` at the default limit, its length field
-/// and the longest MAC (hmac-sha2-512).
-const ROOM: usize = wirecrypt::ssh::PACKET_MAX_SIZE + 4 + 64;
 
 /// Socket bytes and the packets opened in them (see the module docs).
 pub(crate) struct RecvBuf {
@@ -40,9 +35,6 @@ pub(crate) struct RecvBuf {
     /// A failure met after some packets of the batch opened: reported once they are
     /// handed up, so a DISCONNECT in front of garbage is still read.
     failed: Option<RecordError>,
-    /// Bytes moved to the front so far.
-    #[cfg(test)]
-    moved: usize,
 }
 
 impl RecvBuf {
@@ -63,8 +55,6 @@ impl RecvBuf {
             plain_from: 0,
             needed,
             failed: None,
-            #[cfg(test)]
-            moved: 0,
         }
     }
 
@@ -144,25 +134,15 @@ impl RecvBuf {
         }
     }
 
-    /// Free space to read socket bytes into, at least what the next packet needs.
-    ///
-    /// A read may run on to within [`ROOM`] of the buffer's end, since a packet that
-    /// begins there surely fits; past that it stops where the current packet ends, so
-    /// no packet begins where it might not fit, and the buffer starts over at the front
-    /// once that packet is handed up. So packets are not cut off at the end and moved
-    /// to the front (a copy of up to half the data, with packets half the buffer's
-    /// size). If one is all the same (a larger packet limit), it moves, and the buffer
-    /// grows when even that is not enough (to at most one packet plus what is already
-    /// there, a size the opener has bounded).
+    /// Free space to read socket bytes into, at least what the next packet needs:
+    /// a packet cut off at the end moves to the front when the tail is too short, and
+    /// the buffer grows when even that is not enough (to at most one packet plus what
+    /// is already there, a size the opener has bounded).
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         self.end_batch();
         let want = self.needed.max(1);
         if self.buf.len() - self.end < want {
             if self.start > 0 {
-                #[cfg(test)]
-                {
-                    self.moved += self.end - self.start;
-                }
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
@@ -172,8 +152,7 @@ impl RecvBuf {
                 self.buf.resize(self.end + want, 0);
             }
         }
-        let limit = self.buf.len().saturating_sub(ROOM).max(self.end + want);
-        &mut self.buf[self.end..limit]
+        &mut self.buf[self.end..]
     }
 
     /// Takes `n` bytes just read into [`spare`](Self::spare).
@@ -327,27 +306,5 @@ mod tests {
             rx.next_packet().unwrap_err(),
             RecordError::AuthenticationFailed
         );
-    }
-
-    #[test]
-    fn large_packets_are_read_without_moving_any() {
-        let e = engine();
-        let (mode, keys) = aes128_gcm();
-        let mut sealer = PacketSealer::with_keys(&e, mode, &keys).unwrap();
-        // Packets as large as SFTP's largest WRITE, each a little larger than the last.
-        let wire = stream(&mut sealer, &[94; 24], 261_150);
-        for chunk in [1000, 65_536, 114_000, 300_000, 1 << 20] {
-            let opener = PacketOpener::with_keys(&e, mode, &keys).unwrap();
-            let mut rx = RecvBuf::new(opener, 512 * 1024, &[]);
-            let got = drain(&mut rx, &wire, chunk);
-            assert_eq!(got.len(), 24, "chunk {chunk}");
-            assert!(
-                got.iter()
-                    .enumerate()
-                    .all(|(i, (_, p))| p.len() == 261_150 + i)
-            );
-            assert_eq!(rx.moved, 0, "chunk {chunk}");
-            assert_eq!(rx.buf.len(), 512 * 1024, "chunk {chunk}");
-        }
     }
 }
