@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::client::{Client, ClientError, ClientOptions, ClientResult};
+use super::client::{Client, ClientError, ClientOptions, ClientResult, FrameWrite};
 use super::codec::{CodecError, FrameSource, MAX_PACKET_LEN};
 use super::server::{Config, Server};
 use crate::root::Root;
@@ -86,6 +86,18 @@ impl FrameSource for ssh::ChannelReader {
                 None => e.into(),
             }
         })
+    }
+}
+
+/// WRITE requests straight into the channel's packets: the file data is read into the
+/// packet that carries it, where it is encrypted.
+impl FrameWrite for ssh::ChannelWriter {
+    fn write_with(
+        &mut self,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<bool> {
+        ssh::ChannelWriter::write_with(self, len, fill).map(|()| true)
     }
 }
 

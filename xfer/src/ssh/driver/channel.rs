@@ -182,42 +182,82 @@ impl ChannelWriter {
     }
 }
 
+impl ChannelWriter {
+    /// Waits until up to `want` bytes may go out in one packet; returns how many and
+    /// the peer's channel number, with the bytes counted as sent.
+    fn reserve(&mut self, want: usize) -> io::Result<(usize, u32)> {
+        if self.eof_sent {
+            return Err(broken("write after EOF"));
+        }
+        let mut g = self.conn.chans();
+        loop {
+            if let Some(why) = self.conn.link.dead() {
+                return Err(broken(why));
+            }
+            let ch = g.get(self.id).map_err(broken)?;
+            if ch.close_in || ch.close_out {
+                return Err(broken("channel closed by the peer"));
+            }
+            let n = ch.sendable(want);
+            if n > 0 {
+                ch.sent(n);
+                return Ok((n, ch.remote_id));
+            }
+            g = self.conn.wait(g);
+        }
+    }
+
+    /// Sends `len` bytes that `fill` writes straight into the packets carrying them
+    /// (called with each packet's share: its offset in the `len` bytes and where it
+    /// goes), in as few packets as the peer's window and packet size allow. So data
+    /// read from a file is copied once, by the read, into the packet where it is
+    /// encrypted.
+    ///
+    /// If `fill` fails, its error is returned and the bytes before that packet have
+    /// been sent: the stream is cut off mid-message, and the caller must give it up.
+    pub(crate) fn write_with(
+        &mut self,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut done = 0;
+        while done < len {
+            let (n, rid) = self.reserve(len - done)?;
+            let header = data_header(rid, n);
+            self.conn
+                .link
+                .send_with(9 + n, &mut |slot| {
+                    slot[..9].copy_from_slice(&header);
+                    fill(done, &mut slot[9..])
+                })
+                .map_err(broken)??;
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+/// CHANNEL_DATA's header for `n` bytes on the peer's channel `rid`.
+fn data_header(rid: u32, n: usize) -> [u8; 9] {
+    let mut header = [0u8; 9];
+    header[0] = msg::CHANNEL_DATA;
+    header[1..5].copy_from_slice(&rid.to_be_bytes());
+    header[5..9].copy_from_slice(&(n as u32).to_be_bytes());
+    header
+}
+
 impl io::Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        if self.eof_sent {
-            return Err(broken("write after EOF"));
-        }
-        let (n, rid) = {
-            let mut g = self.conn.chans();
-            loop {
-                if let Some(why) = self.conn.link.dead() {
-                    return Err(broken(why));
-                }
-                let ch = g.get(self.id).map_err(broken)?;
-                if ch.close_in || ch.close_out {
-                    return Err(broken("channel closed by the peer"));
-                }
-                let n = ch.sendable(buf.len());
-                if n > 0 {
-                    ch.sent(n);
-                    break (n, ch.remote_id);
-                }
-                g = self.conn.wait(g);
-            }
-        };
+        let (n, rid) = self.reserve(buf.len())?;
         // The header and the data go straight into the packet being sealed: the data
         // is copied once, from the caller's buffer (an SFTP DATA reply read from the
         // file) into the packet, and encrypted there.
-        let mut header = [0u8; 9];
-        header[0] = msg::CHANNEL_DATA;
-        header[1..5].copy_from_slice(&rid.to_be_bytes());
-        header[5..9].copy_from_slice(&(n as u32).to_be_bytes());
         self.conn
             .link
-            .send_parts(&[&header, &buf[..n]])
+            .send_parts(&[&data_header(rid, n), &buf[..n]])
             .map_err(broken)?;
         Ok(n)
     }
