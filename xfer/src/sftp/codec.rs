@@ -164,6 +164,14 @@ pub(crate) trait FrameSource: Send {
     fn next_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool, CodecError>;
 }
 
+/// A [`FrameSource`] that can also say, without waiting, that no whole frame is there
+/// yet.
+pub(crate) trait PollFrames: FrameSource {
+    /// Like [`next_frame`](FrameSource::next_frame), but `Ok(None)` at once when no
+    /// whole frame has arrived.
+    fn try_next_frame(&mut self, frame: &mut Vec<u8>) -> Result<Option<bool>, CodecError>;
+}
+
 /// Frames read from a byte stream through a buffer, so a frame's length and the start
 /// of its body come in one read; large bodies pass straight through into the frame.
 pub(crate) struct Buffered<R>(io::BufReader<R>);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::client::{Client, ClientError, ClientOptions, ClientResult, FrameWrite};
-use super::codec::{CodecError, FrameSource, MAX_PACKET_LEN};
+use super::codec::{CodecError, FrameSource, MAX_PACKET_LEN, PollFrames};
 use super::server::{Config, Server};
 use crate::root::Root;
 use crate::ssh::{self, PasswordCheck, SubsystemRegistry};
@@ -67,7 +67,7 @@ fn register_by(
             )
         })?;
         Server::new(confined, config.clone())
-            .serve_frames(reader, writer)
+            .serve_polled(reader, writer)
             .map(drop)
             .map_err(|e| eprintln!("sftp: session ended: {e}"))
     });
@@ -77,15 +77,26 @@ fn register_by(
 /// decrypted into its own buffer, without passing through a byte stream.
 impl FrameSource for ssh::ChannelReader {
     fn next_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool, CodecError> {
-        self.read_message(frame, MAX_PACKET_LEN).map_err(|e| {
-            match e
-                .get_ref()
-                .and_then(|e| e.downcast_ref::<ssh::BadMessageLength>())
-            {
-                Some(&ssh::BadMessageLength(len)) => CodecError::BadPacketLength(len),
-                None => e.into(),
-            }
-        })
+        self.read_message(frame, MAX_PACKET_LEN)
+            .map_err(frame_error)
+    }
+}
+
+impl PollFrames for ssh::ChannelReader {
+    fn try_next_frame(&mut self, frame: &mut Vec<u8>) -> Result<Option<bool>, CodecError> {
+        self.try_read_message(frame, MAX_PACKET_LEN)
+            .map_err(frame_error)
+    }
+}
+
+/// A channel's message error as SFTP's: a bad length is a bad packet length.
+fn frame_error(e: std::io::Error) -> CodecError {
+    match e
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ssh::BadMessageLength>())
+    {
+        Some(&ssh::BadMessageLength(len)) => CodecError::BadPacketLength(len),
+        None => e.into(),
     }
 }
 

@@ -71,10 +71,21 @@ impl ChannelReader {
     /// A length of 0 or above `max` fails with [`BadMessageLength`]; a stream that ends
     /// inside a message fails with [`io::ErrorKind::UnexpectedEof`].
     pub fn read_message(&mut self, body: &mut Vec<u8>, max: u32) -> io::Result<bool> {
+        self.message(body, max, true)
+            .map(|got| got.expect("a waiting read returns a message or the end"))
+    }
+
+    /// Like [`read_message`](Self::read_message), but returns `Ok(None)` at once when no
+    /// whole message has arrived.
+    pub fn try_read_message(&mut self, body: &mut Vec<u8>, max: u32) -> io::Result<Option<bool>> {
+        self.message(body, max, false)
+    }
+
+    fn message(&mut self, body: &mut Vec<u8>, max: u32, wait: bool) -> io::Result<Option<bool>> {
         let mut g = self.conn.chans();
         loop {
             let Ok(ch) = g.get(self.id) else {
-                return Ok(false);
+                return Ok(Some(false));
             };
             let framer = ch.frame_messages(max);
             if let Some(next) = framer.pop() {
@@ -88,7 +99,7 @@ impl ChannelReader {
                         .link
                         .queue_conn(connection::window_adjust(rid, add));
                 }
-                return Ok(true);
+                return Ok(Some(true));
             }
             if let Some(len) = framer.bad_length() {
                 return Err(io::Error::new(
@@ -104,10 +115,13 @@ impl ChannelReader {
                         "the channel ended inside a message",
                     ));
                 }
-                return Ok(false);
+                return Ok(Some(false));
             }
             if let Some(why) = self.conn.link.dead() {
                 return Err(broken(why));
+            }
+            if !wait {
+                return Ok(None);
             }
             g = self.conn.wait(g);
         }
