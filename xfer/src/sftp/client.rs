@@ -4,7 +4,9 @@
 //! [`ClientOptions::max_requests`] (64 by default) requests outstanding, each as large as
 //! the server's `limits@openssh.com` allows (32 KiB without it), accept replies in any
 //! order, and re-request the rest of a short read. A reader thread receives replies
-//! while the calling thread does file I/O and sends requests.
+//! while the calling thread does file I/O and sends requests; over an SSH channel,
+//! which cuts whole replies out of the data as it arrives, the calling thread takes
+//! them itself.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -168,7 +170,7 @@ pub struct Handle(Vec<u8>);
 /// An SFTP v3 session.
 pub struct Client {
     writer: BufWriter<Box<dyn FrameWrite>>,
-    replies: Receiver<Result<Vec<u8>, CodecError>>,
+    replies: Replies,
     pool: Arc<Mutex<Vec<Vec<u8>>>>,
     next_id: u32,
     version: u32,
@@ -212,11 +214,40 @@ impl Client {
         Client::with_source(Buffered::new(reader), Stream(writer), options)
     }
 
-    /// [`with_options`](Self::with_options) with replies from any [`FrameSource`].
+    /// [`with_options`](Self::with_options) with replies from any [`FrameSource`], read
+    /// ahead by a thread of their own.
     pub(crate) fn with_source<S, W>(
+        reader: S,
+        writer: W,
+        options: ClientOptions,
+    ) -> ClientResult<Client>
+    where
+        S: FrameSource + 'static,
+        W: FrameWrite + 'static,
+    {
+        Client::start(reader, writer, options, true)
+    }
+
+    /// [`with_options`](Self::with_options) with replies from a source that already
+    /// holds them as whole frames (an SSH channel cuts them out as they arrive): the
+    /// calling thread takes each itself, with no thread between to wake.
+    pub(crate) fn with_frames<S, W>(
+        reader: S,
+        writer: W,
+        options: ClientOptions,
+    ) -> ClientResult<Client>
+    where
+        S: FrameSource + 'static,
+        W: FrameWrite + 'static,
+    {
+        Client::start(reader, writer, options, false)
+    }
+
+    fn start<S, W>(
         mut reader: S,
         writer: W,
         options: ClientOptions,
+        read_ahead: bool,
     ) -> ClientResult<Client>
     where
         S: FrameSource + 'static,
@@ -246,32 +277,13 @@ impl Client {
             })
             .collect();
 
-        // Replies are read on their own thread so that receiving overlaps file I/O. DATA
-        // buffers come back through `pool` once written, so a download reuses them.
+        // DATA buffers come back through `pool` once written, so a download reuses them.
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-        let reader_pool = pool.clone();
-        let (tx, replies) = mpsc::sync_channel(options.max_requests.max(1) * 2);
-        crate::cpu::spawn(
-            std::thread::Builder::new().name("sftp-client-reader".into()),
-            move || {
-                loop {
-                    let mut frame = reader_pool
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .pop()
-                        .unwrap_or_default();
-                    let msg = match reader.next_frame(&mut frame) {
-                        Ok(true) => Ok(frame),
-                        Ok(false) => break,
-                        Err(e) => Err(e),
-                    };
-                    let end = msg.is_err();
-                    if tx.send(msg).is_err() || end {
-                        break;
-                    }
-                }
-            },
-        )?;
+        let replies = if read_ahead {
+            Replies::Thread(read_ahead_thread(reader, &pool, options.max_requests)?)
+        } else {
+            Replies::Direct(Box::new(reader))
+        };
 
         let mut client = Client {
             writer,
@@ -353,7 +365,21 @@ impl Client {
     }
 
     fn receive(&mut self) -> ClientResult<(u32, Response)> {
-        let frame = self.replies.recv().map_err(|_| ClientError::Closed)??;
+        let frame = match &mut self.replies {
+            Replies::Thread(rx) => rx.recv().map_err(|_| ClientError::Closed)??,
+            Replies::Direct(source) => {
+                let mut frame = self
+                    .pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop()
+                    .unwrap_or_default();
+                if !source.next_frame(&mut frame)? {
+                    return Err(ClientError::Closed);
+                }
+                frame
+            }
+        };
         Ok(codec::decode_response(frame)?)
     }
 
@@ -928,6 +954,47 @@ impl Client {
         let f = File::open(local)?;
         self.put(&f, remote)
     }
+}
+
+/// Where replies come from.
+enum Replies {
+    /// Read ahead by a thread of their own, so that receiving overlaps file I/O.
+    Thread(Receiver<Result<Vec<u8>, CodecError>>),
+    /// Taken by the calling thread from a source that holds whole frames already.
+    Direct(Box<dyn FrameSource>),
+}
+
+/// Starts the thread that reads replies from `reader` ahead of the calling thread, into
+/// buffers from `pool`.
+fn read_ahead_thread<S: FrameSource + 'static>(
+    mut reader: S,
+    pool: &Arc<Mutex<Vec<Vec<u8>>>>,
+    max_requests: usize,
+) -> io::Result<Receiver<Result<Vec<u8>, CodecError>>> {
+    let reader_pool = pool.clone();
+    let (tx, replies) = mpsc::sync_channel(max_requests.max(1) * 2);
+    crate::cpu::spawn(
+        std::thread::Builder::new().name("sftp-client-reader".into()),
+        move || {
+            loop {
+                let mut frame = reader_pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop()
+                    .unwrap_or_default();
+                let msg = match reader.next_frame(&mut frame) {
+                    Ok(true) => Ok(frame),
+                    Ok(false) => break,
+                    Err(e) => Err(e),
+                };
+                let end = msg.is_err();
+                if tx.send(msg).is_err() || end {
+                    break;
+                }
+            }
+        },
+    )?;
+    Ok(replies)
 }
 
 /// Where the client's request frames go: any byte stream ([`Stream`]), or an SSH

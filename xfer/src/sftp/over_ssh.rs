@@ -117,7 +117,7 @@ pub fn open(client: &ssh::Client, options: ClientOptions) -> ClientResult<Client
     let (reader, writer) = client
         .open_subsystem(SUBSYSTEM)
         .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
-    Client::with_source(reader, writer, options)
+    Client::with_frames(reader, writer, options)
 }
 
 /// The users file checks SSH passwords the way it checks FTP ones (the same PBKDF2
