@@ -430,3 +430,34 @@ fn our_client_and_server_with_password_login() {
     bad.password = Some("wrong".into());
     assert!(Client::connect(s.handle.local_addr(), bad).is_err());
 }
+
+#[test]
+fn our_server_reassembles_cut_frames_and_ends_on_hostile_lengths() {
+    use std::io::Write;
+    if !have(
+        "ssh-keygen",
+        "our_server_reassembles_cut_frames_and_ends_on_hostile_lengths",
+    ) {
+        return;
+    }
+    let s = OurServer::start(|_| {});
+    let mut c = ClientConfig::new(engine(), "ann", s.dir.path("known_hosts"));
+    c.password = Some(PASSWORD.into());
+    let client = Client::connect(s.handle.local_addr(), c).unwrap();
+    for hostile in [0u32, 300 * 1024, u32::MAX] {
+        let (mut r, mut w) = client.open_subsystem(over_ssh::SUBSYSTEM).unwrap();
+        // INIT, one byte per CHANNEL_DATA packet: the server puts the frame together.
+        for b in [0, 0, 0, 5, 1, 0, 0, 0, 3] {
+            w.write_all(&[b]).unwrap();
+        }
+        let mut version = Vec::new();
+        assert!(r.read_message(&mut version, 1 << 20).unwrap());
+        assert_eq!(&version[..5], &[2, 0, 0, 0, 3], "VERSION 3");
+        w.write_all(&hostile.to_be_bytes()).unwrap();
+        // The server may have closed the channel already: this write may fail.
+        let _ = w.write_all(&[1; 64]);
+        // The server ends the session as failed (exit status 1) and closes the channel.
+        assert_eq!(r.exit_status(), Some(1), "length {hostile}");
+        assert!(!r.read_message(&mut version, 1 << 20).unwrap());
+    }
+}

@@ -4,20 +4,22 @@
 //! [`ClientOptions::max_requests`] (64 by default) requests outstanding, each as large as
 //! the server's `limits@openssh.com` allows (32 KiB without it), accept replies in any
 //! order, and re-request the rest of a short read. A reader thread receives replies
-//! while the calling thread does file I/O and sends requests.
+//! while the calling thread does file I/O and sends requests; over an SSH channel,
+//! which cuts whole replies out of the data as it arrives, the calling thread takes
+//! them itself.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
 use super::codec::{
-    self, Attrs, CodecError, ExtendedRequest, MAX_DATA_LEN, NameEntry, Payload, Request, Response,
-    fx, fxf, fxp,
+    self, Attrs, Buffered, CodecError, ExtendedRequest, FrameSource, MAX_DATA_LEN, NameEntry,
+    Payload, Request, Response, fx, fxf, fxp,
 };
 
 /// Why a client operation failed.
@@ -167,8 +169,8 @@ pub struct Handle(Vec<u8>);
 
 /// An SFTP v3 session.
 pub struct Client {
-    writer: BufWriter<Box<dyn Write + Send>>,
-    replies: Receiver<Result<Vec<u8>, CodecError>>,
+    writer: BufWriter<Box<dyn FrameWrite>>,
+    replies: Replies,
     pool: Arc<Mutex<Vec<Vec<u8>>>>,
     next_id: u32,
     version: u32,
@@ -209,13 +211,56 @@ impl Client {
         R: Read + Send + 'static,
         W: Write + Send + 'static,
     {
-        // Buffered, so a packet's length and the start of its body come in one read.
-        let mut reader = BufReader::with_capacity(64 * 1024, reader);
-        let mut writer: BufWriter<Box<dyn Write + Send>> =
+        Client::with_source(Buffered::new(reader), Stream(writer), options)
+    }
+
+    /// [`with_options`](Self::with_options) with replies from any [`FrameSource`], read
+    /// ahead by a thread of their own.
+    pub(crate) fn with_source<S, W>(
+        reader: S,
+        writer: W,
+        options: ClientOptions,
+    ) -> ClientResult<Client>
+    where
+        S: FrameSource + 'static,
+        W: FrameWrite + 'static,
+    {
+        Client::start(reader, writer, options, true)
+    }
+
+    /// [`with_options`](Self::with_options) with replies from a source that already
+    /// holds them as whole frames (an SSH channel cuts them out as they arrive): the
+    /// calling thread takes each itself, with no thread between to wake.
+    pub(crate) fn with_frames<S, W>(
+        reader: S,
+        writer: W,
+        options: ClientOptions,
+    ) -> ClientResult<Client>
+    where
+        S: FrameSource + 'static,
+        W: FrameWrite + 'static,
+    {
+        Client::start(reader, writer, options, false)
+    }
+
+    fn start<S, W>(
+        mut reader: S,
+        writer: W,
+        options: ClientOptions,
+        read_ahead: bool,
+    ) -> ClientResult<Client>
+    where
+        S: FrameSource + 'static,
+        W: FrameWrite + 'static,
+    {
+        let mut writer: BufWriter<Box<dyn FrameWrite>> =
             BufWriter::with_capacity(64 * 1024, Box::new(writer));
         writer.write_all(&codec::encode_init(codec::VERSION))?;
         writer.flush()?;
-        let frame = codec::read_frame(&mut reader)?.ok_or(ClientError::Closed)?;
+        let mut frame = Vec::new();
+        if !reader.next_frame(&mut frame)? {
+            return Err(ClientError::Closed);
+        }
         let (version, ext) = codec::decode_version(&frame)?;
         if version != codec::VERSION {
             return Err(ClientError::Protocol(format!(
@@ -232,32 +277,13 @@ impl Client {
             })
             .collect();
 
-        // Replies are read on their own thread so that receiving overlaps file I/O. DATA
-        // buffers come back through `pool` once written, so a download reuses them.
+        // DATA buffers come back through `pool` once written, so a download reuses them.
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-        let reader_pool = pool.clone();
-        let (tx, replies) = mpsc::sync_channel(options.max_requests.max(1) * 2);
-        crate::cpu::spawn(
-            std::thread::Builder::new().name("sftp-client-reader".into()),
-            move || {
-                loop {
-                    let mut frame = reader_pool
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .pop()
-                        .unwrap_or_default();
-                    let msg = match codec::read_frame_into(&mut reader, &mut frame) {
-                        Ok(true) => Ok(frame),
-                        Ok(false) => break,
-                        Err(e) => Err(e),
-                    };
-                    let end = msg.is_err();
-                    if tx.send(msg).is_err() || end {
-                        break;
-                    }
-                }
-            },
-        )?;
+        let replies = if read_ahead {
+            Replies::Thread(read_ahead_thread(reader, &pool, options.max_requests)?)
+        } else {
+            Replies::Direct(Box::new(reader))
+        };
 
         let mut client = Client {
             writer,
@@ -339,7 +365,21 @@ impl Client {
     }
 
     fn receive(&mut self) -> ClientResult<(u32, Response)> {
-        let frame = self.replies.recv().map_err(|_| ClientError::Closed)??;
+        let frame = match &mut self.replies {
+            Replies::Thread(rx) => rx.recv().map_err(|_| ClientError::Closed)??,
+            Replies::Direct(source) => {
+                let mut frame = self
+                    .pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop()
+                    .unwrap_or_default();
+                if !source.next_frame(&mut frame)? {
+                    return Err(ClientError::Closed);
+                }
+                frame
+            }
+        };
         Ok(codec::decode_response(frame)?)
     }
 
@@ -808,7 +848,10 @@ impl Client {
     }
 
     /// Uploads `local` to `remote` (created or truncated, permissions 0644 unless it
-    /// exists). Returns the byte count.
+    /// exists). Returns the byte count. Over SSH, where the file is read straight into
+    /// the packets, a file that shrinks while being sent is an error and ends the
+    /// session (a request's length was promised); over a byte stream the upload stops
+    /// short.
     pub fn put(&mut self, local: &File, remote: &str) -> ClientResult<u64> {
         let size = local.metadata()?.len();
         let h = self.open(
@@ -837,16 +880,32 @@ impl Client {
             while failure.is_none() && outstanding < self.max_requests && offset < size {
                 let want = chunk.min((size - offset) as usize);
                 let id = self.id();
-                let n = match write_frame(&mut buf, id, &h.0, offset, local, want) {
-                    Ok(Some(n)) => n,
-                    // The local file shrank while being sent.
-                    Ok(None) => break,
-                    Err(e) => {
-                        failure = Some(e.into());
-                        break;
+                // Over SSH the file data is read straight into the packets carrying it;
+                // a writer that cannot take it that way gets the frame built here.
+                let head = write_head(id, &h.0, offset, want);
+                self.writer.flush()?;
+                let direct = self
+                    .writer
+                    .get_mut()
+                    .write_with(head.len() + want, &mut |at, out| {
+                        fill_write(&head, local, offset, at, out)
+                    })?;
+                let n = if direct {
+                    want
+                } else {
+                    match write_frame(&mut buf, id, &h.0, offset, local, want) {
+                        Ok(Some(n)) => {
+                            self.writer.write_all(&buf)?;
+                            n
+                        }
+                        // The local file shrank while being sent.
+                        Ok(None) => break,
+                        Err(e) => {
+                            failure = Some(e.into());
+                            break;
+                        }
                     }
                 };
-                self.writer.write_all(&buf)?;
                 sent_ids.insert(id);
                 outstanding += 1;
                 offset += n as u64;
@@ -895,6 +954,140 @@ impl Client {
         let f = File::open(local)?;
         self.put(&f, remote)
     }
+}
+
+/// Where replies come from.
+enum Replies {
+    /// Read ahead by a thread of their own, so that receiving overlaps file I/O.
+    Thread(Receiver<Result<Vec<u8>, CodecError>>),
+    /// Taken by the calling thread from a source that holds whole frames already.
+    Direct(Box<dyn FrameSource>),
+}
+
+/// Starts the thread that reads replies from `reader` ahead of the calling thread, into
+/// buffers from `pool`.
+fn read_ahead_thread<S: FrameSource + 'static>(
+    mut reader: S,
+    pool: &Arc<Mutex<Vec<Vec<u8>>>>,
+    max_requests: usize,
+) -> io::Result<Receiver<Result<Vec<u8>, CodecError>>> {
+    let reader_pool = pool.clone();
+    let (tx, replies) = mpsc::sync_channel(max_requests.max(1) * 2);
+    crate::cpu::spawn(
+        std::thread::Builder::new().name("sftp-client-reader".into()),
+        move || {
+            loop {
+                let mut frame = reader_pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop()
+                    .unwrap_or_default();
+                let msg = match reader.next_frame(&mut frame) {
+                    Ok(true) => Ok(frame),
+                    Ok(false) => break,
+                    Err(e) => Err(e),
+                };
+                let end = msg.is_err();
+                if tx.send(msg).is_err() || end {
+                    break;
+                }
+            }
+        },
+    )?;
+    Ok(replies)
+}
+
+/// Where the client's request frames go: any byte stream ([`Stream`]), or an SSH
+/// channel that takes a WRITE's file data straight into the packets carrying it.
+pub(crate) trait FrameWrite: Write + Send {
+    /// Sends `len` bytes that `fill` writes in place (called with each part's offset in
+    /// the `len` bytes and where it goes), if this writer can do that without a buffer
+    /// of its own; `Ok(false)` if it cannot, and nothing was sent. After an error the
+    /// stream may have been cut off mid-frame.
+    fn write_with(
+        &mut self,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]) -> io::Result<()>,
+    ) -> io::Result<bool>;
+}
+
+/// Any byte stream as a [`FrameWrite`] that builds whole frames first.
+struct Stream<W>(W);
+
+impl<W: Write> Write for Stream<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write + Send> FrameWrite for Stream<W> {
+    fn write_with(
+        &mut self,
+        _len: usize,
+        _fill: &mut dyn FnMut(usize, &mut [u8]) -> io::Result<()>,
+    ) -> io::Result<bool> {
+        Ok(false)
+    }
+}
+
+/// The first bytes of a WRITE frame of `len` data bytes: its length, type, id, handle,
+/// offset and data length.
+fn write_head(id: u32, handle: &[u8], offset: u64, len: usize) -> Vec<u8> {
+    let head_len = 4 + 1 + 4 + 4 + handle.len() + 8 + 4;
+    let mut head = Vec::with_capacity(head_len);
+    let frame_len = head_len - 4 + len;
+    head.extend_from_slice(&(frame_len as u32).to_be_bytes());
+    head.push(fxp::WRITE);
+    head.extend_from_slice(&id.to_be_bytes());
+    head.extend_from_slice(&(handle.len() as u32).to_be_bytes());
+    head.extend_from_slice(handle);
+    head.extend_from_slice(&offset.to_be_bytes());
+    head.extend_from_slice(&(len as u32).to_be_bytes());
+    head
+}
+
+/// Writes the part of a WRITE frame (`head`, then the file's bytes from `offset`) that
+/// starts `at` bytes into it into `out`, reading the file straight into place. A file
+/// that ends early is an error: the frame's length has been promised.
+fn fill_write(
+    head: &[u8],
+    local: &File,
+    offset: u64,
+    at: usize,
+    mut out: &mut [u8],
+) -> io::Result<()> {
+    let mut at = at;
+    if at < head.len() {
+        let k = (head.len() - at).min(out.len());
+        out[..k].copy_from_slice(&head[at..at + k]);
+        out = &mut out[k..];
+        at += k;
+    }
+    if out.is_empty() {
+        return Ok(());
+    }
+    let mut pos = offset + (at - head.len()) as u64;
+    while !out.is_empty() {
+        match local.read_at(out, pos) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the local file shrank while being sent",
+                ));
+            }
+            Ok(n) => {
+                out = &mut out[n..];
+                pos += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Fills `buf` with a WRITE frame whose data is read from `local` straight into it (no
@@ -966,5 +1159,62 @@ fn unexpected(resp: Response, wanted: &str) -> ClientError {
     match resp {
         Response::Status { code, message } => ClientError::Status { code, message },
         other => ClientError::Protocol(format!("expected {wanted}, got {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file under the temporary directory holding `data`, removed on drop.
+    struct TempFile(std::path::PathBuf, File);
+
+    impl TempFile {
+        fn with(data: &[u8]) -> TempFile {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir()
+                .join(format!("wirecrypt-sftp-client-{}-{n}", std::process::id()));
+            std::fs::write(&path, data).unwrap();
+            let f = File::open(&path).unwrap();
+            TempFile(path, f)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_write_filled_in_parts_is_the_frame_built_whole() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+        let tmp = TempFile::with(&data);
+        let f = &tmp.1;
+        let mut whole = Vec::new();
+        assert_eq!(
+            write_frame(&mut whole, 9, b"h1", 100, f, 5000).unwrap(),
+            Some(5000)
+        );
+        let head = write_head(9, b"h1", 100, 5000);
+        for part in [1, 7, 29, 30, 4096, whole.len()] {
+            let mut parts = vec![0u8; whole.len()];
+            for (i, out) in parts.chunks_mut(part).enumerate() {
+                fill_write(&head, f, 100, i * part, out).unwrap();
+            }
+            assert_eq!(parts, whole, "parts of {part}");
+        }
+    }
+
+    #[test]
+    fn a_file_shorter_than_promised_fails_the_fill() {
+        let tmp = TempFile::with(&[5; 100]);
+        let f = &tmp.1;
+        let head = write_head(1, b"h", 50, 80);
+        let mut out = vec![0u8; head.len() + 80];
+        let e = fill_write(&head, f, 50, 0, &mut out).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
     }
 }

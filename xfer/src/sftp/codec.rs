@@ -156,6 +156,39 @@ impl From<io::Error> for CodecError {
     }
 }
 
+/// Where whole frames come from: a byte stream ([`Buffered`]), or an SSH channel that
+/// cuts them out as they arrive (each byte copied once, into its frame's buffer).
+pub(crate) trait FrameSource: Send {
+    /// Puts the next frame's body in `frame` (its old buffer may be kept for later
+    /// frames); `false` when the peer closed its side between frames.
+    fn next_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool, CodecError>;
+}
+
+/// A [`FrameSource`] that can also say, without waiting, that no whole frame is there
+/// yet.
+pub(crate) trait PollFrames: FrameSource {
+    /// Like [`next_frame`](FrameSource::next_frame), but `Ok(None)` at once when no
+    /// whole frame has arrived.
+    fn try_next_frame(&mut self, frame: &mut Vec<u8>) -> Result<Option<bool>, CodecError>;
+}
+
+/// Frames read from a byte stream through a buffer, so a frame's length and the start
+/// of its body come in one read; large bodies pass straight through into the frame.
+pub(crate) struct Buffered<R>(io::BufReader<R>);
+
+impl<R: Read> Buffered<R> {
+    /// Frames from `reader`.
+    pub(crate) fn new(reader: R) -> Self {
+        Buffered(io::BufReader::with_capacity(64 * 1024, reader))
+    }
+}
+
+impl<R: Read + Send> FrameSource for Buffered<R> {
+    fn next_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool, CodecError> {
+        read_frame_into(&mut self.0, frame)
+    }
+}
+
 /// Reads one packet body (type byte onward). `Ok(None)` on a clean end of stream before
 /// the first byte of a packet; an end inside a packet is an error.
 pub fn read_frame(r: &mut impl Read) -> Result<Option<Vec<u8>>, CodecError> {

@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::client::{Client, ClientError, ClientOptions, ClientResult};
+use super::client::{Client, ClientError, ClientOptions, ClientResult, FrameWrite};
+use super::codec::{CodecError, FrameSource, MAX_PACKET_LEN, PollFrames};
 use super::server::{Config, Server};
 use crate::root::Root;
 use crate::ssh::{self, PasswordCheck, SubsystemRegistry};
@@ -66,10 +67,49 @@ fn register_by(
             )
         })?;
         Server::new(confined, config.clone())
-            .serve(reader, writer)
+            .serve_polled(reader, writer)
             .map(drop)
             .map_err(|e| eprintln!("sftp: session ended: {e}"))
     });
+}
+
+/// SFTP frames straight from the channel: each is copied once, from where it was
+/// decrypted into its own buffer, without passing through a byte stream.
+impl FrameSource for ssh::ChannelReader {
+    fn next_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool, CodecError> {
+        self.read_message(frame, MAX_PACKET_LEN)
+            .map_err(frame_error)
+    }
+}
+
+impl PollFrames for ssh::ChannelReader {
+    fn try_next_frame(&mut self, frame: &mut Vec<u8>) -> Result<Option<bool>, CodecError> {
+        self.try_read_message(frame, MAX_PACKET_LEN)
+            .map_err(frame_error)
+    }
+}
+
+/// A channel's message error as SFTP's: a bad length is a bad packet length.
+fn frame_error(e: std::io::Error) -> CodecError {
+    match e
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ssh::BadMessageLength>())
+    {
+        Some(&ssh::BadMessageLength(len)) => CodecError::BadPacketLength(len),
+        None => e.into(),
+    }
+}
+
+/// WRITE requests straight into the channel's packets: the file data is read into the
+/// packet that carries it, where it is encrypted.
+impl FrameWrite for ssh::ChannelWriter {
+    fn write_with(
+        &mut self,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<bool> {
+        ssh::ChannelWriter::write_with(self, len, fill).map(|()| true)
+    }
 }
 
 /// Opens the `sftp` subsystem on `client` and starts an SFTP session on it.
@@ -77,7 +117,7 @@ pub fn open(client: &ssh::Client, options: ClientOptions) -> ClientResult<Client
     let (reader, writer) = client
         .open_subsystem(SUBSYSTEM)
         .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
-    Client::with_options(reader, writer, options)
+    Client::with_frames(reader, writer, options)
 }
 
 /// The users file checks SSH passwords the way it checks FTP ones (the same PBKDF2

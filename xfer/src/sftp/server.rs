@@ -1,7 +1,9 @@
 //! SFTP v3 server over any blocking byte stream, confined to a [`Root`].
 //!
 //! Requests are pipelined: a reader thread receives and decodes them while the calling
-//! thread does the file I/O and writes the replies. Replies to READ and WRITE go out at
+//! thread does the file I/O and writes the replies. Over an SSH channel, which cuts
+//! whole requests out of the data as it arrives, the calling thread takes them itself
+//! and no reader thread is needed. Replies to READ and WRITE go out at
 //! once (they move the client's transfer window); others are flushed when no request is
 //! waiting, so a burst of metadata replies goes out in few writes. [`Config::reply_thread`] adds a
 //! third thread for sending. Requests are answered in order, so a client's pipelined
@@ -10,14 +12,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 
 use super::codec::{
-    self, Attrs, CodecError, ExtendedRequest, MAX_DATA_LEN, NameEntry, Request, Response, fx, fxf,
-    fxp,
+    self, Attrs, Buffered, CodecError, ExtendedRequest, FrameSource, MAX_DATA_LEN, NameEntry,
+    PollFrames, Request, Response, fx, fxf, fxp,
 };
 use super::longname::longname;
 use crate::root::{DirReader, FsError, Metadata, OpenOptions, Root, SetAttrs};
@@ -122,67 +124,194 @@ impl Server {
 
     /// Serves one connection until the client closes its side (then `Ok`) or sends
     /// something that cannot be SFTP (then `Err`). Returns once `reader` has ended.
-    pub fn serve<R, W>(&self, mut reader: R, writer: W) -> Result<ServeStats, ServeError>
+    pub fn serve<R, W>(&self, reader: R, writer: W) -> Result<ServeStats, ServeError>
     where
         R: Read + Send,
         W: Write + Send,
     {
-        let first = match codec::read_frame(&mut reader).map_err(ServeError::Codec)? {
-            None => return Ok(ServeStats::default()),
-            Some(f) => f,
-        };
-        let _client_version = codec::decode_init(&first).map_err(ServeError::Codec)?;
+        // Buffered, so a packet's length and the start of its body come in one read;
+        // large bodies pass straight through into the frame.
+        self.serve_frames(Buffered::new(reader), writer)
+    }
 
+    /// [`serve`](Self::serve) with requests from any [`FrameSource`], read and decoded
+    /// ahead on a thread of their own.
+    pub(crate) fn serve_frames<S, W>(
+        &self,
+        mut source: S,
+        writer: W,
+    ) -> Result<ServeStats, ServeError>
+    where
+        S: FrameSource,
+        W: Write + Send,
+    {
+        if !read_init(&mut source)? {
+            return Ok(ServeStats::default());
+        }
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-        let (in_tx, in_rx) = mpsc::sync_channel::<Inbound>(self.config.queue_depth.max(1));
-        let version = codec::encode_version(codec::VERSION, &codec::SERVER_EXTENSIONS);
-
+        let (in_tx, mut in_rx) = mpsc::sync_channel::<Inbound>(self.config.queue_depth.max(1));
         std::thread::scope(|s| {
             let reader_pool = pool.clone();
-            let reader = crate::cpu::spawn_scoped(std::thread::Builder::new(), s, move || {
-                read_loop(reader, in_tx, &reader_pool)
-            })
+            let reader = crate::cpu::spawn_scoped(
+                std::thread::Builder::new().name("sftp-requests".into()),
+                s,
+                move || read_loop(source, in_tx, &reader_pool),
+            )
             .map_err(ServeError::Io)?;
-            let mut session = Session {
-                root: &self.root,
-                config: &self.config,
-                handles: HashMap::new(),
-                next_handle: 0,
-                pool: &pool,
-                stats: ServeStats::default(),
-            };
-            let written = if self.config.reply_thread {
+            let answered = self.answer(&mut in_rx, writer, &pool);
+            // Dropping the receiver makes a reader still blocked in a send give up.
+            drop(in_rx);
+            let read = reader.join().expect("sftp reader thread panicked");
+            read.map_err(ServeError::Codec)?;
+            answered
+        })
+    }
+
+    /// [`serve`](Self::serve) with requests from a source that already holds them as
+    /// whole frames (an SSH channel cuts them out as they arrive): the thread that
+    /// answers takes each itself, with no thread between to wake.
+    pub(crate) fn serve_polled<S, W>(
+        &self,
+        mut source: S,
+        writer: W,
+    ) -> Result<ServeStats, ServeError>
+    where
+        S: PollFrames,
+        W: Write + Send,
+    {
+        if !read_init(&mut source)? {
+            return Ok(ServeStats::default());
+        }
+        let pool: Mutex<Vec<Vec<u8>>> = Mutex::default();
+        let mut inbox = Polled {
+            source,
+            frame: Vec::new(),
+            pool: &pool,
+            failed: None,
+        };
+        let answered = self.answer(&mut inbox, writer, &pool);
+        if let Some(e) = inbox.failed {
+            return Err(ServeError::Codec(e));
+        }
+        answered
+    }
+
+    /// Sends VERSION and answers requests from `inbox` until it ends.
+    fn answer<W: Write + Send>(
+        &self,
+        inbox: &mut impl Inbox,
+        writer: W,
+        pool: &Mutex<Vec<Vec<u8>>>,
+    ) -> Result<ServeStats, ServeError> {
+        let version = codec::encode_version(codec::VERSION, &codec::SERVER_EXTENSIONS);
+        let mut session = Session {
+            root: &self.root,
+            config: &self.config,
+            handles: HashMap::new(),
+            next_handle: 0,
+            pool,
+            stats: ServeStats::default(),
+        };
+        let written = if self.config.reply_thread {
+            std::thread::scope(|s| {
                 let (out_tx, out_rx) =
                     mpsc::sync_channel::<Vec<u8>>(self.config.queue_depth.max(1));
-                let writer_pool = pool.clone();
-                let writer = crate::cpu::spawn_scoped(std::thread::Builder::new(), s, move || {
-                    write_loop(writer, out_rx, &writer_pool)
-                })
-                .map_err(ServeError::Io)?;
+                let writer = crate::cpu::spawn_scoped(
+                    std::thread::Builder::new().name("sftp-replies".into()),
+                    s,
+                    move || write_loop(writer, out_rx, pool),
+                )?;
                 let mut sink = ChannelSink(out_tx);
                 // A send fails only when the writer has stopped; its own error is the
                 // one reported.
                 let _ = sink
                     .send(version)
-                    .and_then(|()| session.run(&in_rx, &mut sink));
+                    .and_then(|()| session.run(inbox, &mut sink));
                 drop(sink);
                 writer.join().expect("sftp writer thread panicked")
-            } else {
-                let mut sink = DirectSink {
-                    w: BufWriter::with_capacity(64 * 1024, writer),
-                    pool: &pool,
-                };
-                sink.send(version)
-                    .and_then(|()| session.run(&in_rx, &mut sink))
-                    .and_then(|()| sink.w.flush())
+            })
+        } else {
+            let mut sink = DirectSink {
+                w: BufWriter::with_capacity(64 * 1024, writer),
+                pool,
             };
-            // Dropping the receiver makes a reader still blocked in a send give up.
-            drop(in_rx);
-            let read = reader.join().expect("sftp reader thread panicked");
-            read.map_err(ServeError::Codec)?;
-            written.map_err(ServeError::Io)?;
-            Ok(session.stats)
-        })
+            sink.send(version)
+                .and_then(|()| session.run(inbox, &mut sink))
+                .and_then(|()| sink.w.flush())
+        };
+        written.map_err(ServeError::Io)?;
+        Ok(session.stats)
+    }
+}
+
+/// Reads and checks INIT; `false` when the client closed before sending it.
+fn read_init(source: &mut impl FrameSource) -> Result<bool, ServeError> {
+    let mut first = Vec::new();
+    if !source.next_frame(&mut first).map_err(ServeError::Codec)? {
+        return Ok(false);
+    }
+    codec::decode_init(&first).map_err(ServeError::Codec)?;
+    Ok(true)
+}
+
+/// What [`Inbox::take`] found.
+enum Take {
+    Ready(Inbound),
+    /// Nothing yet (only when not waiting).
+    Empty,
+    /// The client closed its side, or its stream broke.
+    End,
+}
+
+/// Where the answering thread takes requests from.
+trait Inbox {
+    /// The next request; waits for one when `wait` is set.
+    fn take(&mut self, wait: bool) -> Take;
+}
+
+/// Requests decoded ahead by [`read_loop`] on its own thread.
+impl Inbox for Receiver<Inbound> {
+    fn take(&mut self, wait: bool) -> Take {
+        if wait {
+            return self.recv().map_or(Take::End, Take::Ready);
+        }
+        match self.try_recv() {
+            Ok(m) => Take::Ready(m),
+            Err(TryRecvError::Empty) => Take::Empty,
+            Err(TryRecvError::Disconnected) => Take::End,
+        }
+    }
+}
+
+/// Requests taken straight from a [`PollFrames`] source and decoded in place.
+struct Polled<'a, S> {
+    source: S,
+    frame: Vec<u8>,
+    pool: &'a Mutex<Vec<Vec<u8>>>,
+    /// Why the stream broke, for the session's result.
+    failed: Option<CodecError>,
+}
+
+impl<S: PollFrames> Inbox for Polled<'_, S> {
+    fn take(&mut self, wait: bool) -> Take {
+        let got = if wait {
+            self.source.next_frame(&mut self.frame).map(Some)
+        } else {
+            self.source.try_next_frame(&mut self.frame)
+        };
+        let decoded = match got {
+            Ok(Some(true)) => inbound(&mut self.frame, self.pool),
+            Ok(Some(false)) => return Take::End,
+            Ok(None) => return Take::Empty,
+            Err(e) => Err(e),
+        };
+        match decoded {
+            Ok(m) => Take::Ready(m),
+            Err(e) => {
+                self.failed = Some(e);
+                Take::End
+            }
+        }
     }
 }
 
@@ -238,37 +367,39 @@ fn give_back(pool: &Mutex<Vec<Vec<u8>>>, buf: Vec<u8>) {
     }
 }
 
-fn read_loop<R: Read>(
-    reader: R,
+fn read_loop(
+    mut source: impl FrameSource,
     tx: SyncSender<Inbound>,
     pool: &Mutex<Vec<Vec<u8>>>,
 ) -> Result<(), CodecError> {
-    // Buffered, so a packet's length and the start of its body come in one read; large
-    // bodies pass straight through into the frame.
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut frame = Vec::new();
-    while codec::read_frame_into(&mut reader, &mut frame)? {
-        // A WRITE keeps its (large) frame until the data is on disk, and the worker hands
-        // the buffer back; anything else is copied out small so the buffer stays here.
-        let owned = if frame.first() == Some(&fxp::WRITE) {
-            let next = take_buffer(pool);
-            std::mem::replace(&mut frame, next)
-        } else {
-            frame.clone()
-        };
-        let msg = match codec::decode_request(owned) {
-            Ok((id, req)) => Inbound::Request(id, req),
-            Err((Some(id), CodecError::UnknownType { .. })) => {
-                Inbound::Refused(id, fx::OP_UNSUPPORTED, "Operation unsupported")
-            }
-            Err((Some(id), _)) => Inbound::Refused(id, fx::BAD_MESSAGE, "Bad message"),
-            Err((None, e)) => return Err(e),
-        };
-        if tx.send(msg).is_err() {
+    while source.next_frame(&mut frame)? {
+        if tx.send(inbound(&mut frame, pool)?).is_err() {
             break;
         }
     }
     Ok(())
+}
+
+/// Decodes the request in `frame`. A WRITE keeps its (large) frame until the data is on
+/// disk, and the worker hands the buffer back through `pool`; anything else is copied
+/// out small so the buffer stays. A request that cannot be decoded but has an id is
+/// answered with a status; one without is the end of the stream.
+fn inbound(frame: &mut Vec<u8>, pool: &Mutex<Vec<Vec<u8>>>) -> Result<Inbound, CodecError> {
+    let owned = if frame.first() == Some(&fxp::WRITE) {
+        let next = take_buffer(pool);
+        std::mem::replace(frame, next)
+    } else {
+        frame.clone()
+    };
+    Ok(match codec::decode_request(owned) {
+        Ok((id, req)) => Inbound::Request(id, req),
+        Err((Some(id), CodecError::UnknownType { .. })) => {
+            Inbound::Refused(id, fx::OP_UNSUPPORTED, "Operation unsupported")
+        }
+        Err((Some(id), _)) => Inbound::Refused(id, fx::BAD_MESSAGE, "Bad message"),
+        Err((None, e)) => return Err(e),
+    })
 }
 
 /// A packet-sized buffer from the pool, or a new empty one.
@@ -395,16 +526,16 @@ const READDIR_BATCH: usize = 100;
 impl Session<'_> {
     /// Answers requests until the reader stops, flushing replies whenever no request is
     /// waiting.
-    fn run(&mut self, inbound: &Receiver<Inbound>, sink: &mut impl ReplySink) -> io::Result<()> {
+    fn run(&mut self, inbox: &mut impl Inbox, sink: &mut impl ReplySink) -> io::Result<()> {
         loop {
-            let msg = match inbound.try_recv() {
-                Ok(m) => m,
-                Err(TryRecvError::Disconnected) => return Ok(()),
-                Err(TryRecvError::Empty) => {
+            let msg = match inbox.take(false) {
+                Take::Ready(m) => m,
+                Take::End => return Ok(()),
+                Take::Empty => {
                     sink.idle()?;
-                    match inbound.recv() {
-                        Ok(m) => m,
-                        Err(_) => return Ok(()),
+                    match inbox.take(true) {
+                        Take::Ready(m) => m,
+                        Take::Empty | Take::End => return Ok(()),
                     }
                 }
             };

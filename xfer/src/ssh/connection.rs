@@ -43,6 +43,9 @@ pub struct Channel {
     /// Received data not read yet, copied once out of the receive buffer where it was
     /// decrypted. Bounded by [`LOCAL_WINDOW`]: data past the window is refused.
     pub inbox: VecDeque<u8>,
+    /// Once the reader asks for whole messages, received data goes here instead of the
+    /// inbox, copied once into the buffer of the message it belongs to.
+    pub framer: Option<Framer>,
     /// The peer sent EOF.
     pub eof_in: bool,
     /// We sent EOF.
@@ -84,8 +87,10 @@ impl Channel {
         }
     }
 
-    /// Takes incoming data against our window (copying it into the inbox).
-    pub fn receive(&mut self, data: &[u8]) -> Result<()> {
+    /// Takes incoming data against our window (copying it into the inbox, or into the
+    /// messages it completes). Returns whether a reader may have something new: always
+    /// for a byte stream, and for messages only when one is complete or broken.
+    pub fn receive(&mut self, data: &[u8]) -> Result<bool> {
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         if len > self.local_window || len > LOCAL_MAX_PACKET {
             return Err(SshError::protocol(format!(
@@ -97,8 +102,38 @@ impl Channel {
             return Err(SshError::protocol("channel data after EOF"));
         }
         self.local_window -= len;
-        self.inbox.extend(data);
-        Ok(())
+        match &mut self.framer {
+            Some(f) => Ok(f.feed(data)),
+            None => {
+                self.inbox.extend(data);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Switches the channel to whole messages of at most `max` bytes ([`Framer`]);
+    /// what the inbox holds is framed first. Does nothing the second time.
+    pub fn frame_messages(&mut self, max: u32) -> &mut Framer {
+        let inbox = &mut self.inbox;
+        self.framer.get_or_insert_with(|| {
+            let mut f = Framer::new(max);
+            let (a, b) = inbox.as_slices();
+            f.feed(a);
+            f.feed(b);
+            *inbox = VecDeque::new();
+            f
+        })
+    }
+
+    /// Counts `n` bytes as read; returns the window increment to send, when due.
+    pub fn consume(&mut self, n: usize) -> Option<u32> {
+        self.consumed += n as u32;
+        (self.consumed >= LOCAL_WINDOW / 2 && !self.close_in).then(|| {
+            let a = self.consumed;
+            self.local_window += a;
+            self.consumed = 0;
+            a
+        })
     }
 
     /// Copies received data into `buf`; returns bytes copied and, when due, the window
@@ -110,14 +145,7 @@ impl Channel {
         buf[..from_a].copy_from_slice(&a[..from_a]);
         buf[from_a..n].copy_from_slice(&b[..n - from_a]);
         self.inbox.drain(..n);
-        self.consumed += n as u32;
-        let adjust = (self.consumed >= LOCAL_WINDOW / 2 && !self.close_in).then(|| {
-            let a = self.consumed;
-            self.local_window += a;
-            self.consumed = 0;
-            a
-        });
-        (n, adjust)
+        (n, self.consume(n))
     }
 
     /// How many bytes may go out in the next data packet (0: wait for a window).
@@ -138,6 +166,102 @@ impl Channel {
             return Err(SshError::protocol("channel window grew past 2^32 - 1"));
         }
         Ok(())
+    }
+}
+
+/// Received channel data cut into messages that each begin with their length (a
+/// big-endian `u32`, as SFTP frames its packets), every byte copied once: from the
+/// receive buffer where it was decrypted into its message's buffer. Buffers come back
+/// through [`recycle`](Self::recycle), so a long transfer allocates none.
+#[derive(Debug, Default)]
+pub struct Framer {
+    /// The longest message body accepted.
+    max: u32,
+    /// The length field of the next message, as far as it has come.
+    header: [u8; 4],
+    header_got: usize,
+    /// The body being filled and its length.
+    current: Option<(Vec<u8>, usize)>,
+    /// Whole message bodies, oldest first.
+    done: VecDeque<Vec<u8>>,
+    /// Empty buffers for the next messages.
+    spares: Vec<Vec<u8>>,
+    /// A length field outside `1..=max`: no message can follow.
+    bad_length: Option<u32>,
+}
+
+/// Spare buffers a [`Framer`] keeps (more are dropped).
+const FRAMER_SPARES: usize = 8;
+
+impl Framer {
+    /// A framer for message bodies of 1 to `max` bytes.
+    pub fn new(max: u32) -> Self {
+        Framer {
+            max,
+            ..Default::default()
+        }
+    }
+
+    /// Cuts `data` into messages; returns whether one completed or the stream broke.
+    pub fn feed(&mut self, mut data: &[u8]) -> bool {
+        let mut news = false;
+        while !data.is_empty() && self.bad_length.is_none() {
+            match &mut self.current {
+                Some((body, len)) => {
+                    let take = (*len - body.len()).min(data.len());
+                    body.extend_from_slice(&data[..take]);
+                    data = &data[take..];
+                    if body.len() == *len {
+                        let (body, _) = self.current.take().expect("a body is being filled");
+                        self.done.push_back(body);
+                        news = true;
+                    }
+                }
+                None => {
+                    let take = (4 - self.header_got).min(data.len());
+                    self.header[self.header_got..self.header_got + take]
+                        .copy_from_slice(&data[..take]);
+                    self.header_got += take;
+                    data = &data[take..];
+                    if self.header_got < 4 {
+                        break;
+                    }
+                    self.header_got = 0;
+                    let len = u32::from_be_bytes(self.header);
+                    if len == 0 || len > self.max {
+                        self.bad_length = Some(len);
+                        return true;
+                    }
+                    let mut body = self.spares.pop().unwrap_or_default();
+                    body.clear();
+                    body.reserve_exact(len as usize);
+                    self.current = Some((body, len as usize));
+                }
+            }
+        }
+        news
+    }
+
+    /// The oldest whole message body.
+    pub fn pop(&mut self) -> Option<Vec<u8>> {
+        self.done.pop_front()
+    }
+
+    /// A length field outside `1..=max`, once one came.
+    pub fn bad_length(&self) -> Option<u32> {
+        self.bad_length
+    }
+
+    /// Bytes of a message that has begun and is not whole yet.
+    pub fn partial(&self) -> bool {
+        self.header_got > 0 || self.current.is_some()
+    }
+
+    /// Keeps an empty buffer for a later message.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if buf.capacity() > 0 && self.spares.len() < FRAMER_SPARES {
+            self.spares.push(buf);
+        }
     }
 }
 
@@ -258,5 +382,78 @@ mod tests {
             u64::from(ch.local_window),
             u64::from(LOCAL_WINDOW) - got + adjusted
         );
+    }
+
+    /// `bodies` framed as SFTP frames them: each after its length.
+    fn framed(bodies: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for b in bodies {
+            out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+            out.extend_from_slice(b);
+        }
+        out
+    }
+
+    #[test]
+    fn framer_cuts_messages_wherever_the_data_breaks() {
+        let long = vec![9u8; 5000];
+        let bodies: [&[u8]; 4] = [b"a", &long, b"xyz", &long[..300]];
+        let wire = framed(&bodies);
+        for chunk in [1, 3, 4, 5, 1000, wire.len()] {
+            let mut f = Framer::new(5000);
+            let mut got = Vec::new();
+            for part in wire.chunks(chunk) {
+                let news = f.feed(part);
+                let before = got.len();
+                while let Some(m) = f.pop() {
+                    got.push(m);
+                }
+                assert_eq!(news, got.len() > before, "chunk {chunk}");
+            }
+            assert!(!f.partial());
+            assert_eq!(got, bodies.map(<[u8]>::to_vec), "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn framer_refuses_lengths_outside_bounds_and_reuses_buffers() {
+        for bad in [0u32, 101] {
+            let mut f = Framer::new(100);
+            let mut wire = bad.to_be_bytes().to_vec();
+            wire.extend_from_slice(&[1; 200]);
+            assert!(f.feed(&wire));
+            assert_eq!(f.bad_length(), Some(bad));
+            assert!(f.pop().is_none());
+            // Nothing after a bad length is taken as a message.
+            assert!(!f.feed(&framed(&[b"ok"])));
+            assert!(f.pop().is_none());
+        }
+        let mut f = Framer::new(100);
+        f.recycle(Vec::with_capacity(100));
+        let spare = f.spares[0].as_ptr();
+        assert!(!f.feed(&[0, 0, 0, 50, 1]));
+        assert!(f.partial());
+        assert!(f.feed(&[2; 49]));
+        let m = f.pop().unwrap();
+        assert_eq!(m.as_ptr(), spare, "the spare buffer was used");
+        assert_eq!(m.len(), 50);
+    }
+
+    #[test]
+    fn framed_messages_count_against_the_window_until_read() {
+        let mut ch = Channel::accepted(1, 0, 0);
+        assert!(
+            ch.receive(&[0, 0, 0, 2]).unwrap(),
+            "a byte stream always wakes its reader"
+        );
+        ch.frame_messages(1000);
+        // What the inbox held before the switch is framed too.
+        assert!(ch.receive(&[7, 7]).unwrap());
+        assert!(!ch.receive(&[0, 0]).unwrap());
+        assert_eq!(ch.local_window, LOCAL_WINDOW - 8);
+        let m = ch.framer.as_mut().unwrap().pop().unwrap();
+        assert_eq!(m, [7, 7]);
+        assert_eq!(ch.consume(m.len() + 4), None);
+        assert_eq!(ch.consumed, 6);
     }
 }

@@ -74,7 +74,7 @@ pub mod transport;
 pub mod wire;
 
 pub use auth::{AuthorizedKeys, PasswordCheck, ServerAuth};
-pub use driver::channel::{ChannelReader, ChannelWriter};
+pub use driver::channel::{BadMessageLength, ChannelReader, ChannelWriter};
 pub use driver::client::{Client, ClientConfig, HostKeyPolicy};
 pub use driver::server::{Server, ServerConfig, ServerHandle};
 pub use driver::session::{ExitStatus, SubsystemHandler, SubsystemRegistry};

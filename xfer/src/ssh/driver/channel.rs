@@ -44,6 +44,90 @@ impl ChannelReader {
     }
 }
 
+/// A message length outside what [`ChannelReader::read_message`] was asked to accept
+/// (the error's inner value, kind [`io::ErrorKind::InvalidData`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadMessageLength(pub u32);
+
+impl std::fmt::Display for BadMessageLength {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "message length {} out of bounds", self.0)
+    }
+}
+
+impl std::error::Error for BadMessageLength {}
+
+impl ChannelReader {
+    /// Reads the next message of a stream where each message begins with its length
+    /// (a big-endian `u32`, as SFTP frames its packets), putting its body in `body`.
+    /// Returns `false` at the peer's EOF or CLOSE between messages.
+    ///
+    /// From the first call on, the channel cuts what it receives into messages as it
+    /// arrives: each byte is copied once, from where it was decrypted into its
+    /// message's buffer, and this reader wakes once per message. The buffer `body` held
+    /// is kept for a later message. Mixing this with [`Read`](io::Read) on one channel
+    /// loses data.
+    ///
+    /// A length of 0 or above `max` fails with [`BadMessageLength`]; a stream that ends
+    /// inside a message fails with [`io::ErrorKind::UnexpectedEof`].
+    pub fn read_message(&mut self, body: &mut Vec<u8>, max: u32) -> io::Result<bool> {
+        self.message(body, max, true)
+            .map(|got| got.expect("a waiting read returns a message or the end"))
+    }
+
+    /// Like [`read_message`](Self::read_message), but returns `Ok(None)` at once when no
+    /// whole message has arrived.
+    pub fn try_read_message(&mut self, body: &mut Vec<u8>, max: u32) -> io::Result<Option<bool>> {
+        self.message(body, max, false)
+    }
+
+    fn message(&mut self, body: &mut Vec<u8>, max: u32, wait: bool) -> io::Result<Option<bool>> {
+        let mut g = self.conn.chans();
+        loop {
+            let Ok(ch) = g.get(self.id) else {
+                return Ok(Some(false));
+            };
+            let framer = ch.frame_messages(max);
+            if let Some(next) = framer.pop() {
+                let old = std::mem::replace(body, next);
+                framer.recycle(old);
+                let adjust = ch.consume(body.len() + 4);
+                let rid = ch.remote_id;
+                drop(g);
+                if let Some(add) = adjust {
+                    self.conn
+                        .link
+                        .queue_conn(connection::window_adjust(rid, add));
+                }
+                return Ok(Some(true));
+            }
+            if let Some(len) = framer.bad_length() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    BadMessageLength(len),
+                ));
+            }
+            let partial = framer.partial();
+            if ch.eof_in || ch.close_in {
+                if partial {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the channel ended inside a message",
+                    ));
+                }
+                return Ok(Some(false));
+            }
+            if let Some(why) = self.conn.link.dead() {
+                return Err(broken(why));
+            }
+            if !wait {
+                return Ok(None);
+            }
+            g = self.conn.wait(g);
+        }
+    }
+}
+
 impl io::Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
@@ -112,42 +196,82 @@ impl ChannelWriter {
     }
 }
 
+impl ChannelWriter {
+    /// Waits until up to `want` bytes may go out in one packet; returns how many and
+    /// the peer's channel number, with the bytes counted as sent.
+    fn reserve(&mut self, want: usize) -> io::Result<(usize, u32)> {
+        if self.eof_sent {
+            return Err(broken("write after EOF"));
+        }
+        let mut g = self.conn.chans();
+        loop {
+            if let Some(why) = self.conn.link.dead() {
+                return Err(broken(why));
+            }
+            let ch = g.get(self.id).map_err(broken)?;
+            if ch.close_in || ch.close_out {
+                return Err(broken("channel closed by the peer"));
+            }
+            let n = ch.sendable(want);
+            if n > 0 {
+                ch.sent(n);
+                return Ok((n, ch.remote_id));
+            }
+            g = self.conn.wait(g);
+        }
+    }
+
+    /// Sends `len` bytes that `fill` writes straight into the packets carrying them
+    /// (called with each packet's share: its offset in the `len` bytes and where it
+    /// goes), in as few packets as the peer's window and packet size allow. So data
+    /// read from a file is copied once, by the read, into the packet where it is
+    /// encrypted.
+    ///
+    /// If `fill` fails, its error is returned and the bytes before that packet have
+    /// been sent: the stream is cut off mid-message, and the caller must give it up.
+    pub(crate) fn write_with(
+        &mut self,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut done = 0;
+        while done < len {
+            let (n, rid) = self.reserve(len - done)?;
+            let header = data_header(rid, n);
+            self.conn
+                .link
+                .send_with(9 + n, &mut |slot| {
+                    slot[..9].copy_from_slice(&header);
+                    fill(done, &mut slot[9..])
+                })
+                .map_err(broken)??;
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+/// CHANNEL_DATA's header for `n` bytes on the peer's channel `rid`.
+fn data_header(rid: u32, n: usize) -> [u8; 9] {
+    let mut header = [0u8; 9];
+    header[0] = msg::CHANNEL_DATA;
+    header[1..5].copy_from_slice(&rid.to_be_bytes());
+    header[5..9].copy_from_slice(&(n as u32).to_be_bytes());
+    header
+}
+
 impl io::Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        if self.eof_sent {
-            return Err(broken("write after EOF"));
-        }
-        let (n, rid) = {
-            let mut g = self.conn.chans();
-            loop {
-                if let Some(why) = self.conn.link.dead() {
-                    return Err(broken(why));
-                }
-                let ch = g.get(self.id).map_err(broken)?;
-                if ch.close_in || ch.close_out {
-                    return Err(broken("channel closed by the peer"));
-                }
-                let n = ch.sendable(buf.len());
-                if n > 0 {
-                    ch.sent(n);
-                    break (n, ch.remote_id);
-                }
-                g = self.conn.wait(g);
-            }
-        };
+        let (n, rid) = self.reserve(buf.len())?;
         // The header and the data go straight into the packet being sealed: the data
         // is copied once, from the caller's buffer (an SFTP DATA reply read from the
         // file) into the packet, and encrypted there.
-        let mut header = [0u8; 9];
-        header[0] = msg::CHANNEL_DATA;
-        header[1..5].copy_from_slice(&rid.to_be_bytes());
-        header[5..9].copy_from_slice(&(n as u32).to_be_bytes());
         self.conn
             .link
-            .send_parts(&[&header, &buf[..n]])
+            .send_parts(&[&data_header(rid, n), &buf[..n]])
             .map_err(broken)?;
         Ok(n)
     }

@@ -22,6 +22,9 @@ use crate::ssh::transport::kex::DirectionKeys;
 use crate::ssh::transport::negotiate::{KexInit, Preferences};
 use crate::ssh::wire::{Writer, msg};
 
+/// Writes a packet's payload in place.
+pub(crate) type Fill<'a> = dyn FnMut(&mut [u8]) -> std::io::Result<()> + 'a;
+
 /// One item of the outgoing queue.
 pub(crate) enum Out {
     /// A message payload to seal and send.
@@ -79,21 +82,35 @@ impl Wire {
     /// need no buffer of their own), and writes it.
     fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
+        let filled = self.write_with(len, &mut |mut slot| {
+            for p in parts {
+                let (here, rest) = slot.split_at_mut(p.len());
+                here.copy_from_slice(p);
+                slot = rest;
+            }
+            Ok(())
+        })?;
+        filled.map_err(SshError::Io)
+    }
+
+    /// Seals one packet of a `len`-byte payload that `fill` writes in place (file data
+    /// read straight into the packet), and writes it. A `fill` that fails sends nothing
+    /// and its error comes back inside `Ok`: the connection is fine.
+    fn write_with(&mut self, len: usize, fill: &mut Fill<'_>) -> Result<std::io::Result<()>> {
         let total = self.sealer.slots(&[len], &mut self.slots)?;
         if self.buf.len() < total {
             self.buf.resize(total, 0);
         }
-        let mut at = self.slots[0].start;
-        for p in parts {
-            self.buf[at..at + p.len()].copy_from_slice(p);
-            at += p.len();
+        let slot = self.slots[0].clone();
+        if let Err(e) = fill(&mut self.buf[slot]) {
+            return Ok(Err(e));
         }
         let n = self
             .sealer
             .seal_batch(&mut self.buf[..total], &[len])
             .map_err(wirecrypt::Error::from)?;
         self.stream.write_all(&self.buf[..n])?;
-        Ok(())
+        Ok(Ok(()))
     }
 
     fn process(&mut self, item: Out) -> Result<()> {
@@ -281,6 +298,22 @@ impl Link {
     /// Like [`send`](Self::send), for a message whose payload is `parts` one after
     /// another: each is copied once, into the packet being sealed.
     pub(crate) fn send_parts(&self, parts: &[&[u8]]) -> Result<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let filled = self.send_with(len, &mut |mut slot| {
+            for p in parts {
+                let (here, rest) = slot.split_at_mut(p.len());
+                here.copy_from_slice(p);
+                slot = rest;
+            }
+            Ok(())
+        })?;
+        filled.map_err(SshError::Io)
+    }
+
+    /// Like [`send`](Self::send), for a `len`-byte message that `fill` writes straight
+    /// into the packet being sealed. If `fill` fails, nothing is sent and its error
+    /// comes back inside `Ok`.
+    pub(crate) fn send_with(&self, len: usize, fill: &mut Fill<'_>) -> Result<std::io::Result<()>> {
         loop {
             let mut wire = lock(&self.wire);
             let mut ob = lock(&self.outbox);
@@ -311,14 +344,18 @@ impl Link {
                 continue;
             }
             drop(ob);
-            let result = wire.write_parts(parts);
+            let result = wire.write_with(len, fill);
             drop(wire);
-            if let Err(e) = result {
-                self.write_failed(&e.to_string());
-                return Err(e);
+            match result {
+                Err(e) => {
+                    self.write_failed(&e.to_string());
+                    return Err(e);
+                }
+                Ok(filled) => {
+                    self.try_flush();
+                    return Ok(filled);
+                }
             }
-            self.try_flush();
-            return Ok(());
         }
     }
 

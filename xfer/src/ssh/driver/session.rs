@@ -415,9 +415,11 @@ impl Conn {
                 let data = r.string()?;
                 r.end()?;
                 // The one copy of received data: from the receive buffer, where it was
-                // decrypted, into the channel's inbox.
-                self.chans().get(id)?.receive(data)?;
-                self.cv.notify_all();
+                // decrypted, into the channel's inbox or the message it belongs to. A
+                // reader of messages is woken only when one is whole.
+                if self.chans().get(id)?.receive(data)? {
+                    self.cv.notify_all();
+                }
             }
             msg::CHANNEL_EXTENDED_DATA => {
                 // stderr: counted against the window, then dropped and given back.
@@ -511,19 +513,22 @@ impl Conn {
                 .queue_conn(connection::simple(msg::CHANNEL_SUCCESS, rid));
         }
         let conn = self.clone();
-        let spawned = crate::cpu::spawn(std::thread::Builder::new(), move || {
-            // Closes the channel when the handler returns — or panics.
-            let mut end = EndSubsystem {
-                conn: conn.clone(),
-                id,
-                rid,
-                status: PANICKED,
-            };
-            let (r, mut w) = conn.halves(id);
-            // EOF waits for the exit status, which comes first.
-            w.eof_on_drop = false;
-            end.status = h(r, w);
-        });
+        let spawned = crate::cpu::spawn(
+            std::thread::Builder::new().name("ssh-subsystem".into()),
+            move || {
+                // Closes the channel when the handler returns — or panics.
+                let mut end = EndSubsystem {
+                    conn: conn.clone(),
+                    id,
+                    rid,
+                    status: PANICKED,
+                };
+                let (r, mut w) = conn.halves(id);
+                // EOF waits for the exit status, which comes first.
+                w.eof_on_drop = false;
+                end.status = h(r, w);
+            },
+        );
         if spawned.is_err() {
             // No thread to run the handler: the channel ends at once.
             self.close_abandoned(id);
