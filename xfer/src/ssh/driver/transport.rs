@@ -103,7 +103,12 @@ impl Transport {
         let mut parser = VersionParser::new(client);
         let mut chunk = [0u8; 512];
         let (theirs, rest) = loop {
-            let n = stream.read(&mut chunk)?;
+            let n = match stream.read(&mut chunk) {
+                // A socket with a read timeout returns EINTR when the process is stopped
+                // and continued (signal(7)), with no handler involved: read again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => r?,
+            };
             if n == 0 {
                 return Err(SshError::Version(
                     "connection closed during the version exchange".into(),
@@ -213,6 +218,8 @@ impl Transport {
             }
             let n = match self.stream.read(self.rx.spare()) {
                 Ok(n) => n,
+                // EINTR after a stop and continue (see `handshake`): read again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 // The socket's read timeout (login or idle) ran out.
                 Err(e)
                     if matches!(
