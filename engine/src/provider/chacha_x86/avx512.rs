@@ -46,13 +46,13 @@ const BATCH: usize = LANES * BLOCK;
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn add(a: __m512i, b: __m512i) -> __m512i {
+pub(super) fn add(a: __m512i, b: __m512i) -> __m512i {
     _mm512_add_epi32(a, b)
 }
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn xor(a: __m512i, b: __m512i) -> __m512i {
+pub(super) fn xor(a: __m512i, b: __m512i) -> __m512i {
     _mm512_xor_si512(a, b)
 }
 
@@ -82,7 +82,7 @@ fn rol7(a: __m512i) -> __m512i {
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn load(b: [u8; 64]) -> __m512i {
+pub(super) fn load(b: [u8; 64]) -> __m512i {
     // SAFETY: `b` is 64 readable bytes, exactly what the load reads; `loadu` needs no
     // alignment.
     unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
@@ -90,7 +90,7 @@ fn load(b: [u8; 64]) -> __m512i {
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn store(v: __m512i) -> [u8; 64] {
+pub(super) fn store(v: __m512i) -> [u8; 64] {
     let mut b = [0u8; 64];
     // SAFETY: `b` is 64 writable bytes, exactly what the store writes; `storeu` needs no
     // alignment.
@@ -136,9 +136,19 @@ fn gather_lanes(x: [__m512i; 4]) -> [__m512i; 4] {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn blocks(init: &[__m512i; 16]) -> [__m512i; 16] {
+    blocks_with(init, |_| {})
+}
+
+/// [`blocks`], calling `between(i)` after double round `i` (0..10): the AEAD pass puts
+/// one Poly1305 step there, so that its multiplications (a chain of dependent
+/// instructions) execute while the rounds' independent ones keep the ports busy.
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(super) fn blocks_with(init: &[__m512i; 16], mut between: impl FnMut(usize)) -> [__m512i; 16] {
     let mut v = *init;
-    for _ in 0..10 {
+    for i in 0..10 {
         super::double_round!(v);
+        between(i);
     }
     for (x, i) in v.iter_mut().zip(init) {
         *x = add(*x, *i);
@@ -204,7 +214,7 @@ pub(super) fn xor_keystream<I: Io>(state: &[u32; 16], io: &mut I) {
 
 /// The keystream registers as the bytes they hold, in memory order.
 #[inline]
-fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
+pub(super) fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
     // SAFETY: `__m512i` is 64 bytes of plain data with no padding and alignment ≥ 1, so
     // `[__m512i; 16]` is exactly `BATCH` readable bytes for the borrow's lifetime.
     unsafe { &*(v as *const [__m512i; 16]).cast::<[u8; BATCH]>() }
@@ -212,13 +222,13 @@ fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
 
 /// The five multiplier vectors of [`mul`]: `r0, r1, r2, 20·r1, 20·r2` per lane.
 #[derive(Clone, Copy)]
-struct VMult([__m512i; 5]);
+pub(super) struct VMult([__m512i; 5]);
 
 impl VMult {
     /// Every lane multiplies by `m`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn splat(m: &Mult) -> Self {
+    pub(super) fn splat(m: &Mult) -> Self {
         let b = |v: u64| _mm512_set1_epi64(v as i64);
         VMult([b(m.r[0]), b(m.r[1]), b(m.r[2]), b(m.s1), b(m.s2)])
     }
@@ -226,7 +236,7 @@ impl VMult {
     /// Lane `i` multiplies by the `i`th column of `rows`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn rows(rows: &[[u64; 8]; 5]) -> Self {
+    pub(super) fn rows(rows: &[[u64; 8]; 5]) -> Self {
         let l = |row: &[u64; 8]| {
             // SAFETY: `row` is 64 readable bytes, exactly what the load reads; `loadu`
             // needs no alignment.
@@ -246,15 +256,24 @@ impl VMult {
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
+    let z = _mm512_setzero_si512();
+    mul_add(h, m, [z; 3])
+}
+
+/// `h·m + a` in each lane, partially reduced; `a`'s limbs (below 2^45) start the low
+/// product sums, which saves the three additions of a separate step.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(super) fn mul_add(h: [__m512i; 3], m: &VMult, a: [__m512i; 3]) -> [__m512i; 3] {
     let [r0, r1, r2, s1, s2] = m.0;
     let z = _mm512_setzero_si512();
     let lo = |a: __m512i, b, c| _mm512_madd52lo_epu64(a, b, c);
     let hi = |a: __m512i, b, c| _mm512_madd52hi_epu64(a, b, c);
-    let d0l = lo(lo(lo(z, h[0], r0), h[1], s2), h[2], s1);
+    let d0l = lo(lo(lo(a[0], h[0], r0), h[1], s2), h[2], s1);
     let d0h = hi(hi(hi(z, h[0], r0), h[1], s2), h[2], s1);
-    let d1l = lo(lo(lo(z, h[0], r1), h[1], r0), h[2], s2);
+    let d1l = lo(lo(lo(a[1], h[0], r1), h[1], r0), h[2], s2);
     let d1h = hi(hi(hi(z, h[0], r1), h[1], r0), h[2], s2);
-    let d2l = lo(lo(lo(z, h[0], r2), h[1], r1), h[2], r0);
+    let d2l = lo(lo(lo(a[2], h[0], r2), h[1], r1), h[2], r0);
     let d2h = hi(hi(hi(z, h[0], r2), h[1], r1), h[2], r0);
     let m44 = _mm512_set1_epi64((1 << 44) - 1);
     let m42 = _mm512_set1_epi64((1 << 42) - 1);
@@ -280,7 +299,7 @@ fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
 /// the 2^128 bit.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn message(b: &[u8]) -> [__m512i; 3] {
+pub(super) fn message(b: &[u8]) -> [__m512i; 3] {
     let a = load(b[..64].try_into().expect("64 bytes"));
     let c = load(b[64..128].try_into().expect("64 bytes"));
     let lo = _mm512_permutex2var_epi64(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), c);
@@ -361,7 +380,7 @@ fn poly_blocks_kernel(h: Limbs, powers: &Powers, data: &[u8]) -> Limbs {
 /// The sum of the lanes, carried.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn reduce(acc: [__m512i; 3]) -> Limbs {
+pub(super) fn reduce(acc: [__m512i; 3]) -> Limbs {
     poly1305::carry([
         _mm512_reduce_add_epi64(acc[0]) as u64,
         _mm512_reduce_add_epi64(acc[1]) as u64,

@@ -1,0 +1,276 @@
+//! The AVX-512 tier's RFC 8439 AEAD pass: ChaCha20 sixteen blocks at a time, with the
+//! eight-lane IFMA Poly1305 steps woven in between the double rounds.
+//!
+//! # Why woven
+//!
+//! A Poly1305 step on eight blocks is a chain of dependent instructions (three
+//! multiply-adds per limb, then the carries): alone it waits on latency. The twenty
+//! ChaCha20 rounds are the opposite: four independent quarter-rounds at a time, limited
+//! only by the vector ports. [`super::avx512::blocks_with`] calls back after each double
+//! round, and the callback issues one Poly1305 step of 128 bytes, so the chain executes
+//! in the gaps of the rounds instead of after them. Ten double rounds carry up to eight
+//! steps: 1 KiB of Poly1305 per 1 KiB of keystream.
+//!
+//! # Schedule
+//!
+//! ```text
+//! counter 0            one block in row form (four 128-bit registers, one row of the
+//!                      4×4 state each): the Poly1305 key, before anything else
+//! counters 1+16j..     batch j: message bytes 1024j..1024j+1024 (the last batch partial)
+//! seal, batch j        Poly1305 over ciphertext bytes 1024(j-1)..1024j (written by the
+//!                      previous batch), then the last batch's after the loop
+//! open, batch j        Poly1305 over ciphertext bytes 1024j..1024j+1024 before this
+//!                      batch's output is written (the output may be the input: in place)
+//! ```
+//!
+//! The Poly1305 lanes are [`super::avx512`]'s: lane `i` absorbs blocks `i, i + 8, ...`
+//! of the run; each step is `acc·r^8 + m` (the message limbs start the multiply-add
+//! sums), the first step just `acc + m` with the running value in lane 0, and the end
+//! multiplies lane `i` by `r^(8-i)` and sums the lanes. What is left (under 128 bytes,
+//! the lengths block) goes through the scalar code, as does the AAD.
+//!
+//! Nothing branches on secret data: the loop bounds and the number of Poly1305 steps per
+//! batch depend on the lengths only.
+
+use core::arch::x86_64::*;
+
+use zeroize::Zeroize;
+
+use super::Avx512Cpu;
+use super::avx512::{self, VMult};
+use super::chacha::{BLOCK, Text};
+use super::poly1305::{Blocks, Powers, Radix44};
+
+/// Blocks per batch.
+const LANES: usize = 16;
+/// Bytes per batch.
+const BATCH: usize = LANES * BLOCK;
+/// Bytes per Poly1305 step: eight blocks, one per lane.
+const STEP: usize = 128;
+
+const _: () = assert!(BATCH / STEP <= 10, "one step per double round at most");
+
+/// Encrypts (`seal`) or decrypts `io` under `state` (words 12..15 = counter 0 and the
+/// nonce) and returns the tag over `aad` and the ciphertext.
+pub(super) fn run<I: Text>(
+    cpu: Avx512Cpu,
+    state: &[u32; 16],
+    aad: &[u8],
+    io: &mut I,
+    seal: bool,
+) -> [u8; 16] {
+    // SAFETY: the `Avx512Cpu` token proves detection found AVX-512F, AVX-512VL,
+    // AVX-512 IFMA and AVX2.
+    unsafe { run_kernel(cpu, state, aad, io, seal) }
+}
+
+#[target_feature(enable = "avx512f,avx512vl,avx512ifma,avx2")]
+fn run_kernel<I: Text>(
+    cpu: Avx512Cpu,
+    state: &[u32; 16],
+    aad: &[u8],
+    io: &mut I,
+    seal: bool,
+) -> [u8; 16] {
+    let mut key = key_block(state);
+    let mut poly = Radix44::new(key[..32].try_into().expect("32 bytes"), Blocks::Ifma(cpu));
+    key.zeroize();
+    poly.update_padded(aad);
+
+    let len = io.len();
+    let mut init = [_mm512_setzero_si512(); 16];
+    for (v, &w) in init.iter_mut().zip(state) {
+        *v = _mm512_set1_epi32(w as i32);
+    }
+    // Message block b (from 0) has counter b + 1.
+    init[12] = avx512::add(
+        init[12],
+        _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+    );
+    let step = _mm512_set1_epi32(LANES as i32);
+
+    // Where the lanes' steps have reached, and the ciphertext of an open's last partial
+    // step, saved before the batch that holds it overwrites it (in place).
+    let mut done = 0;
+    let mut rest = [0u8; STEP];
+    let (h, powers) = poly.value_and_powers();
+    let mut lanes = Lanes::new(h, powers);
+    let mut off = 0;
+    while off < len {
+        let n = BATCH.min(len - off);
+        // Ciphertext ready for Poly1305: everything before this batch (seal), or this
+        // batch too (open: it is the input).
+        let ready = if seal { off } else { off + n };
+        let steps = (ready - done) / STEP;
+        let text: &I = io;
+        let ks = avx512::blocks_with(&init, |i| {
+            if i < steps {
+                let at = done + i * STEP;
+                let group = if seal {
+                    text.output(at, STEP)
+                } else {
+                    text.input(at, STEP)
+                };
+                lanes.absorb(group);
+            }
+        });
+        done += steps * STEP;
+        if !seal && off + n == len {
+            rest[..len - done].copy_from_slice(io.input(done, len - done));
+        }
+        xor_batch(io, off, n, &ks);
+        init[12] = avx512::add(init[12], step);
+        off += n;
+    }
+    if seal {
+        while done + STEP <= len {
+            lanes.absorb(io.output(done, STEP));
+            done += STEP;
+        }
+    }
+    let h = lanes.finish();
+    poly.set_value(h);
+    if seal {
+        poly.update_padded(io.output(done, len - done));
+    } else {
+        poly.update_padded(&rest[..len - done]);
+    }
+
+    let mut lengths = [0u8; 16];
+    lengths[..8].copy_from_slice(&(aad.len() as u64).to_le_bytes());
+    lengths[8..].copy_from_slice(&(len as u64).to_le_bytes());
+    poly.update_padded(&lengths);
+    poly.tag()
+}
+
+/// XORs the keystream `ks` into the `n` bytes of `io` at `off` (`n` ≤ a batch).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn xor_batch<I: Text>(io: &mut I, off: usize, n: usize, ks: &[__m512i; 16]) {
+    let whole = n / BLOCK;
+    for (k, &ks) in ks.iter().enumerate().take(whole) {
+        let at = off + BLOCK * k;
+        io.put(at, avx512::store(avx512::xor(avx512::load(io.get(at)), ks)));
+    }
+    let part = n - whole * BLOCK;
+    if part > 0 {
+        let mut last = avx512::store(ks[whole]);
+        io.xor_tail(off + whole * BLOCK, &last[..part]);
+        last.zeroize();
+    }
+}
+
+/// The eight-lane Poly1305 accumulator that the batches feed.
+struct Lanes<'a> {
+    acc: [__m512i; 3],
+    /// False until the first step: that one adds without multiplying.
+    started: bool,
+    r8: VMult,
+    powers: &'a Powers,
+}
+
+impl<'a> Lanes<'a> {
+    /// Lanes holding the running value `h` (in lane 0).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn new(h: super::poly1305::Limbs, powers: &'a Powers) -> Self {
+        let z = _mm512_setzero_si512();
+        Lanes {
+            acc: [
+                _mm512_mask_set1_epi64(z, 1, h[0] as i64),
+                _mm512_mask_set1_epi64(z, 1, h[1] as i64),
+                _mm512_mask_set1_epi64(z, 1, h[2] as i64),
+            ],
+            started: false,
+            r8: VMult::splat(&powers.r8),
+            powers,
+        }
+    }
+
+    /// Absorbs the next 128 bytes of the run.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn absorb(&mut self, group: &[u8]) {
+        let m = avx512::message(group);
+        if self.started {
+            self.acc = avx512::mul_add(self.acc, &self.r8, m);
+        } else {
+            self.acc = [
+                _mm512_add_epi64(self.acc[0], m[0]),
+                _mm512_add_epi64(self.acc[1], m[1]),
+                _mm512_add_epi64(self.acc[2], m[2]),
+            ];
+            self.started = true;
+        }
+    }
+
+    /// The running value: the lanes' last multiplications by `r^(8-i)`, summed.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn finish(self) -> super::poly1305::Limbs {
+        if !self.started {
+            // Nothing absorbed: lane 0 still holds the value as it came in.
+            return avx512::reduce(self.acc);
+        }
+        let z = _mm512_setzero_si512();
+        avx512::reduce(avx512::mul_add(
+            self.acc,
+            &VMult::rows(&self.powers.last8),
+            [z; 3],
+        ))
+    }
+}
+
+/// ChaCha20 block 0 of `state` (the Poly1305 key) in row form: register `a` holds words
+/// 0..3, `b` 4..7, `c` 8..11, `d` 12..15. A column round is one quarter-round on the four
+/// registers; rotating `b`, `c`, `d` by one, two and three words lines the diagonals up
+/// as columns for the diagonal round, and the opposite rotations undo it. One block
+/// costs about a fifth of the instructions of a sixteen-block batch, and its chain of
+/// dependent instructions overlaps the first batch, which does not depend on it.
+#[inline]
+#[target_feature(enable = "avx512f,avx512vl")]
+fn key_block(state: &[u32; 16]) -> [u8; 64] {
+    let row = |i: usize| {
+        let w: [u32; 4] = state[4 * i..4 * i + 4].try_into().expect("4 words");
+        // SAFETY: `w` is 16 readable bytes, exactly what the load reads; `loadu` needs
+        // no alignment.
+        unsafe { _mm_loadu_si128(w.as_ptr().cast()) }
+    };
+    let (a0, b0, c0, d0) = (row(0), row(1), row(2), row(3));
+    let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
+    let quarter = |a: &mut __m128i, b: &mut __m128i, c: &mut __m128i, d: &mut __m128i| {
+        *a = _mm_add_epi32(*a, *b);
+        *d = _mm_rol_epi32::<16>(_mm_xor_si128(*d, *a));
+        *c = _mm_add_epi32(*c, *d);
+        *b = _mm_rol_epi32::<12>(_mm_xor_si128(*b, *c));
+        *a = _mm_add_epi32(*a, *b);
+        *d = _mm_rol_epi32::<8>(_mm_xor_si128(*d, *a));
+        *c = _mm_add_epi32(*c, *d);
+        *b = _mm_rol_epi32::<7>(_mm_xor_si128(*b, *c));
+    };
+    for _ in 0..10 {
+        quarter(&mut a, &mut b, &mut c, &mut d);
+        b = _mm_shuffle_epi32::<0x39>(b);
+        c = _mm_shuffle_epi32::<0x4e>(c);
+        d = _mm_shuffle_epi32::<0x93>(d);
+        quarter(&mut a, &mut b, &mut c, &mut d);
+        b = _mm_shuffle_epi32::<0x93>(b);
+        c = _mm_shuffle_epi32::<0x4e>(c);
+        d = _mm_shuffle_epi32::<0x39>(d);
+    }
+    let mut out = [0u8; 64];
+    for (i, v) in [
+        _mm_add_epi32(a, a0),
+        _mm_add_epi32(b, b0),
+        _mm_add_epi32(c, c0),
+        _mm_add_epi32(d, d0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // SAFETY: `out[16 * i..]` has at least 16 writable bytes, exactly what the store
+        // writes; `storeu` needs no alignment.
+        unsafe { _mm_storeu_si128(out[16 * i..16 * i + 16].as_mut_ptr().cast(), v) };
+    }
+    out
+}
