@@ -14,14 +14,21 @@
 //! # Schedule
 //!
 //! ```text
-//! counter 0            one block in row form (four 128-bit registers, one row of the
-//!                      4×4 state each): the Poly1305 key, before anything else
-//! counters 1+16j..     batch j: message bytes 1024j..1024j+1024 (the last batch partial)
-//! seal, batch j        Poly1305 over ciphertext bytes 1024(j-1)..1024j (written by the
-//!                      previous batch), then the last batch's after the loop
-//! open, batch j        Poly1305 over ciphertext bytes 1024j..1024j+1024 before this
-//!                      batch's output is written (the output may be the input: in place)
+//! counter 0            the Poly1305 key: lane 0 of the first batch ("folded"), or one
+//!                      block in row form (four 128-bit registers, one row of the 4×4
+//!                      state each) when folding would cost a batch of its own
+//! batches              sixteen counters each, the message's bytes in order (folded, the
+//!                      first batch covers 960 bytes and the rest are shifted by 64)
+//! seal, a batch        Poly1305 over the ciphertext the earlier batches wrote, in whole
+//!                      128-byte steps; what the last batch wrote goes after the loop
+//! open, a batch        Poly1305 over the ciphertext up to this batch's end, before its
+//!                      output is written (the output may be the input: in place)
 //! ```
+//!
+//! Folded, the first batch makes the key, so no step can run in it: an open saves the
+//! first kilobyte of ciphertext before that batch overwrites it, and folds only up to
+//! two batches (after that a batch would end mid-step, with 64 bytes of that step
+//! already overwritten in place).
 //!
 //! The Poly1305 lanes are [`super::avx512`]'s: lane `i` absorbs blocks `i, i + 8, ...`
 //! of the run; each step is `acc·r^8 + m` (the message limbs start the multiply-add
@@ -49,6 +56,7 @@ const BATCH: usize = LANES * BLOCK;
 const STEP: usize = 128;
 
 const _: () = assert!(BATCH / STEP <= 10, "one step per double round at most");
+const _: () = assert!(LANES.count_ones() == 1, "a power of two");
 
 /// Encrypts (`seal`) or decrypts `io` under `state` (words 12..15 = counter 0 and the
 /// nonce) and returns the tag over `aad` and the ciphertext.
@@ -72,61 +80,96 @@ fn run_kernel<I: Text>(
     io: &mut I,
     seal: bool,
 ) -> [u8; 16] {
-    let mut key = key_block(state);
-    let mut poly = Radix44::new(key[..32].try_into().expect("32 bytes"), Blocks::Ifma(cpu));
-    key.zeroize();
-    poly.update_padded(aad);
-
     let len = io.len();
+    // Block 0 rides in lane 0 of the first batch unless that would cost a batch of its
+    // own (a message of whole batches: 16 KiB is 256 blocks). An open folds only up to
+    // two batches: later batches would end 64 bytes into a Poly1305 step, and in place
+    // those bytes would be plaintext before the next batch's steps read them.
+    // (Blocks past the last whole batch: the count ANDed with LANES - 1, a power of two.)
+    let fold = len.div_ceil(BLOCK) & (LANES - 1) != 0 && (seal || len <= 2 * BATCH - BLOCK);
     let mut init = [_mm512_setzero_si512(); 16];
     for (v, &w) in init.iter_mut().zip(state) {
         *v = _mm512_set1_epi32(w as i32);
     }
-    // Message block b (from 0) has counter b + 1.
+    let first = if fold { 0 } else { 1 };
     init[12] = avx512::add(
         init[12],
-        _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        _mm512_add_epi32(
+            _mm512_set1_epi32(first),
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        ),
     );
     let step = _mm512_set1_epi32(LANES as i32);
 
+    // An open's first kilobyte of ciphertext, when the folded first batch overwrites it
+    // (in place) before the Poly1305 key exists; ciphertext is public.
+    let mut saved = [0u8; BATCH];
+    let mut saved_len = 0;
+    let mut off = 0;
+    let mut key = if fold {
+        let ks = avx512::blocks(&init);
+        if !seal {
+            saved_len = len.min(BATCH);
+            saved[..saved_len].copy_from_slice(io.input(0, saved_len));
+        }
+        off = len.min(BATCH - BLOCK);
+        xor_batch(io, 0, off, &ks[1..]);
+        init[12] = avx512::add(init[12], step);
+        avx512::store(ks[0])
+    } else {
+        key_block(state)
+    };
+    let mut poly = Radix44::new(key[..32].try_into().expect("32 bytes"), Blocks::Ifma(cpu));
+    key.zeroize();
+    poly.update_padded(aad);
+
+    let saved = &saved[..saved_len];
+
     // Where the lanes' steps have reached, and the ciphertext of an open's last partial
-    // step, saved before the batch that holds it overwrites it (in place).
+    // step, kept before the batch that holds it overwrites it (in place).
     let mut done = 0;
     let mut rest = [0u8; STEP];
     let (h, powers) = poly.value_and_powers();
     let mut lanes = Lanes::new(h, powers);
-    let mut off = 0;
     while off < len {
         let n = BATCH.min(len - off);
         // Ciphertext ready for Poly1305: everything before this batch (seal), or this
-        // batch too (open: it is the input).
+        // batch too (open: it is the input). Up to 15 steps (an open's second batch
+        // after a folded first): those beyond ten go first, on their own.
         let ready = if seal { off } else { off + n };
-        let steps = (ready - done) / STEP;
-        let text: &I = io;
+        let mut steps = (ready - done) / STEP;
+        while steps > 10 {
+            lanes.absorb(ciphertext(io, saved, seal, done, STEP));
+            done += STEP;
+            steps -= 1;
+        }
+        // The steps' sources, chosen before the rounds so that the code between them is
+        // only the step itself.
+        let mut groups: [&[u8]; 10] = [&[]; 10];
+        for (k, g) in groups.iter_mut().enumerate().take(steps) {
+            *g = ciphertext(io, saved, seal, done + k * STEP, STEP);
+        }
         let ks = avx512::blocks_with(&init, |i| {
             if i < steps {
-                let at = done + i * STEP;
-                let group = if seal {
-                    text.output(at, STEP)
-                } else {
-                    text.input(at, STEP)
-                };
-                lanes.absorb(group);
+                lanes.absorb(groups[i]);
             }
         });
         done += steps * STEP;
         if !seal && off + n == len {
-            rest[..len - done].copy_from_slice(io.input(done, len - done));
+            rest[..len - done].copy_from_slice(ciphertext(io, saved, seal, done, len - done));
         }
         xor_batch(io, off, n, &ks);
         init[12] = avx512::add(init[12], step);
         off += n;
     }
-    if seal {
-        while done + STEP <= len {
-            lanes.absorb(io.output(done, STEP));
-            done += STEP;
-        }
+    // What no batch was left to carry: a seal's last kilobyte, or all of a message that
+    // the folded first batch covered.
+    while done + STEP <= len {
+        lanes.absorb(ciphertext(io, saved, seal, done, STEP));
+        done += STEP;
+    }
+    if !seal && len <= saved.len() {
+        rest[..len - done].copy_from_slice(&saved[done..len]);
     }
     let h = lanes.finish();
     poly.set_value(h);
@@ -143,10 +186,29 @@ fn run_kernel<I: Text>(
     poly.tag()
 }
 
+/// The ciphertext Poly1305 reads at `at..at + n`: the output when sealing; when
+/// opening, the input, or `saved` (the copy of what a folded first batch overwrote).
+#[inline]
+fn ciphertext<'a, I: Text>(
+    io: &'a I,
+    saved: &'a [u8],
+    seal: bool,
+    at: usize,
+    n: usize,
+) -> &'a [u8] {
+    if seal {
+        io.output(at, n)
+    } else if at + n <= saved.len() {
+        &saved[at..at + n]
+    } else {
+        io.input(at, n)
+    }
+}
+
 /// XORs the keystream `ks` into the `n` bytes of `io` at `off` (`n` ≤ a batch).
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn xor_batch<I: Text>(io: &mut I, off: usize, n: usize, ks: &[__m512i; 16]) {
+fn xor_batch<I: Text>(io: &mut I, off: usize, n: usize, ks: &[__m512i]) {
     let whole = n / BLOCK;
     for (k, &ks) in ks.iter().enumerate().take(whole) {
         let at = off + BLOCK * k;
