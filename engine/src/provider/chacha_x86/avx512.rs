@@ -233,6 +233,27 @@ impl VMult {
         VMult([b(m.r[0]), b(m.r[1]), b(m.r[2]), b(m.s1), b(m.s2)])
     }
 
+    /// Lane `i` multiplies by `m[i]`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn lanes(m: &[Mult; 8]) -> Self {
+        let row = |f: &dyn Fn(&Mult) -> u64| {
+            let mut w: [u64; 8] = std::array::from_fn(|i| f(&m[i]));
+            // SAFETY: `w` is 64 readable bytes, exactly what the load reads; `loadu`
+            // needs no alignment.
+            let v = unsafe { _mm512_loadu_si512(w.as_ptr().cast()) };
+            w.zeroize();
+            v
+        };
+        VMult([
+            row(&|m| m.r[0]),
+            row(&|m| m.r[1]),
+            row(&|m| m.r[2]),
+            row(&|m| m.s1),
+            row(&|m| m.s2),
+        ])
+    }
+
     /// Lane `i` multiplies by the `i`th column of `rows`.
     #[inline]
     #[target_feature(enable = "avx512f")]

@@ -239,16 +239,18 @@ impl Radix44 {
         }
     }
 
-    /// The value so far and the powers `r^1..r^8` (computed on first use), for a kernel
-    /// that absorbs blocks itself and hands the value back with [`Radix44::set_value`].
-    pub(super) fn value_and_powers(&mut self) -> (Limbs, &Powers) {
-        if self.powers.is_none() {
-            self.powers = Some(powers(self.r, false));
-        }
-        (self.h, self.powers.as_ref().expect("just set"))
+    /// The value so far, for a kernel that absorbs blocks itself and hands the value
+    /// back with [`Radix44::set_value`].
+    pub(super) fn value(&self) -> Limbs {
+        self.h
     }
 
-    /// Replaces the value with what a kernel computed from [`Radix44::value_and_powers`].
+    /// `r` and its multiples, for such a kernel.
+    pub(super) fn mult(&self) -> Mult {
+        self.r
+    }
+
+    /// Replaces the value with what a kernel computed from [`Radix44::value`].
     pub(super) fn set_value(&mut self, h: Limbs) {
         self.h = h;
     }
