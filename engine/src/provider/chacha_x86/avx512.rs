@@ -233,25 +233,46 @@ impl VMult {
         VMult([b(m.r[0]), b(m.r[1]), b(m.r[2]), b(m.s1), b(m.s2)])
     }
 
-    /// Lane `i` multiplies by `m[i]`.
+    /// Lane `i` multiplies by `b` where bit `i` of `mask` is set, by `a` elsewhere.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub(super) fn lanes(m: &[Mult; 8]) -> Self {
-        let row = |f: &dyn Fn(&Mult) -> u64| {
-            let mut w: [u64; 8] = std::array::from_fn(|i| f(&m[i]));
-            // SAFETY: `w` is 64 readable bytes, exactly what the load reads; `loadu`
-            // needs no alignment.
-            let v = unsafe { _mm512_loadu_si512(w.as_ptr().cast()) };
-            w.zeroize();
-            v
+    pub(super) fn blend(mask: __mmask8, a: &Mult, b: &Mult) -> Self {
+        let pick = |x: u64, y: u64| {
+            _mm512_mask_blend_epi64(
+                mask,
+                _mm512_set1_epi64(x as i64),
+                _mm512_set1_epi64(y as i64),
+            )
         };
         VMult([
-            row(&|m| m.r[0]),
-            row(&|m| m.r[1]),
-            row(&|m| m.r[2]),
-            row(&|m| m.s1),
-            row(&|m| m.s2),
+            pick(a.r[0], b.r[0]),
+            pick(a.r[1], b.r[1]),
+            pick(a.r[2], b.r[2]),
+            pick(a.s1, b.s1),
+            pick(a.s2, b.s2),
         ])
+    }
+
+    /// Lane `i` multiplies by the value in lane `i` of `x` (limbs as [`mul`] leaves
+    /// them, so `20·x` still fits the 52-bit multiplier inputs).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn from_limbs(x: [__m512i; 3]) -> Self {
+        // 20·x as x·2^4 + x·2^2; rotations equal the shifts here (x < 2^46) and keep
+        // the compiler from making a 64-bit multiplication of it.
+        let times20 =
+            |v: __m512i| _mm512_add_epi64(_mm512_rol_epi64::<4>(v), _mm512_rol_epi64::<2>(v));
+        VMult([x[0], x[1], x[2], times20(x[1]), times20(x[2])])
+    }
+
+    /// Every lane multiplies by what lane 0 of `self` does.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn lane0(&self) -> Self {
+        VMult(
+            self.0
+                .map(|v| _mm512_broadcastq_epi64(_mm512_castsi512_si128(v))),
+        )
     }
 
     /// Lane `i` multiplies by the `i`th column of `rows`.
@@ -276,7 +297,7 @@ impl VMult {
 /// `h·m` in each lane, partially reduced (see the module docs for the carries).
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
+pub(super) fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
     let z = _mm512_setzero_si512();
     mul_add(h, m, [z; 3])
 }

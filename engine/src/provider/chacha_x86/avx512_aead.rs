@@ -235,43 +235,36 @@ struct Lanes {
 impl Lanes {
     /// Lanes holding the running value `h` (in lane 0), under the key's `r`.
     ///
-    /// The powers are built here, straight into registers: `r^2`, then `r^3` and `r^4`,
-    /// then `r^5..r^8`, three dependent scalar multiplications deep. (The shared
-    /// [`poly1305::Powers`] table costs a few hundred stores and wipes per message,
-    /// a tenth of a 1420-byte seal.)
+    /// The powers are made on the lanes themselves: every lane starts at `r`, and three
+    /// lane-wise multiplications by `r`, `r^2` and `r^4` (or by 1, per lane) give lane `i`
+    /// the exponent `8 - i` bit by bit. Only `r^2` and `r^4` are scalar. (The shared
+    /// [`poly1305::Powers`] table costs a few hundred stores and wipes per message, and
+    /// seven scalar multiplications cost more instructions than these three vector
+    /// ones: a tenth of a 1420-byte seal.)
     #[inline]
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,avx512ifma")]
     fn new(h: Limbs, r: Mult) -> Self {
         let z = _mm512_setzero_si512();
-        let pow = |a: &Mult, b: &Mult| Mult::new(poly1305::mul(&a.r, b));
-        let r2 = pow(&r, &r);
-        let r3 = pow(&r2, &r);
-        let r4 = pow(&r2, &r2);
-        let r8 = pow(&r4, &r4);
-        let mut last = [
-            r8,
-            pow(&r4, &r3),
-            pow(&r4, &r2),
-            pow(&r4, &r),
-            r4,
-            r3,
-            r2,
-            r,
-        ];
-        let lanes = Lanes {
+        let r2 = Mult::new(poly1305::mul(&r.r, &r));
+        let r4 = Mult::new(poly1305::mul(&r2.r, &r2));
+        let one = Mult::new([1, 0, 0]);
+        // Lane i's exponent 8 - i = 1 + (7 - i): ×r where bit 0 of 7 - i is set (even
+        // lanes), ×r^2 for bit 1 (lanes 0, 1, 4, 5), ×r^4 for bit 2 (lanes 0..4).
+        let mut x = r.r.map(|l| _mm512_set1_epi64(l as i64));
+        x = avx512::mul(x, &VMult::blend(0b0101_0101, &one, &r));
+        x = avx512::mul(x, &VMult::blend(0b0011_0011, &one, &r2));
+        x = avx512::mul(x, &VMult::blend(0b0000_1111, &one, &r4));
+        let last = VMult::from_limbs(x);
+        Lanes {
             acc: [
                 _mm512_mask_set1_epi64(z, 1, h[0] as i64),
                 _mm512_mask_set1_epi64(z, 1, h[1] as i64),
                 _mm512_mask_set1_epi64(z, 1, h[2] as i64),
             ],
             started: false,
-            r8: VMult::splat(&r8),
-            last: VMult::lanes(&last),
-        };
-        for m in &mut last {
-            m.r.zeroize();
+            r8: last.lane0(),
+            last,
         }
-        lanes
     }
 
     /// Absorbs the next 128 bytes of the run.
