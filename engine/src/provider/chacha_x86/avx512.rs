@@ -30,7 +30,8 @@
 //! `vpmadd52luq`/`vpmadd52huq` give the low and high 52 bits of each 52×52-bit limb
 //! product; the high halves, worth 2^52 = 2^8 limbs up, are shifted left by 8 into the
 //! next limb (from limb 2 they wrap to limb 0 as ×5·2^10, since 2^140 ≡ 5·2^10). One
-//! carry pass then restores the limb bounds, as in the scalar code.
+//! carry out of each limb, all three in parallel, then brings the limbs back to a
+//! little over 44, 44 and 42 bits (see [`mul_add`]).
 
 use core::arch::x86_64::*;
 
@@ -328,15 +329,20 @@ pub(super) fn mul_add(h: [__m512i; 3], m: &VMult, a: [__m512i; 3]) -> [__m512i; 
     );
     let t1 = _mm512_add_epi64(d1l, _mm512_slli_epi64::<8>(d0h));
     let t2 = _mm512_add_epi64(d2l, _mm512_slli_epi64::<8>(d1h));
-    let t1 = _mm512_add_epi64(t1, _mm512_srli_epi64::<44>(t0));
-    let t0 = _mm512_and_si512(t0, m44);
-    let t2 = _mm512_add_epi64(t2, _mm512_srli_epi64::<44>(t1));
-    let t1 = _mm512_and_si512(t1, m44);
-    let c = _mm512_srli_epi64::<42>(t2);
-    let t2 = _mm512_and_si512(t2, m42);
-    let t0 = _mm512_add_epi64(t0, _mm512_add_epi64(c, _mm512_slli_epi64::<2>(c)));
-    let t1 = _mm512_add_epi64(t1, _mm512_srli_epi64::<44>(t0));
-    let t0 = _mm512_and_si512(t0, m44);
+    // One carry from each limb to the next, all three at once (not a chain): the sums
+    // are below 2^56, so the carries are below 2^14 (times 5 from limb 2 into limb 0,
+    // below 2^17) and the limbs come out under 2^44 + 2^17, 2^44 + 2^14 and
+    // 2^42 + 2^14: small enough for the next multiplication's 52-bit inputs and for
+    // 20 times limbs 1 and 2 as multipliers.
+    let c0 = _mm512_srli_epi64::<44>(t0);
+    let c1 = _mm512_srli_epi64::<44>(t1);
+    let c2 = _mm512_srli_epi64::<42>(t2);
+    let t0 = _mm512_add_epi64(
+        _mm512_and_si512(t0, m44),
+        _mm512_add_epi64(c2, _mm512_slli_epi64::<2>(c2)),
+    );
+    let t1 = _mm512_add_epi64(_mm512_and_si512(t1, m44), c0);
+    let t2 = _mm512_add_epi64(_mm512_and_si512(t2, m42), c1);
     [t0, t1, t2]
 }
 
@@ -352,8 +358,10 @@ pub(super) fn message(b: &[u8]) -> [__m512i; 3] {
     let m44 = _mm512_set1_epi64((1 << 44) - 1);
     [
         _mm512_and_si512(lo, m44),
-        _mm512_and_si512(
-            _mm512_or_si512(_mm512_srli_epi64::<44>(lo), _mm512_slli_epi64::<20>(hi)),
+        // (lo >> 44 | hi << 20) & m44 in one `vpternlogq` (0xa8: (A | B) & C).
+        _mm512_ternarylogic_epi64::<0xa8>(
+            _mm512_srli_epi64::<44>(lo),
+            _mm512_slli_epi64::<20>(hi),
             m44,
         ),
         _mm512_or_si512(_mm512_srli_epi64::<24>(hi), _mm512_set1_epi64(1 << 40)),
