@@ -3,7 +3,8 @@
 //!
 //! # One pass
 //!
-//! The message goes through in chunks of [`CHUNK`] bytes: the cipher kernel runs over a
+//! The AVX-512 tier runs [`super::avx512_aead`], which weaves Poly1305 into the ChaCha20
+//! rounds. On the AVX2 tier the message goes through in chunks of [`CHUNK`] bytes: the cipher kernel runs over a
 //! chunk, then Poly1305 reads that chunk's ciphertext while it is still in L1 (opening,
 //! Poly1305 reads it first). The first call makes the keystream of counters 0.. into a
 //! buffer, which yields both the Poly1305 key (block 0) and the first chunk's keystream,
@@ -52,6 +53,9 @@ impl Key {
         let nonce: &[u8; NONCE_LEN] = nonce.try_into().expect("checked by check_aead_args");
         let mut state = Zeroizing::new(*self.state);
         chacha::set_ietf(&mut state, 0, nonce);
+        if let Tier::Avx512(cpu) = self.tier {
+            return super::avx512_aead::run(cpu, &state, aad, io, seal);
+        }
         let len = io.len();
 
         // Counters 0..16: the Poly1305 key and the first 960 bytes' keystream.

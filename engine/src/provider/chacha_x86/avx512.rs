@@ -30,7 +30,8 @@
 //! `vpmadd52luq`/`vpmadd52huq` give the low and high 52 bits of each 52×52-bit limb
 //! product; the high halves, worth 2^52 = 2^8 limbs up, are shifted left by 8 into the
 //! next limb (from limb 2 they wrap to limb 0 as ×5·2^10, since 2^140 ≡ 5·2^10). One
-//! carry pass then restores the limb bounds, as in the scalar code.
+//! carry out of each limb, all three in parallel, then brings the limbs back to a
+//! little over 44, 44 and 42 bits (see [`mul_add`]).
 
 use core::arch::x86_64::*;
 
@@ -46,13 +47,13 @@ const BATCH: usize = LANES * BLOCK;
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn add(a: __m512i, b: __m512i) -> __m512i {
+pub(super) fn add(a: __m512i, b: __m512i) -> __m512i {
     _mm512_add_epi32(a, b)
 }
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn xor(a: __m512i, b: __m512i) -> __m512i {
+pub(super) fn xor(a: __m512i, b: __m512i) -> __m512i {
     _mm512_xor_si512(a, b)
 }
 
@@ -82,7 +83,7 @@ fn rol7(a: __m512i) -> __m512i {
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn load(b: [u8; 64]) -> __m512i {
+pub(super) fn load(b: [u8; 64]) -> __m512i {
     // SAFETY: `b` is 64 readable bytes, exactly what the load reads; `loadu` needs no
     // alignment.
     unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
@@ -90,7 +91,7 @@ fn load(b: [u8; 64]) -> __m512i {
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn store(v: __m512i) -> [u8; 64] {
+pub(super) fn store(v: __m512i) -> [u8; 64] {
     let mut b = [0u8; 64];
     // SAFETY: `b` is 64 writable bytes, exactly what the store writes; `storeu` needs no
     // alignment.
@@ -135,10 +136,20 @@ fn gather_lanes(x: [__m512i; 4]) -> [__m512i; 4] {
 /// Sixteen keystream blocks from the input words `init`, block `j` in `out[j]`.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn blocks(init: &[__m512i; 16]) -> [__m512i; 16] {
+pub(super) fn blocks(init: &[__m512i; 16]) -> [__m512i; 16] {
+    blocks_with(init, |_| {})
+}
+
+/// [`blocks`], calling `between(i)` after double round `i` (0..10): the AEAD pass puts
+/// one Poly1305 step there, so that its multiplications (a chain of dependent
+/// instructions) execute while the rounds' independent ones keep the ports busy.
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(super) fn blocks_with(init: &[__m512i; 16], mut between: impl FnMut(usize)) -> [__m512i; 16] {
     let mut v = *init;
-    for _ in 0..10 {
+    for i in 0..10 {
         super::double_round!(v);
+        between(i);
     }
     for (x, i) in v.iter_mut().zip(init) {
         *x = add(*x, *i);
@@ -204,7 +215,7 @@ pub(super) fn xor_keystream<I: Io>(state: &[u32; 16], io: &mut I) {
 
 /// The keystream registers as the bytes they hold, in memory order.
 #[inline]
-fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
+pub(super) fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
     // SAFETY: `__m512i` is 64 bytes of plain data with no padding and alignment ≥ 1, so
     // `[__m512i; 16]` is exactly `BATCH` readable bytes for the borrow's lifetime.
     unsafe { &*(v as *const [__m512i; 16]).cast::<[u8; BATCH]>() }
@@ -212,21 +223,63 @@ fn as_bytes(v: &[__m512i; 16]) -> &[u8; BATCH] {
 
 /// The five multiplier vectors of [`mul`]: `r0, r1, r2, 20·r1, 20·r2` per lane.
 #[derive(Clone, Copy)]
-struct VMult([__m512i; 5]);
+pub(super) struct VMult([__m512i; 5]);
 
 impl VMult {
     /// Every lane multiplies by `m`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn splat(m: &Mult) -> Self {
+    pub(super) fn splat(m: &Mult) -> Self {
         let b = |v: u64| _mm512_set1_epi64(v as i64);
         VMult([b(m.r[0]), b(m.r[1]), b(m.r[2]), b(m.s1), b(m.s2)])
+    }
+
+    /// Lane `i` multiplies by `b` where bit `i` of `mask` is set, by `a` elsewhere.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn blend(mask: __mmask8, a: &Mult, b: &Mult) -> Self {
+        let pick = |x: u64, y: u64| {
+            _mm512_mask_blend_epi64(
+                mask,
+                _mm512_set1_epi64(x as i64),
+                _mm512_set1_epi64(y as i64),
+            )
+        };
+        VMult([
+            pick(a.r[0], b.r[0]),
+            pick(a.r[1], b.r[1]),
+            pick(a.r[2], b.r[2]),
+            pick(a.s1, b.s1),
+            pick(a.s2, b.s2),
+        ])
+    }
+
+    /// Lane `i` multiplies by the value in lane `i` of `x` (limbs as [`mul`] leaves
+    /// them, so `20·x` still fits the 52-bit multiplier inputs).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn from_limbs(x: [__m512i; 3]) -> Self {
+        // 20·x as x·2^4 + x·2^2; rotations equal the shifts here (x < 2^46) and keep
+        // the compiler from making a 64-bit multiplication of it.
+        let times20 =
+            |v: __m512i| _mm512_add_epi64(_mm512_rol_epi64::<4>(v), _mm512_rol_epi64::<2>(v));
+        VMult([x[0], x[1], x[2], times20(x[1]), times20(x[2])])
+    }
+
+    /// Every lane multiplies by what lane 0 of `self` does.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn lane0(&self) -> Self {
+        VMult(
+            self.0
+                .map(|v| _mm512_broadcastq_epi64(_mm512_castsi512_si128(v))),
+        )
     }
 
     /// Lane `i` multiplies by the `i`th column of `rows`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn rows(rows: &[[u64; 8]; 5]) -> Self {
+    pub(super) fn rows(rows: &[[u64; 8]; 5]) -> Self {
         let l = |row: &[u64; 8]| {
             // SAFETY: `row` is 64 readable bytes, exactly what the load reads; `loadu`
             // needs no alignment.
@@ -245,34 +298,51 @@ impl VMult {
 /// `h·m` in each lane, partially reduced (see the module docs for the carries).
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
+pub(super) fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
+    let z = _mm512_setzero_si512();
+    mul_add(h, m, [z; 3])
+}
+
+/// `h·m + a` in each lane, partially reduced; `a`'s limbs (below 2^45) start the low
+/// product sums, which saves the three additions of a separate step.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(super) fn mul_add(h: [__m512i; 3], m: &VMult, a: [__m512i; 3]) -> [__m512i; 3] {
     let [r0, r1, r2, s1, s2] = m.0;
     let z = _mm512_setzero_si512();
     let lo = |a: __m512i, b, c| _mm512_madd52lo_epu64(a, b, c);
     let hi = |a: __m512i, b, c| _mm512_madd52hi_epu64(a, b, c);
-    let d0l = lo(lo(lo(z, h[0], r0), h[1], s2), h[2], s1);
+    let d0l = lo(lo(lo(a[0], h[0], r0), h[1], s2), h[2], s1);
     let d0h = hi(hi(hi(z, h[0], r0), h[1], s2), h[2], s1);
-    let d1l = lo(lo(lo(z, h[0], r1), h[1], r0), h[2], s2);
+    let d1l = lo(lo(lo(a[1], h[0], r1), h[1], r0), h[2], s2);
     let d1h = hi(hi(hi(z, h[0], r1), h[1], r0), h[2], s2);
-    let d2l = lo(lo(lo(z, h[0], r2), h[1], r1), h[2], r0);
+    let d2l = lo(lo(lo(a[2], h[0], r2), h[1], r1), h[2], r0);
     let d2h = hi(hi(hi(z, h[0], r2), h[1], r1), h[2], r0);
     let m44 = _mm512_set1_epi64((1 << 44) - 1);
     let m42 = _mm512_set1_epi64((1 << 42) - 1);
+    // d2h·5·2^10 as two rotations, which equal shifts here (d2h < 2^48): written as
+    // shifts, the compiler merges them into a 64-bit multiplication by 5120, which
+    // without AVX-512DQ becomes two `vpmuludq` and three more instructions.
     let t0 = _mm512_add_epi64(
         d0l,
-        _mm512_add_epi64(_mm512_slli_epi64::<10>(d2h), _mm512_slli_epi64::<12>(d2h)),
+        _mm512_add_epi64(_mm512_rol_epi64::<10>(d2h), _mm512_rol_epi64::<12>(d2h)),
     );
     let t1 = _mm512_add_epi64(d1l, _mm512_slli_epi64::<8>(d0h));
     let t2 = _mm512_add_epi64(d2l, _mm512_slli_epi64::<8>(d1h));
-    let t1 = _mm512_add_epi64(t1, _mm512_srli_epi64::<44>(t0));
-    let t0 = _mm512_and_si512(t0, m44);
-    let t2 = _mm512_add_epi64(t2, _mm512_srli_epi64::<44>(t1));
-    let t1 = _mm512_and_si512(t1, m44);
-    let c = _mm512_srli_epi64::<42>(t2);
-    let t2 = _mm512_and_si512(t2, m42);
-    let t0 = _mm512_add_epi64(t0, _mm512_add_epi64(c, _mm512_slli_epi64::<2>(c)));
-    let t1 = _mm512_add_epi64(t1, _mm512_srli_epi64::<44>(t0));
-    let t0 = _mm512_and_si512(t0, m44);
+    // One carry from each limb to the next, all three at once (not a chain): the sums
+    // are below 2^56, so the carries are below 2^14 (times 5 from limb 2 into limb 0,
+    // below 2^17) and the limbs come out under 2^44 + 2^17, 2^44 + 2^14 and
+    // 2^42 + 2^14: small enough for the next multiplication's 52-bit inputs and for
+    // 20 times limbs 1 and 2 as multipliers.
+    let c0 = _mm512_srli_epi64::<44>(t0);
+    let c1 = _mm512_srli_epi64::<44>(t1);
+    let c2 = _mm512_srli_epi64::<42>(t2);
+    let t0 = _mm512_add_epi64(
+        _mm512_and_si512(t0, m44),
+        _mm512_add_epi64(c2, _mm512_slli_epi64::<2>(c2)),
+    );
+    let t1 = _mm512_add_epi64(_mm512_and_si512(t1, m44), c0);
+    let t2 = _mm512_add_epi64(_mm512_and_si512(t2, m42), c1);
     [t0, t1, t2]
 }
 
@@ -280,7 +350,7 @@ fn mul(h: [__m512i; 3], m: &VMult) -> [__m512i; 3] {
 /// the 2^128 bit.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn message(b: &[u8]) -> [__m512i; 3] {
+pub(super) fn message(b: &[u8]) -> [__m512i; 3] {
     let a = load(b[..64].try_into().expect("64 bytes"));
     let c = load(b[64..128].try_into().expect("64 bytes"));
     let lo = _mm512_permutex2var_epi64(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), c);
@@ -288,8 +358,10 @@ fn message(b: &[u8]) -> [__m512i; 3] {
     let m44 = _mm512_set1_epi64((1 << 44) - 1);
     [
         _mm512_and_si512(lo, m44),
-        _mm512_and_si512(
-            _mm512_or_si512(_mm512_srli_epi64::<44>(lo), _mm512_slli_epi64::<20>(hi)),
+        // (lo >> 44 | hi << 20) & m44 in one `vpternlogq` (0xa8: (A | B) & C).
+        _mm512_ternarylogic_epi64::<0xa8>(
+            _mm512_srli_epi64::<44>(lo),
+            _mm512_slli_epi64::<20>(hi),
             m44,
         ),
         _mm512_or_si512(_mm512_srli_epi64::<24>(hi), _mm512_set1_epi64(1 << 40)),
@@ -361,7 +433,7 @@ fn poly_blocks_kernel(h: Limbs, powers: &Powers, data: &[u8]) -> Limbs {
 /// The sum of the lanes, carried.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn reduce(acc: [__m512i; 3]) -> Limbs {
+pub(super) fn reduce(acc: [__m512i; 3]) -> Limbs {
     poly1305::carry([
         _mm512_reduce_add_epi64(acc[0]) as u64,
         _mm512_reduce_add_epi64(acc[1]) as u64,

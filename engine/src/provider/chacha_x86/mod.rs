@@ -20,6 +20,7 @@
 //! * [`chacha`]: the input block, the two counter forms, the kernels' input/output view;
 //! * [`avx2`], [`avx512`]: the kernels (each opens with its data layout);
 //! * [`poly1305`]: Poly1305 arithmetic shared by every tier, and the scalar code;
+//! * [`avx512_aead`]: the AVX-512 tier's AEAD pass, Poly1305 woven into ChaCha20;
 //! * [`aead`]: the keyed objects (RFC 8439 AEAD, original-form ChaCha20).
 //!
 //! # Where `unsafe` is
@@ -35,6 +36,7 @@
 mod aead;
 mod avx2;
 mod avx512;
+mod avx512_aead;
 mod chacha;
 mod poly1305;
 #[cfg(test)]
@@ -201,7 +203,7 @@ impl Provider for ChaChaX86 {
     }
 
     fn info(&self) -> ProviderInfo {
-        let (description, chacha, poly) = match self.tier {
+        let (description, chacha, poly, aead) = match self.tier {
             Tier::Avx2(_) => (
                 "ChaCha20-Poly1305 kernels on AVX2 (256-bit) registers",
                 "AVX2: 8 blocks per loop, one block per 32-bit lane",
@@ -210,6 +212,8 @@ impl Provider for ChaChaX86 {
                 } else {
                     "the poly1305 0.8 crate's AVX2 backend (4 blocks per step)"
                 },
+                "one pass: Poly1305 reads each 4 KiB chunk right after (seal) or before \
+                 (open) the cipher; output wiped unless the tag verifies",
             ),
             Tier::Avx512(_) => (
                 "ChaCha20-Poly1305 kernels on AVX-512 (512-bit) registers with IFMA",
@@ -217,16 +221,16 @@ impl Provider for ChaChaX86 {
                  blocks on 256-bit registers with AVX-512VL rotations",
                 "AVX-512 IFMA: 8 lanes of radix 2^44; two accumulators against r^16..r^1 \
                  from 2 KiB, one against r^8..r^1 below",
+                "one pass, 1 KiB at a time: a Poly1305 step of 128 bytes between \
+                 ChaCha20 double rounds, over the previous kilobyte's ciphertext (seal) or \
+                 this one's before it is overwritten (open); output wiped unless the tag \
+                 verifies",
             ),
         };
         let details = [
             ("chacha20", chacha),
             ("poly1305", poly),
-            (
-                "chacha20-poly1305",
-                "one pass: Poly1305 reads each 4 KiB chunk right after (seal) or before \
-                 (open) the cipher; output wiped unless the tag verifies",
-            ),
+            ("chacha20-poly1305", aead),
             (
                 "chacha20-poly1305@openssh.com",
                 "original-form ChaCha20 (64-bit nonce and counter) and one-shot Poly1305",

@@ -191,7 +191,7 @@ pub(super) struct Radix44 {
 
 impl Radix44 {
     /// A computation keyed by the 32-byte one-time key `r ‖ s`.
-    fn new(key: &[u8; 32], blocks: Blocks) -> Self {
+    pub(super) fn new(key: &[u8; 32], blocks: Blocks) -> Self {
         let r = clamp(key[..16].try_into().expect("16 bytes"));
         Radix44 {
             h: [0; 3],
@@ -237,6 +237,22 @@ impl Radix44 {
             let m = block_limbs(block.try_into().expect("16 bytes"), HIBIT);
             self.h = mul(&add(&self.h, &m), &self.r);
         }
+    }
+
+    /// The value so far, for a kernel that absorbs blocks itself and hands the value
+    /// back with [`Radix44::set_value`].
+    pub(super) fn value(&self) -> Limbs {
+        self.h
+    }
+
+    /// `r` and its multiples, for such a kernel.
+    pub(super) fn mult(&self) -> Mult {
+        self.r
+    }
+
+    /// Replaces the value with what a kernel computed from [`Radix44::value`].
+    pub(super) fn set_value(&mut self, h: Limbs) {
+        self.h = h;
     }
 
     /// Absorbs the final `data` of a message that is not padded: whole blocks, then a
