@@ -553,22 +553,22 @@ impl Batch {
     }
 }
 
-/// `seal_batch`/`open_batch` keep several messages in flight on the token (one worker
-/// thread and session each): batches of 1 (the caller's thread alone), 4 (the smallest sent to workers), and more than
-/// the workers, each equal byte for byte to the one-by-one seal and to `rustcrypto`.
+/// `seal_batch`/`open_batch` by default (every message on the calling thread): batches
+/// of 1, 4 (the smallest sent to workers when they are configured), and more, each equal
+/// byte for byte to the one-by-one seal and to `rustcrypto`.
 #[test]
-fn batches_on_worker_threads_equal_one_message_at_a_time() {
+fn batches_equal_one_message_at_a_time() {
     let Some(p) = token_provider() else { return };
     check_batches(p.as_ref());
 }
 
-/// The same batches on 8 workers whatever the cores (`WIRECRYPT_PKCS11_BATCH_THREADS=8`,
-/// in a child process, as a process reads the token's settings once), and with every
-/// batch kept on the calling thread (`=1`).
+/// The same batches on worker threads, one token session each: 8 whatever the cores
+/// (`WIRECRYPT_PKCS11_BATCH_THREADS=8`, in a child process, as a process reads the
+/// token's settings once), and 2.
 #[test]
-fn batches_on_eight_workers_and_on_one() {
+fn batches_on_eight_workers_and_on_two() {
     let Some(tok) = token() else { return };
-    for threads in ["8", "1"] {
+    for threads in ["8", "2"] {
         let out = Command::new(std::env::current_exe().unwrap())
             .args(["--ignored", "--exact", "batch_child", "--nocapture"])
             .envs(tok.vars.iter().map(|(k, v)| (k, v)))
@@ -585,9 +585,9 @@ fn batches_on_eight_workers_and_on_one() {
     }
 }
 
-/// The child half of [`batches_on_eight_workers_and_on_one`].
+/// The child half of [`batches_on_eight_workers_and_on_two`].
 #[test]
-#[ignore = "run by batches_on_eight_workers_and_on_one in a child process"]
+#[ignore = "run by batches_on_eight_workers_and_on_two in a child process"]
 fn batch_child() {
     assert!(std::env::var_os(BATCH_THREADS_ENV).is_some());
     check_batches(token_provider().expect("the token").as_ref());

@@ -25,15 +25,16 @@
 //!   `rustcrypto`, and the Wycheproof empty-AAD cases pass. The provider therefore sends
 //!   them to the token like any other; `cryptoki` passes a non-null AAD pointer with
 //!   length 0.
-//! * Batches (`seal_batch`, `open_batch`, which the TLS and SSH layers call for the
-//!   records of one write) keep several messages in flight: a PKCS#11 call is
-//!   synchronous and costs 10–20 µs of overhead, but a token (an HSM's engines, ICSF's
-//!   CPACF on several processors, SoftHSM2 on the calling threads) serves calls from
-//!   several sessions at once, so a batch of 4 or more is split over up to 8 scoped
-//!   threads (no more than the cores, or `WIRECRYPT_PKCS11_BATCH_THREADS`: 1 keeps
-//!   batches on the calling thread, for a software token on busy cores), each with its
-//!   own session. The contract holds whole: on any failure, a panicking worker
-//!   included, every message is wiped and no plaintext is released (`batch.rs`).
+//! * Batches (`seal_batch`, `open_batch`; the TLS sealer calls them for the records of
+//!   one write) can keep several messages in flight: a PKCS#11 call is synchronous and
+//!   costs 10–20 µs of overhead, and a token that serves several sessions at once (an
+//!   HSM's engines, ICSF's CPACF on several processors) then gains from several
+//!   calling threads. With `WIRECRYPT_PKCS11_BATCH_THREADS=N` (2–8) a batch of 4 or
+//!   more is split over up to N scoped threads, each with its own session; by default
+//!   (or with 1) batches run on the calling thread, because SoftHSM2 on a 2-core
+//!   machine ran them 2.3x slower on threads. The contract holds whole: on any failure,
+//!   a panicking worker included, every message is wiped and no plaintext is released
+//!   (`batch.rs`).
 //! * SoftHSM 2.6.1: `C_DecryptUpdate` returns nothing until `C_DecryptFinal`, so every
 //!   operation is single-part (`C_Encrypt`, `C_Decrypt`, `C_Sign`, `C_Digest`); a GCM
 //!   open therefore releases plaintext only after the token verified the tag.
@@ -180,10 +181,9 @@ impl Provider for Pkcs11 {
             (
                 "batches".to_owned(),
                 match self.batch_threads {
-                    Some(1) => {
-                        "AES-GCM batches on the calling thread (WIRECRYPT_PKCS11_BATCH_THREADS=1)"
-                            .to_owned()
-                    }
+                    None | Some(1) => "AES-GCM batches on the calling thread \
+                                       (WIRECRYPT_PKCS11_BATCH_THREADS=N for N threads)"
+                        .to_owned(),
                     n => format!(
                         "AES-GCM batches of {}+ messages on up to {} threads, one session each",
                         batch::MIN_PARALLEL_BATCH,
