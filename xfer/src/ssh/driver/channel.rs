@@ -30,6 +30,16 @@ impl ChannelReader {
         self.conn.user.as_deref()
     }
 
+    /// Opens the peer's window by `adjust` bytes, when consuming made that due (called
+    /// with the channel table's lock released).
+    fn grant(&self, remote_id: u32, adjust: Option<u32>) {
+        if let Some(add) = adjust {
+            self.conn
+                .link
+                .queue_conn(connection::window_adjust(remote_id, add));
+        }
+    }
+
     /// Waits for the peer's `exit-status` (or the channel's end) and returns it.
     pub fn exit_status(&self) -> Option<u32> {
         let mut g = self.conn.chans();
@@ -94,11 +104,7 @@ impl ChannelReader {
                 let adjust = ch.consume(body.len() + 4);
                 let rid = ch.remote_id;
                 drop(g);
-                if let Some(add) = adjust {
-                    self.conn
-                        .link
-                        .queue_conn(connection::window_adjust(rid, add));
-                }
+                self.grant(rid, adjust);
                 return Ok(Some(true));
             }
             if let Some(len) = framer.bad_length() {
@@ -142,11 +148,7 @@ impl io::Read for ChannelReader {
                 let (n, adjust) = ch.read_into(buf);
                 let rid = ch.remote_id;
                 drop(g);
-                if let Some(add) = adjust {
-                    self.conn
-                        .link
-                        .queue_conn(connection::window_adjust(rid, add));
-                }
+                self.grant(rid, adjust);
                 return Ok(n);
             }
             if ch.eof_in || ch.close_in {

@@ -72,6 +72,16 @@ struct Wire {
     slots: Vec<std::ops::Range<usize>>,
 }
 
+/// Copies `parts` one after another into the front of `slot` (a packet's payload slot
+/// of their total length).
+fn copy_parts(mut slot: &mut [u8], parts: &[&[u8]]) {
+    for p in parts {
+        let (here, rest) = slot.split_at_mut(p.len());
+        here.copy_from_slice(p);
+        slot = rest;
+    }
+}
+
 impl Wire {
     fn write_packet(&mut self, payload: &[u8]) -> Result<()> {
         self.write_parts(&[payload])
@@ -82,12 +92,8 @@ impl Wire {
     /// need no buffer of their own), and writes it.
     fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let filled = self.write_with(len, &mut |mut slot| {
-            for p in parts {
-                let (here, rest) = slot.split_at_mut(p.len());
-                here.copy_from_slice(p);
-                slot = rest;
-            }
+        let filled = self.write_with(len, &mut |slot| {
+            copy_parts(slot, parts);
             Ok(())
         })?;
         filled.map_err(SshError::Io)
@@ -299,12 +305,8 @@ impl Link {
     /// another: each is copied once, into the packet being sealed.
     pub(crate) fn send_parts(&self, parts: &[&[u8]]) -> Result<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let filled = self.send_with(len, &mut |mut slot| {
-            for p in parts {
-                let (here, rest) = slot.split_at_mut(p.len());
-                here.copy_from_slice(p);
-                slot = rest;
-            }
+        let filled = self.send_with(len, &mut |slot| {
+            copy_parts(slot, parts);
             Ok(())
         })?;
         filled.map_err(SshError::Io)
