@@ -861,28 +861,45 @@ mod ring_peer {
 mod tests {
     use super::*;
 
+    /// One quick round (2 ms per turn) of `measure_all` on this machine's providers (all
+    /// of them, or the best one only).
+    fn quick(
+        layers: &[Layer],
+        algs: &[AeadAlg],
+        sizes: &[usize],
+        records: &[usize],
+        every_provider: bool,
+        fips: bool,
+    ) -> Vec<Row> {
+        let engine = Engine::builder().ignore_env().build().unwrap();
+        let providers: Vec<_> = engine
+            .available()
+            .take(if every_provider { usize::MAX } else { 1 })
+            .collect();
+        let timing = Timing {
+            duration: Duration::from_millis(2),
+            rounds: 1,
+        };
+        measure_all(layers, algs, sizes, records, &providers, timing, fips).unwrap()
+    }
+
     #[test]
     fn every_layer_runs_and_is_compared_to_its_key() {
         let engine = Engine::builder().ignore_env().build().unwrap();
-        let providers: Vec<_> = engine.available().collect();
-        let rows = measure_all(
+        let best = engine.available().next().unwrap().id();
+        let rows = quick(
             &[Layer::Tls13, Layer::Tls12, Layer::Ssh],
             &[AeadAlg::Aes256Gcm, AeadAlg::ChaCha20Poly1305],
             &[1000],
             &[1],
-            &providers,
-            Timing {
-                duration: Duration::from_millis(2),
-                rounds: 1,
-            },
+            true,
             false,
-        )
-        .unwrap();
+        );
         for layer in [Layer::Tls13, Layer::Tls12, Layer::Ssh] {
             for op in ["seal", "open"] {
                 let r = rows
                     .iter()
-                    .find(|r| r.layer == layer && r.op == op && r.who == providers[0].id().as_str())
+                    .find(|r| r.layer == layer && r.op == op && r.who == best.as_str())
                     .unwrap_or_else(|| panic!("{layer:?} {op} missing"));
                 assert!(r.rate > 0.0, "{r:?}");
                 assert!(r.ratio_to_key.is_some(), "{r:?}");
@@ -893,41 +910,27 @@ mod tests {
 
     #[test]
     fn fips_mode_measures_only_approved_aeads_under_the_guard() {
-        let engine = Engine::builder().ignore_env().build().unwrap();
-        let providers: Vec<_> = engine.available().take(1).collect();
-        let rows = measure_all(
+        let rows = quick(
             &[Layer::Tls13, Layer::Ssh],
             &[AeadAlg::Aes128Gcm],
             &[256],
             &[1],
-            &providers,
-            Timing {
-                duration: Duration::from_millis(2),
-                rounds: 1,
-            },
+            false,
             true,
-        )
-        .unwrap();
+        );
         assert!(rows.iter().any(|r| r.layer == Layer::Ssh && r.op == "open"));
     }
 
     #[test]
     fn several_records_per_call_are_compared_to_one() {
-        let engine = Engine::builder().ignore_env().build().unwrap();
-        let providers: Vec<_> = engine.available().take(1).collect();
-        let rows = measure_all(
+        let rows = quick(
             &[Layer::Tls13, Layer::Ssh],
             &[AeadAlg::Aes256Gcm],
             &[500],
             &[1, 3],
-            &providers,
-            Timing {
-                duration: Duration::from_millis(2),
-                rounds: 1,
-            },
             false,
-        )
-        .unwrap();
+            false,
+        );
         for layer in [Layer::Tls13, Layer::Ssh] {
             for op in ["seal", "open"] {
                 let of = |n: usize| {
