@@ -182,8 +182,8 @@ mod tests {
             })
             .unwrap()
         };
-        // Whether or not the new thread has run yet, it is counted: a meter starting now
-        // sees it, and sees it leave.
+        // Whether or not the new thread has run yet, it is counted (the exact case is the
+        // seat below): a meter starting now sees it, and sees it leave.
         assert_eq!(account.threads_inside(), 1);
         go.send(()).unwrap();
         t.join().unwrap();
@@ -194,6 +194,18 @@ mod tests {
             assert!(account.threads_inside() >= 1);
             t.join().unwrap();
         });
+        assert_eq!(account.threads_inside(), 0);
+
+        // The seat a starting thread takes counts at once, deterministically: before the
+        // new thread exists, while it is inside, and not after; one never used gives its
+        // place back.
+        let seat = Seat::take(account.clone());
+        assert_eq!(account.threads_inside(), 1);
+        let entered = seat.enter();
+        assert_eq!(account.threads_inside(), 1);
+        drop(entered);
+        assert_eq!(account.threads_inside(), 0);
+        drop(Seat::take(account.clone()));
         assert_eq!(account.threads_inside(), 0);
     }
 
