@@ -876,21 +876,24 @@ impl Client {
         let mut failure: Option<ClientError> = None;
         let mut sent_ids = std::collections::HashSet::new();
         let mut buf = Vec::new();
+        let mut head = Vec::new();
+        // Over SSH the file data is read straight into the packets carrying it; a writer
+        // that cannot take it that way gets whole frames built here, through its buffer.
+        let in_place = self.writer.get_ref().in_place();
         loop {
             while failure.is_none() && outstanding < self.max_requests && offset < size {
                 let want = chunk.min((size - offset) as usize);
                 let id = self.id();
-                // Over SSH the file data is read straight into the packets carrying it;
-                // a writer that cannot take it that way gets the frame built here.
-                let head = write_head(id, &h.0, offset, want);
-                self.writer.flush()?;
-                let direct = self
-                    .writer
-                    .get_mut()
-                    .write_with(head.len() + want, &mut |at, out| {
-                        fill_write(&head, local, offset, at, out)
-                    })?;
-                let n = if direct {
+                let sent_in_place = in_place && {
+                    write_head(&mut head, id, &h.0, offset, want);
+                    self.writer.flush()?;
+                    self.writer
+                        .get_mut()
+                        .write_with(head.len() + want, &mut |at, out| {
+                            fill_write(&head, local, offset, at, out)
+                        })?
+                };
+                let n = if sent_in_place {
                     want
                 } else {
                     match write_frame(&mut buf, id, &h.0, offset, local, want) {
@@ -1000,6 +1003,12 @@ fn read_ahead_thread<S: FrameSource + 'static>(
 /// Where the client's request frames go: any byte stream ([`Stream`]), or an SSH
 /// channel that takes a WRITE's file data straight into the packets carrying it.
 pub(crate) trait FrameWrite: Write + Send {
+    /// Whether [`write_with`](Self::write_with) sends in place (asked once per
+    /// transfer, so a writer that cannot is never handed a frame head to throw away).
+    fn in_place(&self) -> bool {
+        false
+    }
+
     /// Sends `len` bytes that `fill` writes in place (called with each part's offset in
     /// the `len` bytes and where it goes), if this writer can do that without a buffer
     /// of its own; `Ok(false)` if it cannot, and nothing was sent. After an error the
@@ -1034,20 +1043,35 @@ impl<W: Write + Send> FrameWrite for Stream<W> {
     }
 }
 
-/// The first bytes of a WRITE frame of `len` data bytes: its length, type, id, handle,
-/// offset and data length.
-fn write_head(id: u32, handle: &[u8], offset: u64, len: usize) -> Vec<u8> {
-    let head_len = 4 + 1 + 4 + 4 + handle.len() + 8 + 4;
-    let mut head = Vec::with_capacity(head_len);
-    let frame_len = head_len - 4 + len;
-    head.extend_from_slice(&(frame_len as u32).to_be_bytes());
-    head.push(fxp::WRITE);
-    head.extend_from_slice(&id.to_be_bytes());
-    head.extend_from_slice(&(handle.len() as u32).to_be_bytes());
-    head.extend_from_slice(handle);
-    head.extend_from_slice(&offset.to_be_bytes());
-    head.extend_from_slice(&(len as u32).to_be_bytes());
-    head
+/// The length of a WRITE frame's head: its length, type, id, handle, offset and data
+/// length fields.
+fn write_head_len(handle: &[u8]) -> usize {
+    4 + 1 + 4 + 4 + handle.len() + 8 + 4
+}
+
+/// Encodes the head of a WRITE frame of `len` data bytes into `out`
+/// ([`write_head_len`] bytes).
+fn encode_write_head(out: &mut [u8], id: u32, handle: &[u8], offset: u64, len: usize) {
+    let mut h = out;
+    for field in [
+        &((write_head_len(handle) - 4 + len) as u32).to_be_bytes()[..],
+        &[fxp::WRITE],
+        &id.to_be_bytes(),
+        &(handle.len() as u32).to_be_bytes(),
+        handle,
+        &offset.to_be_bytes(),
+        &(len as u32).to_be_bytes(),
+    ] {
+        let (dst, rest) = h.split_at_mut(field.len());
+        dst.copy_from_slice(field);
+        h = rest;
+    }
+}
+
+/// Makes `head` (reused) the head of a WRITE frame of `len` data bytes.
+fn write_head(head: &mut Vec<u8>, id: u32, handle: &[u8], offset: u64, len: usize) {
+    head.resize(write_head_len(handle), 0);
+    encode_write_head(head, id, handle, offset, len);
 }
 
 /// Writes the part of a WRITE frame (`head`, then the file's bytes from `offset`) that
@@ -1101,7 +1125,7 @@ fn write_frame(
     local: &File,
     want: usize,
 ) -> io::Result<Option<usize>> {
-    let header = 4 + 1 + 4 + 4 + handle.len() + 8 + 4;
+    let header = write_head_len(handle);
     buf.resize(header + want, 0);
     let mut got = 0;
     while got < want {
@@ -1116,20 +1140,7 @@ fn write_frame(
         return Ok(None);
     }
     buf.truncate(header + got);
-    let mut h = &mut buf[..header];
-    for field in [
-        &((header - 4 + got) as u32).to_be_bytes()[..],
-        &[fxp::WRITE],
-        &id.to_be_bytes(),
-        &(handle.len() as u32).to_be_bytes(),
-        handle,
-        &offset.to_be_bytes(),
-        &(got as u32).to_be_bytes(),
-    ] {
-        let (dst, rest) = h.split_at_mut(field.len());
-        dst.copy_from_slice(field);
-        h = rest;
-    }
+    encode_write_head(&mut buf[..header], id, handle, offset, got);
     Ok(Some(got))
 }
 
@@ -1198,7 +1209,8 @@ mod tests {
             write_frame(&mut whole, 9, b"h1", 100, f, 5000).unwrap(),
             Some(5000)
         );
-        let head = write_head(9, b"h1", 100, 5000);
+        let mut head = Vec::new();
+        write_head(&mut head, 9, b"h1", 100, 5000);
         for part in [1, 7, 29, 30, 4096, whole.len()] {
             let mut parts = vec![0u8; whole.len()];
             for (i, out) in parts.chunks_mut(part).enumerate() {
@@ -1212,7 +1224,8 @@ mod tests {
     fn a_file_shorter_than_promised_fails_the_fill() {
         let tmp = TempFile::with(&[5; 100]);
         let f = &tmp.1;
-        let head = write_head(1, b"h", 50, 80);
+        let mut head = Vec::new();
+        write_head(&mut head, 1, b"h", 50, 80);
         let mut out = vec![0u8; head.len() + 80];
         let e = fill_write(&head, f, 50, 0, &mut out).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);

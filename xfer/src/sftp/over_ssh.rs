@@ -103,6 +103,10 @@ fn frame_error(e: std::io::Error) -> CodecError {
 /// WRITE requests straight into the channel's packets: the file data is read into the
 /// packet that carries it, where it is encrypted.
 impl FrameWrite for ssh::ChannelWriter {
+    fn in_place(&self) -> bool {
+        true
+    }
+
     fn write_with(
         &mut self,
         len: usize,
