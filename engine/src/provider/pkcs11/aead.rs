@@ -36,15 +36,15 @@ pub(super) fn aes_key_template(key: &[u8], decrypt: bool) -> Vec<Attribute> {
 struct Key {
     alg: AeadAlg,
     key: SessionKey,
-    /// The most threads a batch runs on; `None`: the cores (see [`batch::workers`]).
-    batch_threads: Option<usize>,
+    /// The most threads a batch runs on (see [`batch::workers`]).
+    batch_threads: usize,
 }
 
 pub(super) fn new(
     token: &Arc<Token>,
     alg: AeadAlg,
     key: &[u8],
-    batch_threads: Option<usize>,
+    batch_threads: usize,
 ) -> Result<Box<dyn AeadKey>, Error> {
     check_key_len(Algorithm::Aead(alg), key)?;
     let key = token.create_key("C_CreateObject (AES key)", aes_key_template(key, true))?;

@@ -36,20 +36,16 @@ pub(super) const MAX_WORKERS: usize = 8;
 pub(super) const MIN_PARALLEL_BATCH: usize = 4;
 
 /// The threads a batch of `len` messages runs on: 1 (the caller alone) below
-/// [`MIN_PARALLEL_BATCH`] or when no most is configured, else one per message up to
-/// `limit` and [`MAX_WORKERS`]. Threads are opt-in: SoftHSM2 on this project's 2-core
+/// [`MIN_PARALLEL_BATCH`], else one per message up to `limit` (the configured most, 1
+/// by default) and [`MAX_WORKERS`]. Threads are opt-in: SoftHSM2 on this project's 2-core
 /// machines ran 8-record TLS batches at 0.43x of one record per call on threads (its
 /// sessions do not run in parallel there), and whether a token does is known only to
 /// whoever deploys it.
-pub(super) fn workers(len: usize, limit: Option<usize>) -> usize {
-    workers_on(len, limit.unwrap_or(1))
-}
-
-fn workers_on(len: usize, cores: usize) -> usize {
+pub(super) fn workers(len: usize, limit: usize) -> usize {
     if len < MIN_PARALLEL_BATCH {
         1
     } else {
-        len.min(cores).clamp(1, MAX_WORKERS)
+        len.min(limit).clamp(1, MAX_WORKERS)
     }
 }
 
@@ -156,14 +152,14 @@ mod tests {
     }
 
     #[test]
-    fn workers_are_capped_by_the_batch_the_cores_and_the_limit() {
-        assert_eq!(workers_on(0, 4), 1);
-        assert_eq!(workers_on(1, 4), 1);
-        assert_eq!(workers_on(MIN_PARALLEL_BATCH - 1, 4), 1);
-        assert_eq!(workers_on(4, 4), 4);
-        assert_eq!(workers_on(5, 2), 2);
-        assert_eq!(workers_on(100, 64), MAX_WORKERS);
-        assert_eq!(workers_on(5, 1), 1);
+    fn workers_are_capped_by_the_batch_and_the_limit() {
+        assert_eq!(workers(0, 4), 1);
+        assert_eq!(workers(1, 4), 1);
+        assert_eq!(workers(MIN_PARALLEL_BATCH - 1, 4), 1);
+        assert_eq!(workers(4, 4), 4);
+        assert_eq!(workers(5, 2), 2);
+        assert_eq!(workers(100, 64), MAX_WORKERS);
+        assert_eq!(workers(5, 1), 1);
     }
 
     #[test]

@@ -15,9 +15,9 @@ pub const PIN_ENV: &str = "WIRECRYPT_PKCS11_PIN";
 /// A file holding the user PIN (one line; a trailing newline is ignored).
 pub const PIN_FILE_ENV: &str = "WIRECRYPT_PKCS11_PIN_FILE";
 /// The most threads (each with its own session) one AES-GCM batch runs on, 1 to 8;
-/// unset, the machine's cores (at most 8). 1 keeps every batch on the calling thread —
-/// for a software token on a host whose cores are busy; more than the cores pays off on
-/// an HSM, whose calls wait on the device.
+/// unset, 1: every batch on the calling thread (SoftHSM2 ran batches slower on threads).
+/// More pays off on a token that serves several sessions at once — an HSM, whose calls
+/// wait on the device, or ICSF.
 pub const BATCH_THREADS_ENV: &str = "WIRECRYPT_PKCS11_BATCH_THREADS";
 
 /// A token to use.
@@ -25,8 +25,8 @@ pub(super) struct Config {
     pub(super) module: PathBuf,
     pub(super) label: String,
     pub(super) pin: Pin,
-    /// [`BATCH_THREADS_ENV`], when set.
-    pub(super) batch_threads: Option<usize>,
+    /// [`BATCH_THREADS_ENV`], 1 when unset.
+    pub(super) batch_threads: usize,
 }
 
 /// A user PIN, zeroized on drop and redacted in `Debug`.
@@ -117,12 +117,13 @@ impl Config {
     }
 }
 
-/// [`BATCH_THREADS_ENV`]'s value: unset, or a whole number from 1 to the most workers.
-fn parse_batch_threads(value: Option<&str>) -> Result<Option<usize>, String> {
-    let Some(v) = value else { return Ok(None) };
+/// [`BATCH_THREADS_ENV`]'s value: unset (1), or a whole number from 1 to the most
+/// workers.
+fn parse_batch_threads(value: Option<&str>) -> Result<usize, String> {
+    let Some(v) = value else { return Ok(1) };
     let max = super::batch::MAX_WORKERS;
     match v.trim().parse::<usize>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(format!(
             "{BATCH_THREADS_ENV} must be a whole number from 1 to {max} (1 keeps batches on \
              the calling thread), got '{v}'"
@@ -136,9 +137,9 @@ mod tests {
 
     #[test]
     fn batch_threads_are_1_to_8_or_unset() {
-        assert_eq!(parse_batch_threads(None), Ok(None));
-        assert_eq!(parse_batch_threads(Some("1")), Ok(Some(1)));
-        assert_eq!(parse_batch_threads(Some(" 8 ")), Ok(Some(8)));
+        assert_eq!(parse_batch_threads(None), Ok(1));
+        assert_eq!(parse_batch_threads(Some("1")), Ok(1));
+        assert_eq!(parse_batch_threads(Some(" 8 ")), Ok(8));
         for bad in ["0", "9", "-1", "two", "1.5"] {
             let e = parse_batch_threads(Some(bad)).unwrap_err();
             assert!(e.contains(BATCH_THREADS_ENV) && e.contains(bad), "{e}");

@@ -69,7 +69,7 @@ use token::Token;
 pub struct Pkcs11 {
     token: Arc<Token>,
     /// The most threads an AES-GCM batch runs on, from [`BATCH_THREADS_ENV`].
-    batch_threads: Option<usize>,
+    batch_threads: usize,
 }
 
 impl fmt::Debug for Pkcs11 {
@@ -181,13 +181,12 @@ impl Provider for Pkcs11 {
             (
                 "batches".to_owned(),
                 match self.batch_threads {
-                    None | Some(1) => "AES-GCM batches on the calling thread \
-                                       (WIRECRYPT_PKCS11_BATCH_THREADS=N for N threads)"
+                    1 => "AES-GCM batches on the calling thread \
+                          (WIRECRYPT_PKCS11_BATCH_THREADS=N for N threads)"
                         .to_owned(),
                     n => format!(
-                        "AES-GCM batches of {}+ messages on up to {} threads, one session each",
+                        "AES-GCM batches of {}+ messages on up to {n} threads, one session each",
                         batch::MIN_PARALLEL_BATCH,
-                        batch::workers(usize::MAX, n)
                     ),
                 },
             ),
