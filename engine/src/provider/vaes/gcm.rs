@@ -26,9 +26,6 @@
 //! and such a tail is hashed together with the length block: the message then ends in
 //! GHASH steps alone, not in an AES chain after them.
 //!
-//! ```text
-//! ```
-//!
 //! # Open: one pass, decrypt in place, wipe on failure
 //!
 //! Open's ciphertext is there from the start. On 256-bit registers its loop works one
@@ -301,6 +298,39 @@ impl<W: Width> Ends<W> {
         ghash_tail(cpu, gh, x, &hashed[..16 * (m + 1)])
     }
 
+    /// Seals (`SEAL`) or opens the tail after the last whole batch (counter blocks from
+    /// `c`), hashes it and the length block into `x`, and returns the tag the message
+    /// carries or should carry. Seal hashes ciphertext after making it, open before
+    /// decrypting it.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)] // the kernel's state, passed by value in registers
+    fn finish<const NR: usize, const SEAL: bool>(
+        &self,
+        cpu: W,
+        rk: &RoundKeys,
+        gh: &GhashKey,
+        mut x: __m128i,
+        tail: &mut [u8],
+        c: u128,
+        lengths: u128,
+    ) -> Tag {
+        if !tail.is_empty() && Self::covers(tail.len()) {
+            x = self.crypt_tail::<SEAL>(cpu, gh, x, tail, lengths);
+        } else {
+            if !tail.is_empty() {
+                if SEAL {
+                    ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
+                }
+                x = ghash_update(cpu, gh, x, tail);
+                if !SEAL {
+                    ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
+                }
+            }
+            x = ghash_lengths(cpu, gh, x, lengths);
+        }
+        self.tag(cpu, x)
+    }
+
     /// The tag: `E(K, J0) ^ X`, X turned back into a big-endian block.
     #[inline(always)]
     fn tag(&self, cpu: W, x: __m128i) -> Tag {
@@ -359,18 +389,8 @@ fn seal<W: Width, const NR: usize>(
         }
         x = ghash_batch(cpu, gh, x, io.output(n - 1));
     }
-    let tail = io.tail_in_place();
     let lengths = lengths_block(aad.len(), len);
-    if !tail.is_empty() && Ends::<W>::covers(tail.len()) {
-        x = ends.crypt_tail::<true>(cpu, gh, x, tail, lengths);
-    } else {
-        if !tail.is_empty() {
-            ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
-            x = ghash_update(cpu, gh, x, tail);
-        }
-        x = ghash_lengths(cpu, gh, x, lengths);
-    }
-    ends.tag(cpu, x)
+    ends.finish::<NR, true>(cpu, rk, gh, x, io.tail_in_place(), c, lengths)
 }
 
 /// Decrypts `io`'s input into its output in one pass, hashing each ciphertext batch one
@@ -437,18 +457,8 @@ fn open<W: Width, const NR: usize>(
         let pt = xor_batch(cpu, load_batch(cpu, io.input(n - 1)), ks);
         store_batch(cpu, io.output_mut(n - 1), pt);
     }
-    let tail = io.tail_in_place();
     let lengths = lengths_block(aad.len(), len);
-    if !tail.is_empty() && Ends::<W>::covers(tail.len()) {
-        x = ends.crypt_tail::<false>(cpu, gh, x, tail, lengths);
-    } else {
-        if !tail.is_empty() {
-            x = ghash_update(cpu, gh, x, tail);
-            ctr_xor::<W, NR>(cpu, rk, Counting::Inc32, c, tail);
-        }
-        x = ghash_lengths(cpu, gh, x, lengths);
-    }
-    ends.tag(cpu, x)
+    ends.finish::<NR, false>(cpu, rk, gh, x, io.tail_in_place(), c, lengths)
 }
 
 /// [`seal`] for any key size, compiled with the width's features.
