@@ -8,6 +8,9 @@
 //! `&self`, so one key can serve many threads at once; stream ciphers and hash contexts
 //! carry position state and are `Send` only.
 
+// A 64-byte stack buffer the x86-64 kernels wipe with one store.
+#[cfg(target_arch = "x86_64")]
+mod buf64;
 // ChaCha20-Poly1305 on AVX2 and AVX-512 (x86-64).
 #[cfg(target_arch = "x86_64")]
 pub mod chacha_x86;

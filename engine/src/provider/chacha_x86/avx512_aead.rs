@@ -41,7 +41,7 @@
 
 use core::arch::x86_64::*;
 
-use zeroize::Zeroize;
+use crate::provider::buf64::Buf64;
 
 use super::Avx512Cpu;
 use super::avx512::{self, VMult};
@@ -106,7 +106,7 @@ fn run_kernel<I: Text>(
     let mut saved = [0u8; BATCH];
     let mut saved_len = 0;
     let mut off = 0;
-    let mut key = if fold {
+    let mut key = Buf64(if fold {
         let ks = avx512::blocks(&init);
         if !seal {
             saved_len = len.min(BATCH);
@@ -131,9 +131,9 @@ fn run_kernel<I: Text>(
             block0.double_round();
         }
         block0.finish()
-    };
-    let mut poly = Radix44::new(key[..32].try_into().expect("32 bytes"), Blocks::Ifma(cpu));
-    key.zeroize();
+    });
+    let mut poly = Radix44::new(key.0[..32].try_into().expect("32 bytes"), Blocks::Ifma(cpu));
+    key.wipe();
     poly.update_padded(aad);
 
     let saved = &saved[..saved_len];
@@ -228,9 +228,9 @@ fn xor_batch<I: Text>(io: &mut I, off: usize, n: usize, ks: &[__m512i]) {
     }
     let part = n - whole * BLOCK;
     if part > 0 {
-        let mut last = avx512::store(ks[whole]);
-        io.xor_tail(off + whole * BLOCK, &last[..part]);
-        last.zeroize();
+        let mut last = Buf64(avx512::store(ks[whole]));
+        io.xor_tail(off + whole * BLOCK, &last.0[..part]);
+        last.wipe();
     }
 }
 

@@ -43,9 +43,10 @@ use core::arch::x86_64::*;
 
 use zeroize::Zeroize;
 
-use super::simd::{Buf64, xor_batch, xor128};
 use super::simd::{from_u128, load_batch, load16, low32, splat32, store_batch, store16};
+use super::simd::{xor_batch, xor128};
 use super::width::{Batch, REGS, Width};
+use crate::provider::buf64::Buf64;
 
 /// The longest AES key schedule: AES-256 has 14 rounds and 15 round keys.
 pub(super) const MAX_ROUND_KEYS: usize = 15;

@@ -87,9 +87,10 @@ use super::ghash::{
     Acc, GhashKey, batch_slot, ghash_batch, ghash_lengths, ghash_tail, ghash_update,
 };
 use super::io::{Blocks, InPlace, Separate};
-use super::simd::{Buf64, from_u128, load_batch, store_batch, store16, xor_batch, xor128};
+use super::simd::{from_u128, load_batch, store_batch, store16, xor_batch, xor128};
 use super::width::{Batch, REGS, Width};
 use crate::algorithm::{AeadAlg, Algorithm};
+use crate::provider::buf64::Buf64;
 use crate::provider::{AeadKey, Tag, check_aead_args, check_key_len, open_parts, seal_output};
 use crate::{Error, NONCE_LEN, TAG_LEN};
 

@@ -97,23 +97,3 @@ pub(super) fn xor_batch<W: Width>(cpu: W, a: Batch<W>, b: Batch<W>) -> Batch<W> 
     }
     out
 }
-
-/// A 64-byte stack buffer, aligned so that one 512-bit store covers it.
-#[repr(C, align(64))]
-pub(super) struct Buf64(pub(super) [u8; 64]);
-
-impl Buf64 {
-    /// All zeros.
-    #[inline(always)]
-    pub(super) fn zeroed() -> Buf64 {
-        Buf64([0; 64])
-    }
-
-    /// Zeroes the buffer with a store the optimizer may not remove. (`zeroize` writes a
-    /// volatile byte at a time: 64 stores, more than the AES call the bytes came from.)
-    #[inline(always)]
-    pub(super) fn wipe(&mut self) {
-        // SAFETY: `self` is a valid, aligned and exclusively borrowed `Buf64`.
-        unsafe { core::ptr::write_volatile(self, Buf64::zeroed()) }
-    }
-}
