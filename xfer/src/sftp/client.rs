@@ -211,21 +211,8 @@ impl Client {
         R: Read + Send + 'static,
         W: Write + Send + 'static,
     {
-        Client::with_source(Buffered::new(reader), Stream(writer), options)
-    }
-
-    /// [`with_options`](Self::with_options) with replies from any [`FrameSource`], read
-    /// ahead by a thread of their own.
-    pub(crate) fn with_source<S, W>(
-        reader: S,
-        writer: W,
-        options: ClientOptions,
-    ) -> ClientResult<Client>
-    where
-        S: FrameSource + 'static,
-        W: FrameWrite + 'static,
-    {
-        Client::start(reader, writer, options, true)
+        // Replies read ahead by a thread of their own.
+        Client::start(Buffered::new(reader), Stream(writer), options, true)
     }
 
     /// [`with_options`](Self::with_options) with replies from a source that already

@@ -84,16 +84,8 @@ fn copy_parts(mut slot: &mut [u8], parts: &[&[u8]]) {
 
 impl Wire {
     fn write_packet(&mut self, payload: &[u8]) -> Result<()> {
-        self.write_parts(&[payload])
-    }
-
-    /// Seals one packet whose payload is `parts` one after another, copying each part
-    /// once, straight into its place in the packet (a CHANNEL_DATA header and the data
-    /// need no buffer of their own), and writes it.
-    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        let filled = self.write_with(len, &mut |slot| {
-            copy_parts(slot, parts);
+        let filled = self.write_with(payload.len(), &mut |slot| {
+            slot.copy_from_slice(payload);
             Ok(())
         })?;
         filled.map_err(SshError::Io)

@@ -189,8 +189,10 @@ impl Transport {
     pub(crate) fn linger(&mut self) {
         let _ = self.stream.set_read_timeout(Some(super::link::LINGER));
         let mut total = 0usize;
+        // Wiped once: what arrives now is ciphertext to drop.
+        let scratch = self.rx.scratch();
         while total < 8 * 1024 * 1024 {
-            match self.stream.read(self.rx.scratch()) {
+            match self.stream.read(scratch) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => total += n,
             }
